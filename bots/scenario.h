@@ -1,0 +1,58 @@
+#pragma once
+// Scenario files (docs/scenarios.md): a game, a session size and seed, steps
+// that send or submit as a participant and say what must come back, and the
+// fields expected at the end.
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "engine/game.h"
+#include "engine/json.h"
+
+namespace livectl {
+
+// A scenario file that cannot be run: what() is "FILE: [step N: ]reason".
+class ScenarioError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ScenarioStep {
+  enum class Kind { kSend, kSubmit };
+  Kind kind = Kind::kSend;
+  uint32_t player = 0;  // id_in_session
+  Json send;
+  int32_t submit_page = -1;  // the page being submitted, when the step names it
+  std::optional<Json> expect;  // object keyed by participant ids ("0" = rest of group)
+  std::optional<bool> expect_error;
+  std::optional<std::string> expect_error_message;
+  std::optional<std::string> expect_page;
+};
+
+struct Scenario {
+  std::string file;
+  std::string name;
+  const Game* game = nullptr;
+  int participants = 0;
+  uint64_t seed = 1;
+  std::vector<ScenarioStep> steps;
+  Json final_group;    // object or null: checks on participant 1's group
+  Json final_groups;   // object keyed by id_in_subsession, or null
+  Json final_players;  // object keyed by id_in_session, or null
+};
+
+// Parses and validates a scenario. Throws ScenarioError naming `file`, the
+// step and the reason for anything that is not a well-formed scenario.
+Scenario parse_scenario(const std::string& text, const std::string& file);
+
+struct ScenarioOutcome {
+  bool passed = false;
+  std::string failure;  // "step N: ..." or "final: ..."
+};
+
+// Runs a scenario in memory with a virtual clock (step k at k seconds).
+ScenarioOutcome run_scenario(const Scenario& scenario);
+
+}  // namespace livectl

@@ -1,0 +1,203 @@
+#include <algorithm>
+#include <charconv>
+
+#include "bots/scenario.h"
+#include "games/registry.h"
+
+namespace livectl {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& where, const std::string& reason) {
+  throw ScenarioError(where + ": " + reason);
+}
+
+void reject_unknown_keys(const Json& object, std::initializer_list<const char*> known,
+                         const std::string& where) {
+  for (const auto& [key, value] : object.items()) {
+    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
+      fail(where, "unknown key \"" + key + "\"");
+    }
+  }
+}
+
+// A key like "3" as a number; -1 for anything else.
+int64_t parse_id(const std::string& key) {
+  int64_t id = -1;
+  const char* end = key.data() + key.size();
+  auto [ptr, ec] = std::from_chars(key.data(), end, id);
+  if (key.empty() || ec != std::errc() || ptr != end || id < 0) return -1;
+  return id;
+}
+
+bool is_positive_integer(const Json& value) {
+  return value.is_number_unsigned() || (value.is_number_integer() && value.get<int64_t>() > 0);
+}
+
+ScenarioStep parse_step(const Json& json, const Scenario& scenario, const std::string& where) {
+  if (!json.is_object()) fail(where, "a step must be an object");
+  reject_unknown_keys(json, {"player", "send", "submit", "expect", "expect_error", "expect_page"},
+                      where);
+  ScenarioStep step;
+  const auto n = static_cast<int64_t>(scenario.participants);
+  const std::string range = "a participant id from 1 to " + std::to_string(n);
+  if (!json.contains("player")) fail(where, "missing \"player\" (" + range + ")");
+  const Json& player = json["player"];
+  if (!player.is_number_integer() || player.get<int64_t>() < 1 || player.get<int64_t>() > n) {
+    fail(where, "\"player\" must be " + range + ", not " + player.dump());
+  }
+  step.player = player.get<uint32_t>();
+
+  const bool sends = json.contains("send");
+  const bool submits = json.contains("submit");
+  if (sends == submits) fail(where, "a step needs exactly one of \"send\" and \"submit\"");
+  if (sends) {
+    step.kind = ScenarioStep::Kind::kSend;
+    step.send = json["send"];
+  } else {
+    step.kind = ScenarioStep::Kind::kSubmit;
+    const Json& submit = json["submit"];
+    if (submit.is_string()) {
+      step.submit_page = scenario.game->find_page(submit.get<std::string>());
+      if (step.submit_page < 0) {
+        fail(where, scenario.game->name() + " has no page \"" + submit.get<std::string>() + "\"");
+      }
+    } else if (submit != true) {
+      fail(where, "\"submit\" must be true or the name of the page being submitted");
+    }
+  }
+
+  if (json.contains("expect")) {
+    const Json& expect = json["expect"];
+    if (!expect.is_object()) fail(where, "\"expect\" must be an object keyed by participant ids");
+    for (const auto& [key, payload] : expect.items()) {
+      const int64_t id = parse_id(key);
+      if (id < 0 || id > n) {
+        fail(where, "\"expect\" key \"" + key + "\" must be \"0\" or " + range);
+      }
+    }
+    step.expect = expect;
+  }
+  if (json.contains("expect_error")) {
+    const Json& expect_error = json["expect_error"];
+    if (expect_error.is_boolean()) {
+      step.expect_error = expect_error.get<bool>();
+    } else if (expect_error.is_string()) {
+      step.expect_error = true;
+      step.expect_error_message = expect_error.get<std::string>();
+    } else {
+      fail(where, "\"expect_error\" must be true, false or the expected error message");
+    }
+    if (*step.expect_error && step.expect && !step.expect->empty()) {
+      fail(where, "a step that expects an error cannot also expect deliveries");
+    }
+  }
+  if (json.contains("expect_page")) {
+    const Json& page = json["expect_page"];
+    if (!page.is_string() || scenario.game->find_page(page.get<std::string>()) < 0) {
+      fail(where, "\"expect_page\" must name a page of " + scenario.game->name() + ", not " +
+                      page.dump());
+    }
+    step.expect_page = page.get<std::string>();
+  }
+  return step;
+}
+
+void check_fields(const Json& fields, bool group, const Game& game, const std::string& where) {
+  if (!fields.is_object()) fail(where, "must be an object of field names and values");
+  for (const auto& [name, value] : fields.items()) {
+    const int index = group ? game.find_group_field(name) : game.find_player_field(name);
+    if (index < 0) {
+      fail(where, game.name() + " has no " + (group ? "group" : "player") + " field \"" + name +
+                      "\"");
+    }
+  }
+}
+
+void parse_final(const Json& final, const std::string& file, Scenario& scenario) {
+  const std::string where = file + ": final";
+  if (!final.is_object()) fail(where, "must be an object");
+  reject_unknown_keys(final, {"group", "groups", "players"}, where);
+  const Game& game = *scenario.game;
+  if (final.contains("group")) {
+    check_fields(final["group"], true, game, where + ".group");
+    scenario.final_group = final["group"];
+  }
+  const int64_t groups = scenario.participants / game.players_per_group();
+  for (const char* key : {"groups", "players"}) {
+    if (!final.contains(key)) continue;
+    const bool is_groups = std::string(key) == "groups";
+    const int64_t count = is_groups ? groups : scenario.participants;
+    const Json& entries = final[key];
+    if (!entries.is_object()) fail(where + "." + key, "must be an object keyed by ids");
+    for (const auto& [id, fields] : entries.items()) {
+      const int64_t n = parse_id(id);
+      if (n < 1 || n > count) {
+        fail(where + "." + key, std::string("there is no ") + (is_groups ? "group " : "participant ") +
+                                    id + " (ids 1.." + std::to_string(count) + ")");
+      }
+      check_fields(fields, is_groups, game, where + "." + key + "." + id);
+    }
+    (is_groups ? scenario.final_groups : scenario.final_players) = entries;
+  }
+}
+
+}  // namespace
+
+Scenario parse_scenario(const std::string& text, const std::string& file) {
+  Json json;
+  try {
+    json = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    // nlohmann's text starts with "[json.exception.parse_error.101] ".
+    std::string reason = e.what();
+    if (auto bracket = reason.find("] "); bracket != std::string::npos) reason.erase(0, bracket + 2);
+    fail(file, "invalid JSON: " + reason);
+  }
+  if (!json.is_object()) fail(file, "a scenario must be a JSON object");
+  reject_unknown_keys(json, {"name", "game", "participants", "seed", "steps", "final"}, file);
+
+  Scenario scenario;
+  scenario.file = file;
+  if (json.contains("name")) {
+    if (!json["name"].is_string()) fail(file, "\"name\" must be a string");
+    scenario.name = json["name"].get<std::string>();
+  } else {
+    scenario.name = file;
+  }
+  if (!json.contains("game") || !json["game"].is_string()) {
+    fail(file, "\"game\" must name a game (" + game_names() + ")");
+  }
+  const std::string game_name = json["game"].get<std::string>();
+  scenario.game = find_game(game_name);
+  if (!scenario.game) fail(file, "unknown game \"" + game_name + "\" (known: " + game_names() + ")");
+  const int size = scenario.game->players_per_group();
+  scenario.participants = size;
+  if (json.contains("participants")) {
+    const Json& n = json["participants"];
+    if (!is_positive_integer(n) || n.get<int64_t>() % size != 0 || n.get<int64_t>() > 100000) {
+      fail(file, "\"participants\" must be a positive multiple of " + std::to_string(size) +
+                     " (the group size of " + game_name + "), not " + n.dump());
+    }
+    scenario.participants = n.get<int>();
+  }
+  if (json.contains("seed")) {
+    const Json& seed = json["seed"];
+    if (!seed.is_number_unsigned() && !(seed.is_number_integer() && seed.get<int64_t>() >= 0)) {
+      fail(file, "\"seed\" must be a non-negative integer, not " + seed.dump());
+    }
+    scenario.seed = seed.get<uint64_t>();
+  }
+  if (!json.contains("steps") || !json["steps"].is_array()) {
+    fail(file, "\"steps\" must be an array of steps");
+  }
+  const Json& steps = json["steps"];
+  for (size_t i = 0; i < steps.size(); ++i) {
+    scenario.steps.push_back(
+        parse_step(steps[i], scenario, file + ": step " + std::to_string(i + 1)));
+  }
+  if (json.contains("final")) parse_final(json["final"], file, scenario);
+  return scenario;
+}
+
+}  // namespace livectl

@@ -1,0 +1,159 @@
+#include <map>
+
+#include "bots/scenario.h"
+#include "engine/session.h"
+
+namespace livectl {
+
+namespace {
+
+struct StepFailure {
+  std::string message;
+};
+
+std::string describe(const std::vector<const Json*>& payloads) {
+  if (payloads.empty()) return "nothing";
+  std::string text;
+  for (const Json* payload : payloads) {
+    if (!text.empty()) text += " then ";
+    text += payload->dump();
+  }
+  return text;
+}
+
+// Compares what each participant received with what the step expects.
+std::optional<std::string> compare_deliveries(const Session& session, const ScenarioStep& step,
+                                              const EventResult& result) {
+  std::map<uint32_t, std::vector<const Json*>> received;
+  for (const Delivery& d : result.deliveries) {
+    received[d.participant].push_back(&result.payload_values[d.payload]);
+  }
+  std::map<uint32_t, const Json*> expected;
+  const Json* rest = nullptr;
+  for (const auto& [key, payload] : step.expect->items()) {
+    const uint32_t id = static_cast<uint32_t>(std::stoul(key));
+    if (id == 0) {
+      rest = &payload;
+    } else {
+      expected[id] = &payload;
+    }
+  }
+  if (rest) {
+    const Group& group = session.player(step.player).group();
+    for (int i = 1; i <= group.size(); ++i) {
+      expected.emplace(group.player(i).participant().id_in_session, rest);
+    }
+  }
+  for (uint32_t id = 1; id <= session.participant_count(); ++id) {
+    auto want = expected.find(id);
+    auto got = received.find(id);
+    const std::vector<const Json*> got_list =
+        got == received.end() ? std::vector<const Json*>{} : got->second;
+    const bool match = want == expected.end()
+                           ? got_list.empty()
+                           : got_list.size() == 1 && *got_list[0] == *want->second;
+    if (!match) {
+      return "participant " + std::to_string(id) + " should receive " +
+             (want == expected.end() ? std::string("nothing") : want->second->dump()) +
+             " but received " + describe(got_list);
+    }
+  }
+  return {};
+}
+
+std::optional<std::string> run_step(Session& session, const ScenarioStep& step, int64_t time_ms) {
+  Event event;
+  event.kind = step.kind == ScenarioStep::Kind::kSend ? EventKind::kLive : EventKind::kSubmit;
+  event.participant = step.player;
+  event.time_ms = time_ms;
+  event.page = step.submit_page;
+  event.data = step.send;
+  const bool wants_error = step.expect_error.value_or(false);
+  const std::string before = wants_error ? session.digest() : std::string();
+
+  const EventResult& result = session.apply(event);
+  if (result.error) {
+    if (!wants_error) return "unexpected error: " + *result.error;
+    if (step.expect_error_message && *step.expect_error_message != *result.error) {
+      return "expected the error \"" + *step.expect_error_message + "\" but got \"" +
+             *result.error + "\"";
+    }
+    if (session.digest() != before) return "the rejected step changed the state";
+  } else if (wants_error) {
+    return "expected an error, but the step was accepted";
+  }
+  if (step.expect) {
+    if (auto mismatch = compare_deliveries(session, step, result)) return mismatch;
+  }
+  if (step.expect_page) {
+    const std::string& page = session.page_of(session.player(step.player)).name;
+    if (page != *step.expect_page) {
+      return "participant " + std::to_string(step.player) + " should be on page \"" +
+             *step.expect_page + "\" but is on \"" + page + "\"";
+    }
+  }
+  return {};
+}
+
+std::optional<std::string> compare_fields(const Json& expected, const std::vector<FieldSpec>& specs,
+                                          const std::vector<Json>& actual,
+                                          const std::string& what) {
+  for (const auto& [name, value] : expected.items()) {
+    for (size_t i = 0; i < specs.size(); ++i) {
+      if (specs[i].name != name) continue;
+      if (actual[i] != value) {
+        return what + " " + name + " is " + actual[i].dump() + ", expected " + value.dump();
+      }
+    }
+  }
+  return {};
+}
+
+std::optional<std::string> check_final(const Session& session, const Scenario& scenario) {
+  const Game& game = *scenario.game;
+  if (scenario.final_group.is_object()) {
+    const Group& group = session.player(1).group();
+    if (auto problem = compare_fields(scenario.final_group, game.group_fields(), group.fields(),
+                                      "group " + std::to_string(group.id_in_subsession()))) {
+      return problem;
+    }
+  }
+  if (scenario.final_groups.is_object()) {
+    for (const auto& [id, fields] : scenario.final_groups.items()) {
+      const Group& group = session.groups()[std::stoul(id) - 1];
+      if (auto problem = compare_fields(fields, game.group_fields(), group.fields(), "group " + id)) {
+        return problem;
+      }
+    }
+  }
+  if (scenario.final_players.is_object()) {
+    for (const auto& [id, fields] : scenario.final_players.items()) {
+      const Player& player = session.player(static_cast<uint32_t>(std::stoul(id)));
+      if (auto problem = compare_fields(fields, game.player_fields(), player.fields(),
+                                        "participant " + id)) {
+        return problem;
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+ScenarioOutcome run_scenario(const Scenario& scenario) {
+  MemoryStore store;
+  SessionConfig config;
+  config.participants = scenario.participants;
+  config.seed = scenario.seed;
+  Session session(*scenario.game, store, config);
+  for (size_t i = 0; i < scenario.steps.size(); ++i) {
+    const auto time_ms = static_cast<int64_t>(i + 1) * 1000;
+    if (auto problem = run_step(session, scenario.steps[i], time_ms)) {
+      return {false, "step " + std::to_string(i + 1) + ": " + *problem};
+    }
+  }
+  if (auto problem = check_final(session, scenario)) return {false, "final: " + *problem};
+  return {true, ""};
+}
+
+}  // namespace livectl

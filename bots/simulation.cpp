@@ -1,0 +1,176 @@
+#include "bots/simulation.h"
+
+#include <chrono>
+#include <memory>
+
+#include "engine/bot.h"
+#include "engine/invariant.h"
+
+namespace livectl {
+
+bool SimulationReport::checks_passed() const {
+  for (const auto& check : checks) {
+    if (check.violations > 0) return false;
+  }
+  return true;
+}
+
+namespace {
+
+enum class BotState : uint8_t { kActive, kWaiting, kDone };
+
+// The bots and which of them may act. Picking uniformly from `active` with
+// the seeded generator, and removing by swapping with the last, keeps the
+// order a pure function of the seed.
+class Scheduler {
+ public:
+  explicit Scheduler(size_t bots) : state_(bots, BotState::kActive), position_(bots) {
+    for (uint32_t i = 0; i < bots; ++i) {
+      position_[i] = i;
+      active_.push_back(i);
+    }
+  }
+
+  bool empty() const { return active_.empty(); }
+  uint32_t pick(Rng& rng) const { return active_[rng.below(active_.size())]; }
+
+  void set(uint32_t bot, BotState state) {
+    if (state_[bot] == BotState::kDone || state_[bot] == state) return;
+    if (state == BotState::kActive) {
+      position_[bot] = static_cast<uint32_t>(active_.size());
+      active_.push_back(bot);
+    } else if (state_[bot] == BotState::kActive) {
+      const uint32_t last = active_.back();
+      active_[position_[bot]] = last;
+      position_[last] = position_[bot];
+      active_.pop_back();
+    }
+    state_[bot] = state;
+  }
+
+  int64_t count(BotState state) const {
+    int64_t n = 0;
+    for (BotState s : state_) n += s == state;
+    return n;
+  }
+
+ private:
+  std::vector<BotState> state_;
+  std::vector<uint32_t> position_;
+  std::vector<uint32_t> active_;
+};
+
+void write_transcript_line(std::ostream& out, const Event& event, const EventResult& result,
+                           const std::string& page_after) {
+  out << "{\"seq\":" << result.seq << ",\"t_ms\":" << event.time_ms
+      << ",\"participant\":" << event.participant;
+  if (event.kind == EventKind::kSubmit) {
+    out << ",\"submit\":true";
+  } else {
+    out << ",\"send\":" << event.data.dump();
+  }
+  if (result.error) {
+    out << ",\"error\":" << Json(*result.error).dump();
+  } else {
+    out << ",\"recv\":{";
+    for (size_t i = 0; i < result.deliveries.size(); ++i) {
+      const Delivery& d = result.deliveries[i];
+      out << (i ? ",\"" : "\"") << d.participant << "\":" << result.payloads[d.payload];
+    }
+    out << "}";
+    if (!result.page_changes.empty()) out << ",\"page\":" << Json(page_after).dump();
+  }
+  out << "}\n";
+}
+
+}  // namespace
+
+SimulationReport simulate(Session& session, const SimulationOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  const Game& game = session.game();
+  SimulationReport report;
+
+  std::vector<std::unique_ptr<Bot>> bots;
+  for (const Player& player : session.players()) {
+    bots.push_back(game.make_bot(player.id_in_group(), player.group().size()));
+  }
+  auto invariants = game.make_invariants();
+  report.checks.push_back({"messages never leave the sender's group", 0, ""});
+  for (const auto& invariant : invariants) report.checks.push_back({std::string(invariant->name()), 0, ""});
+
+  auto violation = [&](size_t check, const EventResult& result, std::string what) {
+    CheckResult& c = report.checks[check];
+    if (c.violations++ == 0) c.first_violation = "event " + std::to_string(result.seq) + ": " + what;
+  };
+
+  // The scheduler's generator is separate from the session's, so that bots
+  // deciding does not change what the game draws.
+  Rng rng(session.seed() ^ 0x5c4ed01e5c4ed01eULL);
+  Scheduler scheduler(bots.size());
+  int64_t now_ms = 0;
+  Event event;
+
+  while (!scheduler.empty() && report.messages < options.max_messages) {
+    const uint32_t bot = scheduler.pick(rng);
+    Player& player = session.player(bot + 1);
+    BotAction action = bots[bot]->act(session.page_of(player), rng);
+    if (action.kind == BotAction::Kind::kDone) {
+      scheduler.set(bot, BotState::kDone);
+      continue;
+    }
+    if (action.kind == BotAction::Kind::kWait) {
+      scheduler.set(bot, BotState::kWaiting);
+      continue;
+    }
+    now_ms += rng.between(1, 50);
+    event.participant = bot + 1;
+    event.time_ms = now_ms;
+    if (action.kind == BotAction::Kind::kSend) {
+      event.kind = EventKind::kLive;
+      event.data = std::move(action.data);
+      ++report.messages;
+    } else {
+      event.kind = EventKind::kSubmit;
+      event.data = nullptr;
+      ++report.submits;
+    }
+
+    const EventResult& result = session.apply(event);
+    if (result.error) {
+      ++report.errors;
+      bots[bot]->on_error(*result.error);
+    }
+    const Group& group = player.group();
+    for (const Delivery& delivery : result.deliveries) {
+      const uint32_t to = delivery.participant - 1;
+      if (&session.player(delivery.participant).group() != &group) {
+        violation(0, result, "participant " + std::to_string(delivery.participant) +
+                                 " received a message from participant " +
+                                 std::to_string(event.participant) + " of another group");
+      }
+      ++report.deliveries;
+      bots[to]->on_receive(result.payload_values[delivery.payload]);
+      scheduler.set(to, BotState::kActive);
+    }
+    for (uint32_t moved : result.page_changes) scheduler.set(moved - 1, BotState::kActive);
+    if (result.error) scheduler.set(bot, BotState::kActive);
+
+    for (size_t i = 0; i < invariants.size(); ++i) {
+      if (auto problem = invariants[i]->check(session, event, result)) {
+        violation(i + 1, result, std::move(*problem));
+      }
+    }
+    if (options.transcript) {
+      write_transcript_line(*options.transcript, event, result, session.page_of(player).name);
+    }
+    if (options.progress && (report.messages & 0xffff) == 0) options.progress(report.messages);
+  }
+
+  report.bots_done = scheduler.count(BotState::kDone);
+  report.bots_waiting = scheduler.count(BotState::kWaiting);
+  report.elapsed_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+}  // namespace livectl

@@ -1,0 +1,24 @@
+#pragma once
+// Each subcommand registers itself on the CLI11 app and, when chosen, leaves
+// the function that runs it in `run`. Commands return the process exit code:
+// 0 success, 1 a check failed, 2 bad usage or a bad input file.
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <stdexcept>
+
+namespace livectl::cli {
+
+using Runner = std::function<int()>;
+
+// Bad usage found after parsing (an unknown game, an impossible size). main
+// prints "livectl: <message>" and exits 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+void add_games_command(CLI::App& app, Runner& run);
+void add_simulate_command(CLI::App& app, Runner& run);
+void add_test_command(CLI::App& app, Runner& run);
+
+}  // namespace livectl::cli

@@ -1,0 +1,212 @@
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "bots/simulation.h"
+#include "cli/commands.h"
+#include "games/registry.h"
+
+namespace livectl::cli {
+
+namespace {
+
+struct SimulateArgs {
+  std::string game;
+  std::optional<int> participants;
+  uint64_t seed = 1;
+  std::optional<int64_t> messages;
+  std::string transcript;
+  bool json = false;
+};
+
+// Groups of one session simulated when --participants is not given.
+constexpr int kDefaultGroups = 10;
+// Messages per participant when --messages is not given: enough for every
+// bundled game to reach its end, bounded for the open-ended auction.
+constexpr int64_t kDefaultMessagesPerParticipant = 100;
+
+Json fields_object(const std::vector<FieldSpec>& specs, const std::vector<Json>& values) {
+  Json object = Json::object();
+  for (size_t i = 0; i < specs.size(); ++i) object[specs[i].name] = values[i];
+  return object;
+}
+
+Json outcome_json(const Session& session) {
+  const Game& game = session.game();
+  Json groups = Json::array();
+  for (const Group& group : session.groups()) {
+    Json g = fields_object(game.group_fields(), group.fields());
+    g["id_in_subsession"] = group.id_in_subsession();
+    groups.push_back(std::move(g));
+  }
+  Json players = Json::array();
+  for (const Player& player : session.players()) {
+    Json p = fields_object(game.player_fields(), player.fields());
+    p["id_in_session"] = player.participant().id_in_session;
+    p["id_in_group"] = player.id_in_group();
+    p["page"] = session.page_of(player).name;
+    players.push_back(std::move(p));
+  }
+  return {{"groups", std::move(groups)}, {"players", std::move(players)}};
+}
+
+Json checks_json(const SimulationReport& report) {
+  Json passed = Json::array();
+  Json failed = Json::array();
+  for (const CheckResult& check : report.checks) {
+    if (check.violations == 0) {
+      passed.push_back(check.name);
+    } else {
+      failed.push_back({{"name", check.name},
+                        {"violations", check.violations},
+                        {"first", check.first_violation}});
+    }
+  }
+  return {{"passed", std::move(passed)}, {"failed", std::move(failed)}};
+}
+
+double per_second(int64_t count, double seconds) {
+  return seconds > 0 ? static_cast<double>(count) / seconds : 0.0;
+}
+
+void print_summary(const Session& session, const SimulationReport& report) {
+  const Game& game = session.game();
+  std::printf("%s: %zu participants in %zu groups of %d, seed %llu\n", game.name().c_str(),
+              session.participant_count(), session.groups().size(), game.players_per_group(),
+              static_cast<unsigned long long>(session.seed()));
+  std::printf("  %lld messages, %lld page submits, %lld deliveries, %lld rejected with an error\n",
+              static_cast<long long>(report.messages), static_cast<long long>(report.submits),
+              static_cast<long long>(report.deliveries), static_cast<long long>(report.errors));
+  std::printf("  %.3f s, %.0f messages/s\n", report.elapsed_seconds,
+              per_second(report.messages, report.elapsed_seconds));
+  std::printf("  bots: %lld finished, %lld waiting, %lld still playing\n",
+              static_cast<long long>(report.bots_done), static_cast<long long>(report.bots_waiting),
+              static_cast<long long>(session.participant_count() - report.bots_done -
+                                     report.bots_waiting));
+  std::printf("checks (after every event):\n");
+  for (const CheckResult& check : report.checks) {
+    if (check.violations == 0) {
+      std::printf("  ok    %s\n", check.name.c_str());
+    } else {
+      std::printf("  FAIL  %s: %llu violations, first at %s\n", check.name.c_str(),
+                  static_cast<unsigned long long>(check.violations), check.first_violation.c_str());
+    }
+  }
+  constexpr size_t kShownGroups = 5;
+  const auto groups = session.groups();
+  std::printf("outcome%s:\n", groups.size() > kShownGroups ? " (first 5 groups; --json has all)" : "");
+  for (size_t g = 0; g < groups.size() && g < kShownGroups; ++g) {
+    std::printf("  group %d:", groups[g].id_in_subsession());
+    const auto& specs = game.group_fields();
+    for (size_t i = 0; i < specs.size(); ++i) {
+      std::printf(" %s=%s", specs[i].name.c_str(), groups[g].fields()[i].dump().c_str());
+    }
+    std::printf("\n");
+  }
+  std::printf("digest %s\n", session.digest().c_str());
+}
+
+int run_simulate(const SimulateArgs& args) {
+  const Game* game = find_game(args.game);
+  if (!game) throw UsageError("unknown game '" + args.game + "' (known: " + game_names() + ")");
+  const int participants = args.participants.value_or(kDefaultGroups * game->players_per_group());
+  if (participants <= 0 || participants % game->players_per_group() != 0) {
+    throw UsageError("--participants must be a positive multiple of " +
+                     std::to_string(game->players_per_group()) + " (the group size of " +
+                     game->name() + "), not " + std::to_string(participants));
+  }
+  const int64_t messages = args.messages.value_or(kDefaultMessagesPerParticipant * participants);
+  if (messages < 0) throw UsageError("--messages must not be negative");
+
+  std::ofstream transcript;
+  if (!args.transcript.empty()) {
+    transcript.open(args.transcript, std::ios::binary | std::ios::trunc);
+    if (!transcript) throw UsageError("cannot write the transcript to '" + args.transcript + "'");
+  }
+
+  MemoryStore store(/*keep_log=*/false);
+  SessionConfig config;
+  config.participants = participants;
+  config.seed = args.seed;
+  Session session(*game, store, config);
+
+  SimulationOptions options;
+  options.max_messages = messages;
+  if (transcript.is_open()) options.transcript = &transcript;
+  // Progress only for people watching a terminal, and only once a run is long.
+  const bool show_progress = isatty(STDERR_FILENO);
+  const auto started = std::chrono::steady_clock::now();
+  auto last_shown = started;
+  if (show_progress) {
+    options.progress = [&](int64_t sent) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - started < std::chrono::seconds(1) || now - last_shown < std::chrono::milliseconds(250)) {
+        return;
+      }
+      last_shown = now;
+      std::fprintf(stderr, "\rsimulate: %lld / %lld messages", static_cast<long long>(sent),
+                   static_cast<long long>(messages));
+    };
+  }
+
+  const SimulationReport report = simulate(session, options);
+  if (show_progress && std::chrono::steady_clock::now() - started >= std::chrono::seconds(1)) {
+    std::fprintf(stderr, "\r\033[K");
+  }
+  if (transcript.is_open()) {
+    transcript.close();
+    if (!transcript) throw std::runtime_error("writing the transcript to '" + args.transcript + "' failed");
+  }
+
+  if (args.json) {
+    Json out = {
+        {"game", game->name()},
+        {"seed", session.seed()},
+        {"participants", session.participant_count()},
+        {"groups", session.groups().size()},
+        {"messages", report.messages},
+        {"submits", report.submits},
+        {"deliveries", report.deliveries},
+        {"errors", report.errors},
+        {"bots", {{"finished", report.bots_done}, {"waiting", report.bots_waiting}}},
+        {"outcome", outcome_json(session)},
+        {"checks", checks_json(report)},
+        {"elapsed_seconds", report.elapsed_seconds},
+        {"messages_per_second", per_second(report.messages, report.elapsed_seconds)},
+        {"digest", session.digest()},
+    };
+    std::cout << out.dump(2) << "\n";
+  } else {
+    print_summary(session, report);
+  }
+  return report.checks_passed() ? 0 : 1;
+}
+
+}  // namespace
+
+void add_simulate_command(CLI::App& app, Runner& run) {
+  auto args = std::make_shared<SimulateArgs>();
+  auto* command = app.add_subcommand(
+      "simulate",
+      "Play a game in-process with one bot per participant, checking the game's invariants after\n"
+      "every event. The same seed gives the same transcript and digest, byte for byte.");
+  command->add_option("GAME", args->game, "the game to play (see 'livectl games')")->required();
+  command->add_option("--participants,-n", args->participants,
+                      "participants in the session, a multiple of the group size "
+                      "(default: 10 groups)");
+  command->add_option("--seed,-s", args->seed, "seed for the session and the bots")
+      ->default_val(1);
+  command->add_option("--messages,-m", args->messages,
+                      "stop after this many liveSend messages (default: 100 per participant)");
+  command->add_option("--transcript", args->transcript,
+                      "write one JSON line per event to FILE: what was sent, who received what");
+  command->add_flag("--json", args->json, "print one JSON object instead of the summary");
+  command->callback([&run, args] { run = [args] { return run_simulate(*args); }; });
+}
+
+}  // namespace livectl::cli

@@ -1,0 +1,55 @@
+#pragma once
+// The one door's input and output.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/json.h"
+
+namespace livectl {
+
+enum class EventKind : uint8_t {
+  kLive,    // a liveSend from a participant's page
+  kSubmit,  // a participant pressed next on their current page
+};
+
+const char* event_kind_name(EventKind kind);
+
+struct Event {
+  EventKind kind = EventKind::kLive;
+  uint32_t participant = 0;  // id_in_session, 1..N
+  int64_t time_ms = 0;       // session clock; the caller decides (virtual or recorded)
+  // The page the client believes it is on; -1 = whatever page it is on now.
+  // A mismatch rejects the event, so a stale tab or a double submit changes nothing.
+  int32_t page = -1;
+  Json data;  // the liveSend payload; unused for submit
+};
+
+// One receipt of one payload. Payloads are serialized once however many
+// participants receive them; deliveries index into EventResult::payloads.
+struct Delivery {
+  uint32_t participant;  // id_in_session
+  uint32_t payload;      // index into EventResult::payloads / payload_values
+};
+
+struct EventResult {
+  uint64_t seq = 0;  // the event's sequence number in the session's log, from 1
+  // Set when the event was rejected; it goes to the sender only and nothing
+  // else of this result applies (no deliveries, no page changes).
+  std::optional<std::string> error;
+  std::vector<Json> payload_values;
+  std::vector<std::string> payloads;  // payload_values serialized, same order
+  std::vector<Delivery> deliveries;   // in id_in_group order within the group
+  std::vector<uint32_t> page_changes; // participants whose page moved
+
+  void clear() {
+    error.reset();
+    payload_values.clear();
+    payloads.clear();
+    deliveries.clear();
+    page_changes.clear();
+  }
+};
+
+}  // namespace livectl

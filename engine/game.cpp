@@ -1,0 +1,86 @@
+#include "engine/game.h"
+
+#include <stdexcept>
+
+#include "engine/bot.h"
+#include "engine/invariant.h"
+
+namespace livectl {
+
+const char* field_type_name(FieldType type) {
+  switch (type) {
+    case FieldType::kInteger: return "integer";
+    case FieldType::kNumber: return "number";
+    case FieldType::kString: return "string";
+    case FieldType::kBoolean: return "boolean";
+  }
+  return "?";
+}
+
+bool field_accepts(FieldType type, const Json& value) {
+  if (value.is_null()) return true;
+  switch (type) {
+    case FieldType::kInteger: return value.is_number_integer();
+    case FieldType::kNumber: return value.is_number();
+    case FieldType::kString: return value.is_string();
+    case FieldType::kBoolean: return value.is_boolean();
+  }
+  return false;
+}
+
+namespace {
+
+void check_declaration(const std::vector<FieldSpec>& existing, const std::string& name,
+                       FieldType type, const Json& initial) {
+  for (const auto& field : existing) {
+    if (field.name == name) throw std::logic_error("field '" + name + "' is declared twice");
+  }
+  if (!field_accepts(type, initial)) {
+    throw std::logic_error("initial value of field '" + name + "' is not a " +
+                           field_type_name(type));
+  }
+}
+
+int find_by_name(const auto& specs, const std::string& name) {
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (specs[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+}  // namespace
+
+GroupField Game::group_field(std::string name, FieldType type, Json initial) {
+  check_declaration(group_fields_, name, type, initial);
+  group_fields_.push_back({std::move(name), type, std::move(initial)});
+  return GroupField{static_cast<uint32_t>(group_fields_.size() - 1)};
+}
+
+PlayerField Game::player_field(std::string name, FieldType type, Json initial) {
+  check_declaration(player_fields_, name, type, initial);
+  player_fields_.push_back({std::move(name), type, std::move(initial)});
+  return PlayerField{static_cast<uint32_t>(player_fields_.size() - 1)};
+}
+
+RecordType Game::record_type(std::string name, std::vector<ColumnSpec> columns) {
+  if (find_by_name(record_types_, name) >= 0) {
+    throw std::logic_error("record type '" + name + "' is declared twice");
+  }
+  record_types_.push_back({std::move(name), std::move(columns)});
+  return RecordType{static_cast<uint32_t>(record_types_.size() - 1)};
+}
+
+void Game::page(std::string name, PageKind kind, std::string template_file) {
+  if (find_by_name(pages_, name) >= 0) throw std::logic_error("page '" + name + "' declared twice");
+  pages_.push_back({std::move(name), kind, std::move(template_file)});
+}
+
+std::vector<std::unique_ptr<Invariant>> Game::make_invariants() const { return {}; }
+
+int Game::find_group_field(const std::string& name) const { return find_by_name(group_fields_, name); }
+int Game::find_player_field(const std::string& name) const {
+  return find_by_name(player_fields_, name);
+}
+int Game::find_page(const std::string& name) const { return find_by_name(pages_, name); }
+
+}  // namespace livectl

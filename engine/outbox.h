@@ -1,0 +1,55 @@
+#pragma once
+// What live_method returns: oTree's {id_in_group: payload} mapping, or a
+// rejection of the sender's input.
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/json.h"
+
+namespace livectl {
+
+// A game's "no" to bad input: the event is rolled back and the sender gets
+// `message` as an error. Build it with reject().
+struct Rejection {
+  std::string message;
+};
+
+inline Rejection reject(std::string message) { return Rejection{std::move(message)}; }
+
+class Outbox {
+ public:
+  using Entry = std::pair<int64_t, Json>;
+
+  // Sends nothing.
+  Outbox() = default;
+  // {{0, payload}} sends to every member of the group; {{2, payload}} to the
+  // player with id_in_group 2. A specific key wins over 0.
+  Outbox(std::initializer_list<Entry> entries) : entries_(entries) {}
+  Outbox(Rejection rejection) : rejection_(std::move(rejection.message)) {}  // NOLINT
+
+  // Builds an outbox from a JSON value the way a Python live_method's return
+  // is read: null sends nothing; an object maps id strings ("0", "2") to
+  // payloads; anything else is not a mapping and fails the event when routed.
+  static Outbox from_json(const Json& value);
+
+  void send(int64_t id_in_group, Json payload) {
+    entries_.emplace_back(id_in_group, std::move(payload));
+  }
+
+  const std::vector<Entry>& entries() const { return entries_; }
+  std::vector<Entry>& entries() { return entries_; }
+  const std::optional<std::string>& rejection() const { return rejection_; }
+  // Set when from_json was given something that is not a mapping of ids.
+  const std::optional<std::string>& malformed() const { return malformed_; }
+
+ private:
+  std::vector<Entry> entries_;
+  std::optional<std::string> rejection_;
+  std::optional<std::string> malformed_;
+};
+
+}  // namespace livectl

@@ -1,0 +1,373 @@
+#include "engine/session.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+
+namespace livectl {
+
+namespace {
+
+// Codes derived from a seed: 8 characters from an alphabet without look-alikes.
+std::string derived_code(Rng& rng) {
+  static constexpr char kAlphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";
+  std::string code(8, ' ');
+  for (auto& c : code) c = kAlphabet[rng.below(sizeof(kAlphabet) - 1)];
+  return code;
+}
+
+class Fnv1a {
+ public:
+  void add(std::string_view bytes) {
+    for (unsigned char c : bytes) {
+      hash_ ^= c;
+      hash_ *= 0x100000001b3ULL;
+    }
+    add_separator();
+  }
+  void add(const Json& value) { add(std::string_view(value.dump())); }
+  void add(uint64_t number) { add(std::string_view(std::to_string(number))); }
+  uint64_t value() const { return hash_; }
+
+ private:
+  void add_separator() {
+    hash_ ^= 0x1f;
+    hash_ *= 0x100000001b3ULL;
+  }
+  uint64_t hash_ = 0xcbf29ce484222325ULL;
+};
+
+}  // namespace
+
+Session::Session(const Game& game, Store& store, SessionConfig config)
+    : game_(game), store_(store), seed_(config.seed), rng_(config.seed) {
+  const int size = game.players_per_group();
+  if (config.participants <= 0 || config.participants % size != 0) {
+    throw std::invalid_argument(game.name() + " needs a positive multiple of " +
+                                std::to_string(size) + " participants, not " +
+                                std::to_string(config.participants));
+  }
+  if (!config.participant_codes.empty() &&
+      config.participant_codes.size() != static_cast<size_t>(config.participants)) {
+    throw std::invalid_argument("expected one participant code per participant");
+  }
+  if (game.pages().empty()) throw std::invalid_argument(game.name() + " declares no pages");
+
+  // Codes come from their own generator so that they do not shift the game's.
+  Rng code_rng(config.seed ^ 0xc0de5eed5eed5eedULL);
+  code_ = config.code.empty() ? derived_code(code_rng) : config.code;
+
+  const auto n = static_cast<uint32_t>(config.participants);
+  players_.resize(n);
+  groups_.resize(n / size);
+  for (uint32_t g = 0; g < groups_.size(); ++g) {
+    Group& group = groups_[g];
+    group.session_ = this;
+    group.index_ = g;
+    group.first_ = g * size;
+    group.size_ = size;
+    for (const auto& spec : game.group_fields()) group.fields_.push_back(spec.initial);
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    Player& player = players_[i];
+    player.session_ = this;
+    player.index_ = i;
+    player.group_ = &groups_[i / size];
+    player.id_in_group_ = static_cast<int>(i % size) + 1;
+    player.participant_.id_in_session = i + 1;
+    player.participant_.code = config.participant_codes.empty() ? derived_code(code_rng)
+                                                                : config.participant_codes[i];
+    for (const auto& spec : game.player_fields()) player.fields_.push_back(spec.initial);
+  }
+  tables_.resize(game.record_types().size());
+  group_rows_.assign(game.record_types().size(),
+                     std::vector<std::vector<uint32_t>>(groups_.size()));
+}
+
+// ---- state changes (transactional while an event is applied) ----
+
+void Session::set_field(Change::Scope scope, uint32_t owner, uint32_t field,
+                        std::vector<Json>& fields, const FieldSpec& spec, Json value) {
+  if (!field_accepts(spec.type, value)) {
+    throw std::invalid_argument("field '" + spec.name + "' is a " + field_type_name(spec.type) +
+                                ", not " + value.type_name());
+  }
+  Json& slot = fields[field];
+  if (in_transaction_) undo_.push_back({scope, owner, field, std::move(slot)});
+  slot = std::move(value);
+}
+
+void Player::set(PlayerField field, Json value) {
+  session_->set_field(Change::Scope::kPlayerField, index_, field.index, fields_,
+                      session_->game_.player_fields().at(field.index), std::move(value));
+}
+
+void Group::set(GroupField field, Json value) {
+  session_->set_field(Change::Scope::kGroupField, index_, field.index, fields_,
+                      session_->game_.group_fields().at(field.index), std::move(value));
+}
+
+void Player::add_record(RecordType type, std::vector<Json> values) {
+  session_->append_record(*this, type, std::move(values));
+}
+
+void Session::append_record(Player& player, RecordType type, std::vector<Json> values) {
+  const RecordSpec& spec = game_.record_types().at(type.index);
+  if (values.size() != spec.columns.size()) {
+    throw std::invalid_argument("record '" + spec.name + "' has " +
+                                std::to_string(spec.columns.size()) + " columns, not " +
+                                std::to_string(values.size()));
+  }
+  for (size_t c = 0; c < values.size(); ++c) {
+    if (!field_accepts(spec.columns[c].type, values[c])) {
+      throw std::invalid_argument("column '" + spec.columns[c].name + "' of record '" + spec.name +
+                                  "' is a " + field_type_name(spec.columns[c].type) + ", not " +
+                                  values[c].type_name());
+    }
+  }
+  const uint32_t group = player.group_->index_;
+  auto& table = tables_[type.index];
+  const auto row = static_cast<uint32_t>(table.size());
+  table.push_back(Record{group, player.index_, std::move(values)});
+  group_rows_[type.index][group].push_back(row);
+  if (in_transaction_) undo_.push_back({Change::Scope::kRecord, group, type.index, Json(row)});
+}
+
+std::vector<const Record*> Group::records(RecordType type) const {
+  std::vector<const Record*> rows;
+  const auto& table = session_->tables_[type.index];
+  for (uint32_t row : session_->group_rows_[type.index][index_]) rows.push_back(&table[row]);
+  return rows;
+}
+
+std::vector<const Record*> Player::records(RecordType type) const {
+  std::vector<const Record*> rows;
+  for (const Record* record : group_->records(type)) {
+    if (record->participant == index_) rows.push_back(record);
+  }
+  return rows;
+}
+
+void Player::advance_page() { session_->advance(*this); }
+
+void Session::advance(Player& player) {
+  uint32_t& page = player.participant_.page;
+  if (page + 1 >= game_.pages().size()) return;
+  if (in_transaction_) undo_.push_back({Change::Scope::kPage, player.index_, 0, Json(page)});
+  ++page;
+}
+
+Player& Group::player(int id_in_group) { return session_->players_[first_ + id_in_group - 1]; }
+const Player& Group::player(int id_in_group) const {
+  return session_->players_[first_ + id_in_group - 1];
+}
+
+// ---- transactions ----
+
+void Session::begin() {
+  in_transaction_ = true;
+  rng_before_ = rng_.state();
+  undo_.clear();
+}
+
+void Session::rollback() {
+  for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
+    switch (it->scope) {
+      case Change::Scope::kGroupField:
+        groups_[it->owner].fields_[it->field] = std::move(it->old);
+        break;
+      case Change::Scope::kPlayerField:
+        players_[it->owner].fields_[it->field] = std::move(it->old);
+        break;
+      case Change::Scope::kPage:
+        players_[it->owner].participant_.page = it->old.get<uint32_t>();
+        break;
+      case Change::Scope::kRecord:
+        tables_[it->field].pop_back();
+        group_rows_[it->field][it->owner].pop_back();
+        break;
+    }
+  }
+  undo_.clear();
+  rng_.restore(rng_before_);
+}
+
+void Session::reject(std::string message) {
+  rollback();
+  result_.clear();
+  result_.error = std::move(message);
+}
+
+bool Session::was_on_page(const Player& member, uint32_t page) const {
+  if (member.participant_.page == page) return true;
+  // A member the game advanced during this event still gets its messages:
+  // its page is only told to move after them.
+  for (const Undo& undo : undo_) {
+    if (undo.scope == Change::Scope::kPage && undo.owner == member.index_ &&
+        undo.old.get<uint32_t>() == page) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Session::route(const Player& sender, uint32_t page, Outbox& outbox) {
+  const Group& group = *sender.group_;
+  auto& entries = outbox.entries();
+  // Position of each id's payload in `entries`; -1 = none.
+  constexpr int kNone = -1;
+  int broadcast = kNone;
+  thread_local std::vector<int> specific;
+  specific.assign(group.size_ + 1, kNone);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const int64_t id = entries[i].first;
+    if (id < 0 || id > static_cast<int64_t>(group.size_)) {
+      reject("live_method returned id " + std::to_string(id) +
+             ", which is not in the group (ids 1.." + std::to_string(group.size_) + ")");
+      return;
+    }
+    int& slot = id == 0 ? broadcast : specific[id];
+    if (slot != kNone) {
+      reject("live_method returned id " + std::to_string(id) + " twice");
+      return;
+    }
+    slot = static_cast<int>(i);
+  }
+  // Serialize each payload once, in the outbox's order.
+  thread_local std::vector<int> payload_of_entry;
+  payload_of_entry.assign(entries.size(), kNone);
+  for (uint32_t id = 1; id <= group.size_; ++id) {
+    const int entry = specific[id] != kNone ? specific[id] : broadcast;
+    if (entry == kNone) continue;
+    const Player& member = players_[group.first_ + id - 1];
+    if (!was_on_page(member, page)) continue;
+    if (payload_of_entry[entry] == kNone) {
+      payload_of_entry[entry] = static_cast<int>(result_.payloads.size());
+      result_.payloads.push_back(entries[entry].second.dump());
+      result_.payload_values.push_back(std::move(entries[entry].second));
+    }
+    result_.deliveries.push_back({member.index_ + 1, static_cast<uint32_t>(payload_of_entry[entry])});
+  }
+}
+
+const EventResult& Session::apply(const Event& event) {
+  result_.clear();
+  result_.seq = next_seq_;
+  changes_.clear();
+  begin();
+  now_ms_ = event.time_ms;
+
+  if (event.participant < 1 || event.participant > players_.size()) {
+    reject("there is no participant " + std::to_string(event.participant) + " in this session");
+  } else {
+    Player& player = players_[event.participant - 1];
+    const uint32_t page = player.participant_.page;
+    const PageSpec& spec = game_.pages()[page];
+    if (event.page >= 0 && static_cast<uint32_t>(event.page) != page) {
+      const auto& pages = game_.pages();
+      const std::string stale = static_cast<size_t>(event.page) < pages.size()
+                                    ? "'" + pages[event.page].name + "'"
+                                    : std::to_string(event.page);
+      reject("participant " + std::to_string(event.participant) + " is on page '" + spec.name +
+             "', not " + stale);
+    } else if (event.kind == EventKind::kSubmit) {
+      if (page + 1 >= game_.pages().size()) {
+        reject("page '" + spec.name + "' is the last page; there is nothing to submit");
+      } else {
+        advance(player);
+        result_.page_changes.push_back(event.participant);
+      }
+    } else if (spec.kind != PageKind::kLive) {
+      reject("participant " + std::to_string(event.participant) + " is not on a live page (on '" +
+             spec.name + "')");
+    } else {
+      Outbox outbox;
+      std::optional<std::string> failure;
+      try {
+        outbox = game_.live_method(player, event.data);
+      } catch (const std::exception& e) {
+        failure = std::string("live_method failed: ") + e.what();
+      } catch (...) {
+        failure = "live_method failed with an unknown exception";
+      }
+      if (failure) {
+        reject(std::move(*failure));
+      } else if (outbox.rejection()) {
+        reject(*outbox.rejection());
+      } else if (outbox.malformed()) {
+        reject(*outbox.malformed());
+      } else {
+        route(player, page, outbox);
+        if (!result_.error) {
+          for (const Undo& undo : undo_) {
+            if (undo.scope == Change::Scope::kPage) result_.page_changes.push_back(undo.owner + 1);
+          }
+        }
+      }
+    }
+  }
+
+  for (const Undo& undo : undo_) {
+    changes_.push_back({undo.scope, undo.owner, undo.field,
+                        undo.scope == Change::Scope::kRecord ? undo.old.get<uint32_t>() : 0});
+  }
+  const Status recorded = store_.record(*this, event, result_, changes_);
+  if (!recorded.ok()) {
+    // Not recorded means not applied: the state must match what is durable.
+    reject("the event could not be recorded: " + recorded.message());
+    in_transaction_ = false;
+    return result_;
+  }
+  undo_.clear();
+  in_transaction_ = false;
+  ++next_seq_;
+  return result_;
+}
+
+// ---- digest ----
+
+uint64_t Session::group_hash(const Group& group) const {
+  Fnv1a hash;
+  hash.add(group.index_);
+  for (const Json& value : group.fields_) hash.add(value);
+  for (uint32_t i = 0; i < group.size_; ++i) {
+    const Player& player = players_[group.first_ + i];
+    hash.add(player.participant_.page);
+    for (const Json& value : player.fields_) hash.add(value);
+  }
+  for (size_t type = 0; type < tables_.size(); ++type) {
+    hash.add(group_rows_[type][group.index_].size());
+  }
+  return hash.value();
+}
+
+std::string Session::digest() const {
+  Fnv1a hash;
+  hash.add(std::string_view("livectl-state-v1"));
+  hash.add(std::string_view(game_.name()));
+  hash.add(std::string_view(code_));
+  for (const Player& player : players_) {
+    const Participant& p = player.participant_;
+    hash.add(p.id_in_session);
+    hash.add(std::string_view(p.code));
+    hash.add(std::string_view(p.label));
+    hash.add(p.page);
+    for (const Json& value : player.fields_) hash.add(value);
+  }
+  for (const Group& group : groups_) {
+    for (const Json& value : group.fields_) hash.add(value);
+  }
+  for (const auto& table : tables_) {
+    hash.add(table.size());
+    for (const Record& record : table) {
+      hash.add(record.group);
+      hash.add(record.participant);
+      for (const Json& value : record.values) hash.add(value);
+    }
+  }
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(hash.value()));
+  return text;
+}
+
+}  // namespace livectl

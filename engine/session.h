@@ -1,0 +1,195 @@
+#pragma once
+// A session: its participants, groups, players, fields, extra records and
+// page flow, and the one door (apply) through which every input enters.
+// Single-threaded: one thread owns a session. No I/O, no wall clock; time
+// and randomness come from the events and the session's seeded generator.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/event.h"
+#include "engine/game.h"
+#include "engine/json.h"
+#include "engine/rng.h"
+#include "engine/store.h"
+
+namespace livectl {
+
+class Session;
+class Group;
+
+struct Participant {
+  uint32_t id_in_session = 0;  // 1..N
+  std::string code;            // unguessable when served; derived from the seed in simulations
+  std::string label;
+  uint32_t page = 0;           // index into Game::pages()
+};
+
+// One row of an extra-record table.
+struct Record {
+  uint32_t group;        // group index (id_in_subsession - 1)
+  uint32_t participant;  // participant index (id_in_session - 1)
+  std::vector<Json> values;  // one per column, in declaration order
+};
+
+class Player {
+ public:
+  int id_in_group() const { return id_in_group_; }
+  const Participant& participant() const { return participant_; }
+  Group& group() { return *group_; }
+  const Group& group() const { return *group_; }
+  Session& session() { return *session_; }
+  const Session& session() const { return *session_; }
+
+  const Json& get(PlayerField field) const { return fields_[field.index]; }
+  // Sets a field inside the current event's transaction. Throws
+  // std::invalid_argument when the value does not fit the field's type
+  // (which, inside live_method, fails and rolls back the event).
+  void set(PlayerField field, Json value);
+
+  // Appends a row to an extra-record table for this player and their group.
+  // Throws std::invalid_argument on a wrong column count or type.
+  void add_record(RecordType type, std::vector<Json> values);
+  // This player's rows of `type`, oldest first.
+  std::vector<const Record*> records(RecordType type) const;
+
+  // Moves this player to their next page when the event commits (a
+  // game-initiated advance). Does nothing on the last page.
+  void advance_page();
+
+  const std::vector<Json>& fields() const { return fields_; }
+
+ private:
+  friend class Session;
+  Session* session_ = nullptr;
+  Group* group_ = nullptr;
+  uint32_t index_ = 0;  // participant index
+  int id_in_group_ = 0;
+  Participant participant_;
+  std::vector<Json> fields_;
+};
+
+class Group {
+ public:
+  int id_in_subsession() const { return static_cast<int>(index_) + 1; }
+  int size() const { return static_cast<int>(size_); }
+  // REQUIRES: 1 <= id_in_group <= size().
+  Player& player(int id_in_group);
+  const Player& player(int id_in_group) const;
+
+  const Json& get(GroupField field) const { return fields_[field.index]; }
+  // As Player::set.
+  void set(GroupField field, Json value);
+
+  // This group's rows of `type`, oldest first.
+  std::vector<const Record*> records(RecordType type) const;
+
+  const std::vector<Json>& fields() const { return fields_; }
+
+ private:
+  friend class Session;
+  Session* session_ = nullptr;
+  uint32_t index_ = 0;
+  uint32_t first_ = 0;  // index of the first participant
+  uint32_t size_ = 0;
+  std::vector<Json> fields_;
+};
+
+struct SessionConfig {
+  int participants = 0;
+  uint64_t seed = 1;
+  std::string code;  // empty: derived from the seed
+  // One per participant; empty: derived from the seed (deterministic, for
+  // simulations). The server passes codes from the OS's CSPRNG.
+  std::vector<std::string> participant_codes;
+};
+
+class Session {
+ public:
+  // Throws std::invalid_argument when the configuration does not fit the
+  // game (participants not a positive multiple of the group size, wrong
+  // number of codes). `game` and `store` must outlive the session.
+  Session(const Game& game, Store& store, SessionConfig config);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // The one door. Applies `event` as one transaction: on success the state
+  // changes, the store records the event and the result carries the
+  // deliveries; on a rejection, an invalid outbox, an exception in the game or
+  // a store failure, nothing changes and result.error says why (the rejected
+  // event is still recorded when the store can). The returned reference is
+  // valid until the next apply().
+  const EventResult& apply(const Event& event);
+
+  const Game& game() const { return game_; }
+  const std::string& code() const { return code_; }
+  uint64_t seed() const { return seed_; }
+  Rng& rng() { return rng_; }
+  // The session clock: the time of the event being applied (or last applied).
+  int64_t now_ms() const { return now_ms_; }
+  // Sequence number of the last recorded event (0 before the first).
+  uint64_t last_seq() const { return next_seq_ - 1; }
+
+  size_t participant_count() const { return players_.size(); }
+  // REQUIRES: 1 <= id_in_session <= participant_count().
+  Player& player(uint32_t id_in_session) { return players_[id_in_session - 1]; }
+  const Player& player(uint32_t id_in_session) const { return players_[id_in_session - 1]; }
+  std::span<Player> players() { return players_; }
+  std::span<const Player> players() const { return players_; }
+  std::span<Group> groups() { return groups_; }
+  std::span<const Group> groups() const { return groups_; }
+  const std::vector<Record>& records(RecordType type) const { return tables_[type.index]; }
+  const PageSpec& page_of(const Player& player) const {
+    return game_.pages()[player.participant().page];
+  }
+
+  // A stable hash of all session state (participants and their pages, group
+  // and player fields, extra records), as 16 hex digits: equal states give
+  // equal digests on every run and platform.
+  std::string digest() const;
+  // The same, for one group only (its fields, its players and their pages).
+  uint64_t group_hash(const Group& group) const;
+
+ private:
+  friend class Player;
+  friend class Group;
+
+  struct Undo {
+    Change::Scope scope;
+    uint32_t owner;
+    uint32_t field;
+    Json old;
+  };
+
+  void set_field(Change::Scope scope, uint32_t owner, uint32_t field, std::vector<Json>& fields,
+                 const FieldSpec& spec, Json value);
+  void append_record(Player& player, RecordType type, std::vector<Json> values);
+  void advance(Player& player);
+  void begin();
+  void rollback();
+  void reject(std::string message);
+  void route(const Player& sender, uint32_t page, Outbox& outbox);
+  bool was_on_page(const Player& member, uint32_t page) const;
+
+  const Game& game_;
+  Store& store_;
+  std::string code_;
+  uint64_t seed_;
+  Rng rng_;
+  int64_t now_ms_ = 0;
+  uint64_t next_seq_ = 1;
+  std::vector<Player> players_;
+  std::vector<Group> groups_;
+  std::vector<std::vector<Record>> tables_;                      // [type][row]
+  std::vector<std::vector<std::vector<uint32_t>>> group_rows_;   // [type][group] -> rows
+
+  // The open transaction.
+  bool in_transaction_ = false;
+  Rng::State rng_before_{};
+  std::vector<Undo> undo_;
+  std::vector<Change> changes_;
+  EventResult result_;
+};
+
+}  // namespace livectl

@@ -1,0 +1,74 @@
+#pragma once
+// Where a session's events and state changes go when an event commits.
+// The engine calls the store inside the event's transaction: if record()
+// fails, the engine rolls the event back and the sender gets the error.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "engine/event.h"
+#include "engine/status.h"
+
+namespace livectl {
+
+class Session;
+
+// One value the event changed. `value` points into the session and is valid
+// only during the record() call.
+struct Change {
+  enum class Scope : uint8_t { kGroupField, kPlayerField, kPage, kRecord };
+  Scope scope;
+  uint32_t owner;  // group index for kGroupField, participant index otherwise
+  uint32_t field;  // field index; record type for kRecord; unused for kPage
+  uint32_t row;    // for kRecord: the row's index in its type's table
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Records `event` and its outcome (`result`, with `result.error` set for a
+  // rejected event, in which case `changes` is empty). Returns an error when
+  // the event could not be recorded; the engine then rolls it back.
+  virtual Status record(const Session& session, const Event& event, const EventResult& result,
+                        std::span<const Change> changes) = 0;
+  // Makes everything recorded so far durable. Deliveries may be released
+  // once this returns ok.
+  virtual Status flush() = 0;
+};
+
+// Keeps the event log in memory (or only counts it, for the fastest
+// simulations). Never fails unless told to, which tests use to prove that a
+// failed commit rolls the event back.
+class MemoryStore final : public Store {
+ public:
+  struct Entry {
+    uint64_t seq;
+    EventKind kind;
+    uint32_t participant;
+    int64_t time_ms;
+    Json data;
+    std::optional<std::string> error;
+    uint32_t deliveries;
+    uint32_t changes;
+  };
+
+  explicit MemoryStore(bool keep_log = true) : keep_log_(keep_log) {}
+
+  Status record(const Session& session, const Event& event, const EventResult& result,
+                std::span<const Change> changes) override;
+  Status flush() override { return Status(); }
+
+  // Makes the next `n` record() calls fail (fault injection for tests).
+  void fail_next(int n) { failures_left_ = n; }
+
+  uint64_t events_recorded() const { return events_recorded_; }
+  const std::vector<Entry>& log() const { return log_; }
+
+ private:
+  bool keep_log_;
+  int failures_left_ = 0;
+  uint64_t events_recorded_ = 0;
+  std::vector<Entry> log_;
+};
+
+}  // namespace livectl

@@ -1,0 +1,111 @@
+// auction: a group of 3 bids; the highest bid so far is broadcast.
+#include <memory>
+
+#include "engine/bot.h"
+#include "engine/invariant.h"
+#include "engine/session.h"
+
+namespace livectl {
+namespace {
+
+class Auction final : public Game {
+ public:
+  Auction() : Game("auction", "three bidders; each higher bid is broadcast to the group", 3) {
+    page("live", PageKind::kLive, "live.html");
+    page("results", PageKind::kPlain, "results.html");
+  }
+
+  Outbox live_method(Player& player, const Json& bid) const override {
+    if (!bid.is_number()) return reject("a bid must be a number");
+    Group& group = player.group();
+    if (bid <= group.get(highest_bid)) return {};
+    group.set(highest_bid, bid);
+    group.set(highest_bidder, player.id_in_group());
+    player.add_record(bids, {bid});
+    return {{0, {{"id_in_group", player.id_in_group()}, {"bid", bid}}}};
+  }
+
+  std::unique_ptr<Bot> make_bot(int id_in_group, int group_size) const override;
+  std::vector<std::unique_ptr<Invariant>> make_invariants() const override;
+
+  const GroupField highest_bid = group_field("highest_bid", FieldType::kNumber, 0);
+  const GroupField highest_bidder = group_field("highest_bidder", FieldType::kInteger);
+  // One row per accepted bid.
+  const RecordType bids = record_type("bid", {{"amount", FieldType::kNumber}});
+};
+
+// Bids a little above the highest bid it has seen; one bid in eight is at or
+// below it, which must change nothing.
+class AuctionBot final : public Bot {
+ public:
+  BotAction act(const PageSpec& page, Rng& rng) override {
+    if (page.kind != PageKind::kLive) return BotAction::done();
+    if (rng.below(8) == 0) return BotAction::send(highest_ - rng.between(0, 5));
+    return BotAction::send(highest_ + rng.between(1, 10));
+  }
+  void on_receive(const Json& payload) override {
+    // Bids from people may be fractional; this bot bids whole numbers above them.
+    const double bid = payload.at("bid").get<double>();
+    if (bid > static_cast<double>(highest_)) highest_ = static_cast<int64_t>(bid);
+  }
+
+ private:
+  int64_t highest_ = 0;
+};
+
+// highest_bid is the maximum accepted bid and highest_bidder made it, where
+// an accepted bid is one that was broadcast.
+class HighestBidIsMaximum final : public Invariant {
+ public:
+  explicit HighestBidIsMaximum(const Auction& game) : game_(game) {}
+  std::string_view name() const override {
+    return "highest_bid is the maximum accepted bid and highest_bidder made it";
+  }
+  std::optional<std::string> check(const Session& session, const Event& event,
+                                   const EventResult& result) override {
+    if (event.participant < 1 || event.participant > session.participant_count()) return {};
+    const Player& sender = session.player(event.participant);
+    const Group& group = sender.group();
+    if (best_.empty()) best_.assign(session.groups().size(), Best{});
+    Best& best = best_[group.id_in_subsession() - 1];
+    for (const Json& payload : result.payload_values) {
+      if (payload.at("id_in_group") != sender.id_in_group()) {
+        return "a bid was broadcast under another player's id";
+      }
+      if (payload.at("bid") <= best.bid) return "a bid no higher than the highest was accepted";
+      best = Best{payload.at("bid"), sender.id_in_group()};
+    }
+    if (group.get(game_.highest_bid) != best.bid || group.get(game_.highest_bidder) != best.bidder) {
+      return "group " + std::to_string(group.id_in_subsession()) + " has highest_bid " +
+             group.get(game_.highest_bid).dump() + " by " +
+             group.get(game_.highest_bidder).dump() + " but the maximum accepted bid is " +
+             best.bid.dump() + " by " + best.bidder.dump();
+    }
+    return {};
+  }
+
+ private:
+  struct Best {
+    Json bid = 0;
+    Json bidder = nullptr;
+  };
+  const Auction& game_;
+  std::vector<Best> best_;
+};
+
+std::unique_ptr<Bot> Auction::make_bot(int, int) const { return std::make_unique<AuctionBot>(); }
+
+std::vector<std::unique_ptr<Invariant>> Auction::make_invariants() const {
+  std::vector<std::unique_ptr<Invariant>> invariants;
+  invariants.push_back(std::make_unique<HighestBidIsMaximum>(*this));
+  return invariants;
+}
+
+}  // namespace
+
+const Game& auction_game() {
+  static const Auction game;
+  return game;
+}
+
+}  // namespace livectl
