@@ -6,10 +6,16 @@ namespace livectl {
 
 // Each game's folder defines one of these.
 const Game& auction_game();
+const Game& tictactoe_game();
+const Game& bargaining_game();
+const Game& ten_messages_game();
 
 const std::vector<const Game*>& all_games() {
   static const std::vector<const Game*> games = {
       &auction_game(),
+      &tictactoe_game(),
+      &bargaining_game(),
+      &ten_messages_game(),
   };
   return games;
 }
