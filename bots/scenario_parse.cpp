@@ -31,7 +31,7 @@ int64_t parse_id(const std::string& key) {
 }
 
 bool is_positive_integer(const Json& value) {
-  return value.is_number_unsigned() || (value.is_number_integer() && value.get<int64_t>() > 0);
+  return value.is_number_integer() && value.get<int64_t>() > 0;
 }
 
 ScenarioStep parse_step(const Json& json, const Scenario& scenario, const std::string& where) {

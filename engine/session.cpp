@@ -89,8 +89,8 @@ Session::Session(const Game& game, Store& store, SessionConfig config)
 void Session::set_field(Change::Scope scope, uint32_t owner, uint32_t field,
                         std::vector<Json>& fields, const FieldSpec& spec, Json value) {
   if (!field_accepts(spec.type, value)) {
-    throw std::invalid_argument("field '" + spec.name + "' is a " + field_type_name(spec.type) +
-                                ", not " + value.type_name());
+    throw std::invalid_argument("field '" + spec.name + "' is of type " +
+                                field_type_name(spec.type) + "; got " + value.type_name());
   }
   Json& slot = fields[field];
   if (in_transaction_) undo_.push_back({scope, owner, field, std::move(slot)});
@@ -121,8 +121,8 @@ void Session::append_record(Player& player, RecordType type, std::vector<Json> v
   for (size_t c = 0; c < values.size(); ++c) {
     if (!field_accepts(spec.columns[c].type, values[c])) {
       throw std::invalid_argument("column '" + spec.columns[c].name + "' of record '" + spec.name +
-                                  "' is a " + field_type_name(spec.columns[c].type) + ", not " +
-                                  values[c].type_name());
+                                  "' is of type " + field_type_name(spec.columns[c].type) +
+                                  "; got " + values[c].type_name());
     }
   }
   const uint32_t group = player.group_->index_;

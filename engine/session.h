@@ -126,6 +126,7 @@ class Session {
   const std::string& code() const { return code_; }
   uint64_t seed() const { return seed_; }
   Rng& rng() { return rng_; }
+  const Rng& rng() const { return rng_; }
   // The session clock: the time of the event being applied (or last applied).
   int64_t now_ms() const { return now_ms_; }
   // Sequence number of the last recorded event (0 before the first).

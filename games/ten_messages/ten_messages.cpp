@@ -1,25 +1,255 @@
-// PLACEHOLDER, being replaced by the real game.
+// ten_messages: oTree's "keeping users on the page" example. A group of two
+// exchanges messages of any content; from the 10th message on, each message
+// tells the whole group that the game is finished, and the page then
+// submits itself.
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "engine/bot.h"
+#include "engine/invariant.h"
 #include "engine/session.h"
 
 namespace livectl {
 namespace {
-class Placeholder final : public Game {
+
+// The message that finishes the game. oTree's example uses 10.
+constexpr int64_t kMessagesToFinish = 10;
+
+Json game_finished_payload() { return {{"type", "game_finished"}}; }
+
+class TenMessages final : public Game {
  public:
-  Placeholder() : Game("ten_messages", "placeholder", 2) {
+  TenMessages()
+      : Game("ten_messages",
+             "two players stay on the live page until the group has sent 10 messages", 2) {
     page("live", PageKind::kLive, "live.html");
     page("results", PageKind::kPlain, "results.html");
   }
-  Outbox live_method(Player&, const Json&) const override { return reject("not written yet"); }
-  std::unique_ptr<Bot> make_bot(int, int) const override { return std::make_unique<DoneBot>(); }
-  struct DoneBot final : Bot {
-    BotAction act(const PageSpec&, Rng&) override { return BotAction::done(); }
-    void on_receive(const Json&) override {}
-  };
+
+  // Every JSON value is a message; none is rejected.
+  Outbox live_method(Player& player, const Json& /*message*/) const override {
+    player.set(messages_sent, player.get(messages_sent).get<int64_t>() + 1);
+    Group& group = player.group();
+    const int64_t count = group.get(num_messages).get<int64_t>() + 1;
+    group.set(num_messages, count);
+    if (count < kMessagesToFinish) return {};
+    group.set(game_finished, true);
+    return {{0, game_finished_payload()}};
+  }
+
+  std::unique_ptr<Bot> make_bot(int id_in_group, int group_size) const override;
+  std::vector<std::unique_ptr<Invariant>> make_invariants() const override;
+
+  // Messages from every member of the group, including those after the 10th.
+  const GroupField num_messages = group_field("num_messages", FieldType::kInteger, 0);
+  const GroupField game_finished = group_field("game_finished", FieldType::kBoolean, false);
+  // This player's own messages.
+  const PlayerField messages_sent = player_field("messages_sent", FieldType::kInteger, 0);
 };
+
+// Sends small payloads of assorted JSON types until it hears that the game is
+// finished, then submits the live page. It never waits: the only broadcast is
+// game_finished, so a waiting bot would never be woken before the end.
+class TenMessagesBot final : public Bot {
+ public:
+  BotAction act(const PageSpec& page, Rng& rng) override {
+    if (page.kind != PageKind::kLive) return BotAction::done();
+    if (finished_) return BotAction::submit();
+    return BotAction::send(random_message(rng));
+  }
+  void on_receive(const Json& payload) override {
+    if (payload == game_finished_payload()) finished_ = true;
+  }
+
+ private:
+  static Json random_message(Rng& rng) {
+    switch (rng.below(5)) {
+      case 0: return rng.between(-100, 100);
+      case 1: return {{"text", "hello " + std::to_string(rng.below(1000))}};
+      case 2: return "hi";
+      case 3: return Json::object();
+      default: return nullptr;
+    }
+  }
+
+  bool finished_ = false;
+};
+
+// An accepted liveSend from a participant: one message of the sender's group.
+bool is_counted_message(const Event& event, const EventResult& result) {
+  return event.kind == EventKind::kLive && !result.error;
+}
+
+// Events naming no participant were rejected and touch no group.
+const Player* sender_of(const Session& session, const Event& event) {
+  if (event.participant < 1 || event.participant > session.participant_count()) return nullptr;
+  return &session.player(event.participant);
+}
+
+// Shadow message counts, one per group, built from the events alone.
+class GroupMessageCounts {
+ public:
+  // The sender's group's count after `event`.
+  int64_t update(const Session& session, const Player& sender, const Event& event,
+                 const EventResult& result) {
+    if (counts_.empty()) counts_.assign(session.groups().size(), 0);
+    int64_t& count = counts_[sender.group().id_in_subsession() - 1];
+    if (is_counted_message(event, result)) ++count;
+    return count;
+  }
+
+ private:
+  std::vector<int64_t> counts_;
+};
+
+std::string group_name(const Group& group) {
+  return "group " + std::to_string(group.id_in_subsession());
+}
+
+class NumMessagesCountsEveryMessage final : public Invariant {
+ public:
+  explicit NumMessagesCountsEveryMessage(const TenMessages& game) : game_(game) {}
+  std::string_view name() const override {
+    return "num_messages equals the number of messages the group's members have sent";
+  }
+  std::optional<std::string> check(const Session& session, const Event& event,
+                                   const EventResult& result) override {
+    const Player* sender = sender_of(session, event);
+    if (!sender) return {};
+    const int64_t sent = counts_.update(session, *sender, event, result);
+    const Group& group = sender->group();
+    if (group.get(game_.num_messages) != sent) {
+      return group_name(group) + " has num_messages " + group.get(game_.num_messages).dump() +
+             " but its members have sent " + std::to_string(sent) + " messages";
+    }
+    return {};
+  }
+
+ private:
+  const TenMessages& game_;
+  GroupMessageCounts counts_;
+};
+
+class MessagesSentCountsOwnMessages final : public Invariant {
+ public:
+  explicit MessagesSentCountsOwnMessages(const TenMessages& game) : game_(game) {}
+  std::string_view name() const override {
+    return "each player's messages_sent equals the number of messages they have sent";
+  }
+  std::optional<std::string> check(const Session& session, const Event& event,
+                                   const EventResult& result) override {
+    const Player* sender = sender_of(session, event);
+    if (!sender) return {};
+    if (sent_.empty()) sent_.assign(session.participant_count(), 0);
+    int64_t& sent = sent_[event.participant - 1];
+    if (is_counted_message(event, result)) ++sent;
+    if (sender->get(game_.messages_sent) != sent) {
+      return "participant " + std::to_string(event.participant) + " has messages_sent " +
+             sender->get(game_.messages_sent).dump() + " but has sent " + std::to_string(sent) +
+             " messages";
+    }
+    return {};
+  }
+
+ private:
+  const TenMessages& game_;
+  std::vector<int64_t> sent_;  // [participant index]
+};
+
+class GameFinishedFromTheTenthMessage final : public Invariant {
+ public:
+  explicit GameFinishedFromTheTenthMessage(const TenMessages& game) : game_(game) {}
+  std::string_view name() const override {
+    return "game_finished is true exactly when num_messages is at least 10";
+  }
+  std::optional<std::string> check(const Session& session, const Event& event,
+                                   const EventResult&) override {
+    const Player* sender = sender_of(session, event);
+    if (!sender) return {};
+    const Group& group = sender->group();
+    const Json& count = group.get(game_.num_messages);
+    const bool should_be_finished = count.get<int64_t>() >= kMessagesToFinish;
+    if (group.get(game_.game_finished) != should_be_finished) {
+      return group_name(group) + " has game_finished " + group.get(game_.game_finished).dump() +
+             " with num_messages " + count.dump();
+    }
+    return {};
+  }
+
+ private:
+  const TenMessages& game_;
+};
+
+// Every message from the 10th on sends game_finished, once, to each member of
+// the group still on the live page; every other event sends nothing.
+class GameFinishedIsBroadcastFromTheTenthMessage final : public Invariant {
+ public:
+  std::string_view name() const override {
+    return "every message from the 10th on broadcasts game_finished to the group and nothing "
+           "else is ever sent";
+  }
+  std::optional<std::string> check(const Session& session, const Event& event,
+                                   const EventResult& result) override {
+    const Player* sender = sender_of(session, event);
+    if (!sender) return {};
+    const int64_t sent = counts_.update(session, *sender, event, result);
+    const std::string which = "event " + std::to_string(result.seq);
+    if (!is_counted_message(event, result) || sent < kMessagesToFinish) {
+      if (!result.deliveries.empty()) {
+        return which + " (message " + std::to_string(sent) + " of " +
+               group_name(sender->group()) + ") sent " + result.payloads.front() +
+               " to participant " + std::to_string(result.deliveries.front().participant);
+      }
+      return {};
+    }
+    if (result.payload_values.size() != 1 || result.payload_values[0] != game_finished_payload()) {
+      return "message " + std::to_string(sent) + " of " + group_name(sender->group()) +
+             " did not send exactly {\"type\":\"game_finished\"}";
+    }
+    const Group& group = sender->group();
+    size_t delivery = 0;
+    for (int id = 1; id <= group.size(); ++id) {
+      const Player& member = group.player(id);
+      if (session.page_of(member).kind != PageKind::kLive) continue;
+      const uint32_t participant = member.participant().id_in_session;
+      if (delivery >= result.deliveries.size() ||
+          result.deliveries[delivery].participant != participant) {
+        return "message " + std::to_string(sent) + " of " + group_name(group) +
+               " did not reach participant " + std::to_string(participant) +
+               " on the live page";
+      }
+      ++delivery;
+    }
+    if (delivery != result.deliveries.size()) {
+      return "message " + std::to_string(sent) + " of " + group_name(group) +
+             " reached a participant who is not on the live page";
+    }
+    return {};
+  }
+
+ private:
+  GroupMessageCounts counts_;
+};
+
+std::unique_ptr<Bot> TenMessages::make_bot(int, int) const {
+  return std::make_unique<TenMessagesBot>();
+}
+
+std::vector<std::unique_ptr<Invariant>> TenMessages::make_invariants() const {
+  std::vector<std::unique_ptr<Invariant>> invariants;
+  invariants.push_back(std::make_unique<NumMessagesCountsEveryMessage>(*this));
+  invariants.push_back(std::make_unique<MessagesSentCountsOwnMessages>(*this));
+  invariants.push_back(std::make_unique<GameFinishedFromTheTenthMessage>(*this));
+  invariants.push_back(std::make_unique<GameFinishedIsBroadcastFromTheTenthMessage>());
+  return invariants;
+}
+
 }  // namespace
+
 const Game& ten_messages_game() {
-  static const Placeholder game;
+  static const TenMessages game;
   return game;
 }
+
 }  // namespace livectl
