@@ -20,6 +20,15 @@ struct Rejection {
 
 inline Rejection reject(std::string message) { return Rejection{std::move(message)}; }
 
+// One {id_in_group: payload} pair as written in `return {{0, payload}};`.
+// The payload is mutable so that Outbox can move it out of the
+// initializer_list instead of copying it (initializer_list elements are const).
+struct OutboxEntry {
+  OutboxEntry(int64_t id_in_group, Json payload) : id_in_group(id_in_group), payload(std::move(payload)) {}
+  int64_t id_in_group;
+  mutable Json payload;
+};
+
 class Outbox {
  public:
   using Entry = std::pair<int64_t, Json>;
@@ -28,7 +37,10 @@ class Outbox {
   Outbox() = default;
   // {{0, payload}} sends to every member of the group; {{2, payload}} to the
   // player with id_in_group 2. A specific key wins over 0.
-  Outbox(std::initializer_list<Entry> entries) : entries_(entries) {}
+  Outbox(std::initializer_list<OutboxEntry> entries) {
+    entries_.reserve(entries.size());
+    for (const OutboxEntry& entry : entries) entries_.emplace_back(entry.id_in_group, std::move(entry.payload));
+  }
   Outbox(Rejection rejection) : rejection_(std::move(rejection.message)) {}  // NOLINT
 
   // Builds an outbox from a JSON value the way a Python live_method's return

@@ -22,7 +22,12 @@ class Auction final : public Game {
     group.set(highest_bid, bid);
     group.set(highest_bidder, player.id_in_group());
     player.add_record(bids, {bid});
-    return {{0, {{"id_in_group", player.id_in_group()}, {"bid", bid}}}};
+    // Built key by key: nlohmann's nested-brace form allocates a temporary
+    // array per pair, which costs more than the whole rest of this method.
+    Json broadcast(Json::value_t::object);
+    broadcast.emplace("id_in_group", player.id_in_group());
+    broadcast.emplace("bid", bid);
+    return {{0, std::move(broadcast)}};
   }
 
   std::unique_ptr<Bot> make_bot(int id_in_group, int group_size) const override;

@@ -16,7 +16,9 @@ namespace {
 // The message that finishes the game. oTree's example uses 10.
 constexpr int64_t kMessagesToFinish = 10;
 
-Json game_finished_payload() { return {{"type", "game_finished"}}; }
+Json game_finished_payload() {
+  return {{"type", "game_finished"}};
+}
 
 class TenMessages final : public Game {
  public:
@@ -65,11 +67,16 @@ class TenMessagesBot final : public Bot {
  private:
   static Json random_message(Rng& rng) {
     switch (rng.below(5)) {
-      case 0: return rng.between(-100, 100);
-      case 1: return {{"text", "hello " + std::to_string(rng.below(1000))}};
-      case 2: return "hi";
-      case 3: return Json::object();
-      default: return nullptr;
+      case 0:
+        return rng.between(-100, 100);
+      case 1:
+        return {{"text", "hello " + std::to_string(rng.below(1000))}};
+      case 2:
+        return "hi";
+      case 3:
+        return Json::object();
+      default:
+        return nullptr;
     }
   }
 
@@ -103,6 +110,10 @@ class GroupMessageCounts {
   std::vector<int64_t> counts_;
 };
 
+std::string messages(int64_t count) {
+  return std::to_string(count) + (count == 1 ? " message" : " messages");
+}
+
 std::string group_name(const Group& group) {
   return "group " + std::to_string(group.id_in_subsession());
 }
@@ -121,7 +132,7 @@ class NumMessagesCountsEveryMessage final : public Invariant {
     const Group& group = sender->group();
     if (group.get(game_.num_messages) != sent) {
       return group_name(group) + " has num_messages " + group.get(game_.num_messages).dump() +
-             " but its members have sent " + std::to_string(sent) + " messages";
+             " but its members have sent " + messages(sent);
     }
     return {};
   }
@@ -146,8 +157,7 @@ class MessagesSentCountsOwnMessages final : public Invariant {
     if (is_counted_message(event, result)) ++sent;
     if (sender->get(game_.messages_sent) != sent) {
       return "participant " + std::to_string(event.participant) + " has messages_sent " +
-             sender->get(game_.messages_sent).dump() + " but has sent " + std::to_string(sent) +
-             " messages";
+             sender->get(game_.messages_sent).dump() + " but has sent " + messages(sent);
     }
     return {};
   }
@@ -197,9 +207,9 @@ class GameFinishedIsBroadcastFromTheTenthMessage final : public Invariant {
     const std::string which = "event " + std::to_string(result.seq);
     if (!is_counted_message(event, result) || sent < kMessagesToFinish) {
       if (!result.deliveries.empty()) {
-        return which + " (message " + std::to_string(sent) + " of " +
-               group_name(sender->group()) + ") sent " + result.payloads.front() +
-               " to participant " + std::to_string(result.deliveries.front().participant);
+        return which + " (message " + std::to_string(sent) + " of " + group_name(sender->group()) +
+               ") sent " + result.payloads.front() + " to participant " +
+               std::to_string(result.deliveries.front().participant);
       }
       return {};
     }
@@ -216,8 +226,7 @@ class GameFinishedIsBroadcastFromTheTenthMessage final : public Invariant {
       if (delivery >= result.deliveries.size() ||
           result.deliveries[delivery].participant != participant) {
         return "message " + std::to_string(sent) + " of " + group_name(group) +
-               " did not reach participant " + std::to_string(participant) +
-               " on the live page";
+               " did not reach participant " + std::to_string(participant) + " on the live page";
       }
       ++delivery;
     }
