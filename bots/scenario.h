@@ -50,6 +50,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file);
 struct ScenarioOutcome {
   bool passed = false;
   std::string failure;  // "step N: ..." or "final: ..."
+  std::string digest;   // the session's state digest when the scenario stopped
 };
 
 // Runs a scenario in memory with a virtual clock (step k at k seconds).

@@ -149,11 +149,13 @@ ScenarioOutcome run_scenario(const Scenario& scenario) {
   for (size_t i = 0; i < scenario.steps.size(); ++i) {
     const auto time_ms = static_cast<int64_t>(i + 1) * 1000;
     if (auto problem = run_step(session, scenario.steps[i], time_ms)) {
-      return {false, "step " + std::to_string(i + 1) + ": " + *problem};
+      return {false, "step " + std::to_string(i + 1) + ": " + *problem, session.digest()};
     }
   }
-  if (auto problem = check_final(session, scenario)) return {false, "final: " + *problem};
-  return {true, ""};
+  if (auto problem = check_final(session, scenario)) {
+    return {false, "final: " + *problem, session.digest()};
+  }
+  return {true, "", session.digest()};
 }
 
 }  // namespace livectl

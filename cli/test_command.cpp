@@ -58,11 +58,12 @@ int run_test(const std::vector<std::string>& paths) {
       const ScenarioOutcome outcome = run_scenario(scenario);
       if (outcome.passed) {
         ++passed;
-        std::printf("PASS  %s  (%s)\n", scenario.name.c_str(), file.c_str());
+        std::printf("PASS  %s  (%s, digest %s)\n", scenario.name.c_str(), file.c_str(),
+                    outcome.digest.c_str());
       } else {
         ++failed;
-        std::printf("FAIL  %s  (%s)\n      %s\n", scenario.name.c_str(), file.c_str(),
-                    outcome.failure.c_str());
+        std::printf("FAIL  %s  (%s, digest %s)\n      %s\n", scenario.name.c_str(), file.c_str(),
+                    outcome.digest.c_str(), outcome.failure.c_str());
       }
     } catch (const ScenarioError& e) {
       ++failed;

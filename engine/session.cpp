@@ -324,6 +324,46 @@ const EventResult& Session::apply(const Event& event) {
   return result_;
 }
 
+// ---- restoring ----
+
+void Session::restore_participant(uint32_t id_in_session, std::string label, uint32_t page) {
+  if (id_in_session < 1 || id_in_session > players_.size() || page >= game_.pages().size()) {
+    throw std::invalid_argument("participant " + std::to_string(id_in_session) + " or page " +
+                                std::to_string(page) + " does not exist");
+  }
+  Participant& participant = players_[id_in_session - 1].participant_;
+  participant.label = std::move(label);
+  participant.page = page;
+}
+
+void Session::restore_group_field(uint32_t group_index, uint32_t field, Json value) {
+  Group& group = groups_.at(group_index);
+  set_field(Change::Scope::kGroupField, group_index, field, group.fields_,
+            game_.group_fields().at(field), std::move(value));
+}
+
+void Session::restore_player_field(uint32_t participant_index, uint32_t field, Json value) {
+  Player& player = players_.at(participant_index);
+  set_field(Change::Scope::kPlayerField, participant_index, field, player.fields_,
+            game_.player_fields().at(field), std::move(value));
+}
+
+void Session::restore_record(RecordType type, uint32_t group_index, uint32_t participant_index,
+                             std::vector<Json> values) {
+  Player& player = players_.at(participant_index);
+  if (player.group_->index_ != group_index) {
+    throw std::invalid_argument("participant " + std::to_string(participant_index + 1) +
+                                " is not in group " + std::to_string(group_index + 1));
+  }
+  append_record(player, type, std::move(values));
+}
+
+void Session::restore_progress(uint64_t last_seq, int64_t now_ms, const Rng::State& rng) {
+  next_seq_ = last_seq + 1;
+  now_ms_ = now_ms;
+  rng_.restore(rng);
+}
+
 // ---- digest ----
 
 uint64_t Session::group_hash(const Group& group) const {

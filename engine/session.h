@@ -145,6 +145,20 @@ class Session {
     return game_.pages()[player.participant().page];
   }
 
+  // ---- Restoring a stored session ----
+  // A store that reloads a session constructs it with the recorded
+  // configuration (seed, codes), then puts back what events changed. These
+  // bypass transactions and the store. REQUIRES: no event is being applied;
+  // indices in range; values that fit the declared types (throws
+  // std::invalid_argument otherwise).
+  void restore_participant(uint32_t id_in_session, std::string label, uint32_t page);
+  void restore_group_field(uint32_t group_index, uint32_t field, Json value);
+  void restore_player_field(uint32_t participant_index, uint32_t field, Json value);
+  void restore_record(RecordType type, uint32_t group_index, uint32_t participant_index,
+                      std::vector<Json> values);
+  // The log position, the clock and the generator as they were after event `last_seq`.
+  void restore_progress(uint64_t last_seq, int64_t now_ms, const Rng::State& rng);
+
   // A stable hash of all session state (participants and their pages, group
   // and player fields, extra records), as 16 hex digits: equal states give
   // equal digests on every run and platform.

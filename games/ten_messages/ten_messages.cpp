@@ -2,8 +2,11 @@
 // exchanges messages of any content; from the 10th message on, each message
 // tells the whole group that the game is finished, and the page then
 // submits itself.
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/bot.h"
@@ -13,11 +16,14 @@
 namespace livectl {
 namespace {
 
-// The message that finishes the game. oTree's example uses 10.
+// The group's message count at which the game finishes, as in oTree's example.
 constexpr int64_t kMessagesToFinish = 10;
 
+// Built key by key: nlohmann's nested-brace form allocates a temporary array.
 Json game_finished_payload() {
-  return {{"type", "game_finished"}};
+  Json payload(Json::value_t::object);
+  payload.emplace("type", "game_finished");
+  return payload;
 }
 
 class TenMessages final : public Game {

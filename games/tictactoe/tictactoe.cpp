@@ -1,25 +1,109 @@
-// PLACEHOLDER, being replaced by the real game.
-#include "engine/bot.h"
-#include "engine/session.h"
+#include "games/tictactoe/tictactoe.h"
+
+#include <cstdint>
+#include <optional>
+#include <utility>
 
 namespace livectl {
+namespace tictactoe {
+
 namespace {
-class Placeholder final : public Game {
- public:
-  Placeholder() : Game("tictactoe", "placeholder", 2) {
-    page("live", PageKind::kLive, "live.html");
-    page("results", PageKind::kPlain, "results.html");
-  }
-  Outbox live_method(Player&, const Json&) const override { return reject("not written yet"); }
-  std::unique_ptr<Bot> make_bot(int, int) const override { return std::make_unique<DoneBot>(); }
-  struct DoneBot final : Bot {
-    BotAction act(const PageSpec&, Rng&) override { return BotAction::done(); }
-    void on_receive(const Json&) override {}
-  };
+
+constexpr const char* kNotAMessage = "a message must be {} or {\"square\": s}";
+constexpr const char* kBadSquare = "square must be an integer from 0 to 8";
+
+// What a liveSend asks for: the state (no square) or a move to `square`.
+// `error` is set instead when the data is neither.
+struct Request {
+  std::optional<int> square;
+  std::optional<std::string> error;
 };
+
+Request read_request(const Json& data) {
+  if (!data.is_object()) return {std::nullopt, kNotAMessage};
+  for (const auto& [key, value] : data.items()) {
+    if (key != "square") return {std::nullopt, "unknown key \"" + key + "\"; " + kNotAMessage};
+  }
+  if (data.empty()) return {};
+  const Json& square = data.front();
+  // 4.0 is a number but not an integer: pages send whole squares.
+  const bool in_range =
+      square.is_number_unsigned()  ? square.get<uint64_t>() < kSquares
+      : square.is_number_integer() ? square.get<int64_t>() >= 0 && square.get<int64_t>() < kSquares
+                                   : false;
+  if (!in_range) return {std::nullopt, kBadSquare};
+  return {square.get<int>(), std::nullopt};
+}
+
+Outbox only_to(const Player& player, Json payload) {
+  Outbox outbox;
+  outbox.send(player.id_in_group(), std::move(payload));
+  return outbox;
+}
+
 }  // namespace
+
+TicTacToe::TicTacToe()
+    : Game("tictactoe", "two players take turns marking a 3x3 board; three in a row wins", 2) {
+  page("live", PageKind::kLive, "live.html");
+  page("results", PageKind::kPlain, "results.html");
+}
+
+Json TicTacToe::state(const Group& group) const {
+  const std::string& marks = group.get(board).get_ref<const std::string&>();
+  const int turn = whose_turn(marks);
+  // Built key by key, as in auction: it is cheaper than the nested-brace form.
+  Json state(Json::value_t::object);
+  state.emplace("board", marks);
+  state.emplace("whose_turn", turn ? Json(turn) : Json(nullptr));
+  state.emplace("winner", group.get(winner));
+  state.emplace("draw", group.get(draw));
+  return state;
+}
+
+// Checks run in this order, and the first that fails is the reason given:
+// the shape of the message, then whether the game is over, whose turn it
+// is, and whether the square is free.
+Outbox TicTacToe::live_method(Player& player, const Json& data) const {
+  Group& group = player.group();
+  auto refuse = [&](std::string reason) {
+    Json reply = state(group);
+    reply.emplace("error", std::move(reason));
+    return only_to(player, std::move(reply));
+  };
+
+  const Request request = read_request(data);
+  if (request.error) return refuse(*request.error);
+  if (!request.square) return {{0, state(group)}};
+
+  const int square = *request.square;
+  const int id = player.id_in_group();
+  std::string marks = group.get(board).get<std::string>();
+  if (is_over(marks)) return refuse("the game is over");
+  if (whose_turn(marks) != id) return refuse("not your turn");
+  if (marks[square] != kEmpty) return refuse("square " + std::to_string(square) + " is taken");
+
+  const char mark = mark_of(id);
+  marks[square] = mark;
+  if (has_line(marks, mark)) {
+    group.set(winner, id);
+  } else if (is_full(marks)) {
+    group.set(draw, true);
+  }
+  group.set(board, std::move(marks));
+  player.add_record(moves, {square, std::string(1, mark)});
+
+  Json reply = state(group);
+  reply.emplace("square", square);
+  reply.emplace("id_in_group", id);
+  return {{0, std::move(reply)}};
+}
+
+}  // namespace tictactoe
+
 const Game& tictactoe_game() {
-  static const Placeholder game;
+  static const tictactoe::TicTacToe game;
   return game;
 }
+
 }  // namespace livectl
