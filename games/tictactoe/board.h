@@ -27,8 +27,9 @@ inline constexpr std::array<std::array<int, 3>, 8> kLines = {{
 }};
 
 // REQUIRES: id_in_group is 1 or 2.
-inline char mark_of(int id_in_group) { return id_in_group == 1 ? kX : kO; }
-inline int player_of(char mark) { return mark == kX ? 1 : 2; }
+inline char mark_of(int id_in_group) {
+  return id_in_group == 1 ? kX : kO;
+}
 
 inline int count(std::string_view board, char mark) {
   return static_cast<int>(std::count(board.begin(), board.end(), mark));
@@ -36,9 +37,8 @@ inline int count(std::string_view board, char mark) {
 
 // 9 characters, each 'X', 'O' or ' '. The functions below REQUIRE this.
 inline bool well_formed(std::string_view board) {
-  return board.size() == kSquares && count(board, kX) + count(board, kO) +
-                                             count(board, kEmpty) ==
-                                         kSquares;
+  return board.size() == kSquares &&
+         count(board, kX) + count(board, kO) + count(board, kEmpty) == kSquares;
 }
 
 inline bool has_line(std::string_view board, char mark) {
@@ -47,7 +47,9 @@ inline bool has_line(std::string_view board, char mark) {
   });
 }
 
-inline bool is_full(std::string_view board) { return count(board, kEmpty) == 0; }
+inline bool is_full(std::string_view board) {
+  return count(board, kEmpty) == 0;
+}
 
 // The id_in_group of the player with three in a row; 0 when nobody has one.
 // X is checked first; a board with lines of both marks cannot arise in play.
@@ -57,8 +59,9 @@ inline int winner_of(std::string_view board) {
   return 0;
 }
 
-inline bool is_draw(std::string_view board) { return winner_of(board) == 0 && is_full(board); }
-inline bool is_over(std::string_view board) { return winner_of(board) != 0 || is_full(board); }
+inline bool is_over(std::string_view board) {
+  return winner_of(board) != 0 || is_full(board);
+}
 
 // The id_in_group of the player to move; 0 once the game is over. X moves
 // whenever the marks are even, so the count decides and no turn is stored.

@@ -16,7 +16,9 @@ constexpr double kOutOfTurn = 0.10;
 // The chance of one more move once the game is over, before submitting.
 constexpr double kAfterTheEnd = 0.10;
 
-Json move_to(Json square) { return Json{{"square", std::move(square)}}; }
+Json move_to(Json square) {
+  return Json{{"square", std::move(square)}};
+}
 
 // Asks for the state first, as a page does on load, and from then on knows
 // only what it has received. It waits while it is the other player's turn:

@@ -19,20 +19,27 @@ struct Request {
   std::optional<std::string> error;
 };
 
+// The square a move names, or nothing when `value` is not an integer from
+// 0 to 8. 4.0 is refused too: pages send whole numbers.
+std::optional<int> square_from(const Json& value) {
+  if (value.is_number_unsigned()) {
+    if (value.get<uint64_t>() < kSquares) return static_cast<int>(value.get<uint64_t>());
+  } else if (value.is_number_integer()) {
+    const int64_t square = value.get<int64_t>();
+    if (square >= 0 && square < kSquares) return static_cast<int>(square);
+  }
+  return std::nullopt;
+}
+
 Request read_request(const Json& data) {
   if (!data.is_object()) return {std::nullopt, kNotAMessage};
   for (const auto& [key, value] : data.items()) {
     if (key != "square") return {std::nullopt, "unknown key \"" + key + "\"; " + kNotAMessage};
   }
   if (data.empty()) return {};
-  const Json& square = data.front();
-  // 4.0 is a number but not an integer: pages send whole squares.
-  const bool in_range =
-      square.is_number_unsigned()  ? square.get<uint64_t>() < kSquares
-      : square.is_number_integer() ? square.get<int64_t>() >= 0 && square.get<int64_t>() < kSquares
-                                   : false;
-  if (!in_range) return {std::nullopt, kBadSquare};
-  return {square.get<int>(), std::nullopt};
+  const std::optional<int> square = square_from(data.front());
+  if (!square) return {std::nullopt, kBadSquare};
+  return {square, std::nullopt};
 }
 
 Outbox only_to(const Player& player, Json payload) {

@@ -24,7 +24,7 @@ class TicTacToe final : public Game {
 
   Outbox live_method(Player& player, const Json& data) const override;
   std::unique_ptr<Bot> make_bot(int id_in_group, int group_size) const override;  // bot.cpp
-  std::vector<std::unique_ptr<Invariant>> make_invariants() const override;  // invariants.cpp
+  std::vector<std::unique_ptr<Invariant>> make_invariants() const override;       // invariants.cpp
 
   // {"board", "whose_turn", "winner", "draw"} for `group` as it is now;
   // whose_turn and winner are ids in the group or null.
