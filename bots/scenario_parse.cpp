@@ -8,6 +8,9 @@ namespace livectl {
 
 namespace {
 
+// A scenario is a readable test; this bounds the memory one typo can take.
+constexpr int64_t kMaxParticipants = 100000;
+
 [[noreturn]] void fail(const std::string& where, const std::string& reason) {
   throw ScenarioError(where + ": " + reason);
 }
@@ -26,7 +29,10 @@ int64_t parse_id(const std::string& key) {
   int64_t id = -1;
   const char* end = key.data() + key.size();
   auto [ptr, ec] = std::from_chars(key.data(), end, id);
-  if (key.empty() || ec != std::errc() || ptr != end || id < 0) return -1;
+  // "01" would silently alias "1", so only canonical spellings are ids.
+  if (key.empty() || ec != std::errc() || ptr != end || id < 0 || (key.size() > 1 && key[0] == '0')) {
+    return -1;
+  }
   return id;
 }
 
@@ -175,9 +181,13 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   scenario.participants = size;
   if (json.contains("participants")) {
     const Json& n = json["participants"];
-    if (!is_positive_integer(n) || n.get<int64_t>() % size != 0 || n.get<int64_t>() > 100000) {
+    if (!is_positive_integer(n) || n.get<int64_t>() % size != 0) {
       fail(file, "\"participants\" must be a positive multiple of " + std::to_string(size) +
                      " (the group size of " + game_name + "), not " + n.dump());
+    }
+    if (n.get<int64_t>() > kMaxParticipants) {
+      fail(file, "\"participants\" must be at most " + std::to_string(kMaxParticipants) + ", not " +
+                     n.dump());
     }
     scenario.participants = n.get<int>();
   }

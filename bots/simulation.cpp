@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <memory>
+#include <sstream>
 
 #include "engine/bot.h"
 #include "engine/invariant.h"
@@ -110,6 +111,23 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
   int64_t now_ms = 0;
   Event event;
 
+  // Durable runs: lines of events not yet flushed wait here.
+  std::ostringstream held_lines;
+  int64_t unflushed = 0;
+  auto commit = [&]() {
+    if (const Status status = options.store->flush(); !status.ok()) {
+      report.failure = status.message();
+      return false;
+    }
+    unflushed = 0;
+    if (options.transcript && held_lines.tellp() > 0) {
+      *options.transcript << held_lines.view();
+      options.transcript->flush();
+      held_lines.str("");
+    }
+    return true;
+  };
+
   while (!scheduler.empty() && report.messages < options.max_messages) {
     const uint32_t bot = scheduler.pick(rng);
     Player& player = session.player(bot + 1);
@@ -160,11 +178,32 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
         violation(i + 1, result, std::move(*problem));
       }
     }
+    const bool durable_already = result.seq <= options.resume_after;
     if (options.transcript) {
-      write_transcript_line(*options.transcript, event, result, session.page_of(player).name);
+      const bool hold = options.store && !durable_already;
+      write_transcript_line(hold ? held_lines : *options.transcript, event, result,
+                            session.page_of(player).name);
     }
     if (options.progress && (report.messages & 0xffff) == 0) options.progress(report.messages);
+    if (options.resume_after > 0 && result.seq == options.resume_after &&
+        session.digest() != options.resume_digest) {
+      report.failure = "the stored session " + session.code() +
+                       " is not this simulation's: after event " + std::to_string(result.seq) +
+                       " its digest is " + options.resume_digest + ", this simulation's " +
+                       session.digest();
+      break;
+    }
+    if (options.store && !durable_already && ++unflushed >= options.commit_every && !commit()) {
+      break;
+    }
   }
+  if (report.failure.empty() && session.last_seq() < options.resume_after) {
+    report.failure = "the database holds " + std::to_string(options.resume_after) +
+                     " events of session " + session.code() +
+                     ", more than this simulation makes (" + std::to_string(session.last_seq()) +
+                     ")";
+  }
+  if (options.store && report.failure.empty()) commit();
 
   report.bots_done = scheduler.count(BotState::kDone);
   report.bots_waiting = scheduler.count(BotState::kWaiting);

@@ -18,6 +18,22 @@ struct SimulationOptions {
   std::ostream* transcript = nullptr;
   // Called now and then with the number of messages sent so far.
   std::function<void(int64_t messages)> progress;
+
+  // Durable runs. When set, simulate() calls store->flush() after every
+  // `commit_every` recorded events and at the end, and holds each transcript
+  // line back until the flush that made its event durable, as a server holds
+  // back deliveries. Bots still receive at once: they live and die with this
+  // process, so nothing outside it learns of an event before it is durable.
+  // A failed flush stops the simulation (report.failure).
+  Store* store = nullptr;
+  int64_t commit_every = 1000;
+  // Resuming a stored session: its events up to `resume_after` are durable
+  // already and are re-run only to rebuild the bots (the caller's store must
+  // not record them again); their transcript lines are written at once.
+  // After that event the session's digest must equal `resume_digest`, or the
+  // simulation stops (report.failure).
+  uint64_t resume_after = 0;
+  std::string resume_digest;
 };
 
 struct CheckResult {
@@ -35,6 +51,9 @@ struct SimulationReport {
   int64_t bots_waiting = 0;  // bots left waiting for input nobody will send
   std::vector<CheckResult> checks;
   double elapsed_seconds = 0;
+  // Why the simulation stopped before its end (a failed commit, a resumed
+  // session that is not this simulation's); empty when it ran to its end.
+  std::string failure;
 
   bool checks_passed() const;
 };

@@ -73,7 +73,7 @@ int run_test(const std::vector<std::string>& paths) {
     std::fflush(stdout);
   }
   if (files.empty()) {
-    std::printf("no scenario files found\n");
+    std::fprintf(stderr, "livectl: no scenario files found\n");
     return 2;
   }
   std::printf("%d passed, %d failed\n", passed, failed);

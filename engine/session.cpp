@@ -114,8 +114,8 @@ void Player::add_record(RecordType type, std::vector<Json> values) {
 void Session::append_record(Player& player, RecordType type, std::vector<Json> values) {
   const RecordSpec& spec = game_.record_types().at(type.index);
   if (values.size() != spec.columns.size()) {
-    throw std::invalid_argument("record '" + spec.name + "' has " +
-                                std::to_string(spec.columns.size()) + " columns, not " +
+    throw std::invalid_argument("record '" + spec.name + "' takes " +
+                                std::to_string(spec.columns.size()) + " values, not " +
                                 std::to_string(values.size()));
   }
   for (size_t c = 0; c < values.size(); ++c) {

@@ -58,6 +58,16 @@ TEST_CASE("participants must be a positive multiple of the group size") {
         "s.json: \"participants\" must be a positive multiple of 3 (the group size of auction), not \"3\"");
 }
 
+TEST_CASE("a session larger than a scenario needs is refused with the limit") {
+  CHECK(error_for(R"({"game": "auction", "participants": 300000, "steps": []})") ==
+        "s.json: \"participants\" must be at most 100000, not 300000");
+}
+
+TEST_CASE("an expect key with a leading zero is not an id, so it cannot alias another key") {
+  CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "send": 1, "expect": {"01": 1}}]})") ==
+        "s.json: step 1: \"expect\" key \"01\" must be \"0\" or a participant id from 1 to 3");
+}
+
 TEST_CASE("the seed must be a non-negative integer") {
   CHECK(error_for(R"({"game": "auction", "seed": -1, "steps": []})") ==
         "s.json: \"seed\" must be a non-negative integer, not -1");
