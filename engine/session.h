@@ -133,6 +133,11 @@ class Session {
   uint64_t last_seq() const { return next_seq_ - 1; }
 
   size_t participant_count() const { return players_.size(); }
+  // The participant with this id, or nullptr when the session has none.
+  const Player* find_player(uint32_t id_in_session) const {
+    return id_in_session >= 1 && id_in_session <= players_.size() ? &players_[id_in_session - 1]
+                                                                   : nullptr;
+  }
   // REQUIRES: 1 <= id_in_session <= participant_count().
   Player& player(uint32_t id_in_session) { return players_[id_in_session - 1]; }
   const Player& player(uint32_t id_in_session) const { return players_[id_in_session - 1]; }

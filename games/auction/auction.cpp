@@ -68,8 +68,9 @@ class HighestBidIsMaximum final : public Invariant {
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult& result) override {
-    if (event.participant < 1 || event.participant > session.participant_count()) return {};
-    const Player& sender = session.player(event.participant);
+    const Player* found = session.find_player(event.participant);
+    if (!found) return {};
+    const Player& sender = *found;
     const Group& group = sender.group();
     if (best_.empty()) best_.assign(session.groups().size(), Best{});
     Best& best = best_[group.id_in_subsession() - 1];

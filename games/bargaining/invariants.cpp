@@ -15,11 +15,6 @@ namespace livectl::bargaining {
 namespace {
 
 // Events naming no participant were rejected and touch no group.
-const Player* sender_of(const Session& session, const Event& event) {
-  if (event.participant < 1 || event.participant > session.participant_count()) return nullptr;
-  return &session.player(event.participant);
-}
-
 std::string group_name(const Group& group) {
   return "group " + std::to_string(group.id_in_subsession());
 }
@@ -67,7 +62,7 @@ class ClosedDealNeverChanges final : public Invariant {
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult&) override {
-    const Player* sender = sender_of(session, event);
+    const Player* sender = session.find_player(event.participant);
     if (!sender) return {};
     if (closed_.empty()) closed_.assign(session.groups().size(), nullptr);
     const Group& group = sender->group();
@@ -129,7 +124,7 @@ class ResponsesAnswerUnansweredOffers final : public Invariant {
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult& result) override {
-    const Player* sender = sender_of(session, event);
+    const Player* sender = session.find_player(event.participant);
     if (!sender) return {};
     const Group& group = sender->group();
     const Move move = read_move(event, result);
@@ -160,7 +155,7 @@ class DealIsAnUnansweredOffer final : public Invariant {
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult& result) override {
-    const Player* sender = sender_of(session, event);
+    const Player* sender = session.find_player(event.participant);
     if (!sender) return {};
     if (closed_.empty()) closed_.assign(session.groups().size(), false);
     const Group& group = sender->group();
@@ -221,7 +216,7 @@ class DealFieldsSetExactlyWhenClosed final : public Invariant {
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult&) override {
-    const Player* sender = sender_of(session, event);
+    const Player* sender = session.find_player(event.participant);
     if (!sender) return {};
     const Group& group = sender->group();
     const Json& closed = group.get(game_.deal_closed);
@@ -252,7 +247,7 @@ class NothingIsAcceptedAfterTheDeal final : public Invariant {
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult& result) override {
-    const Player* sender = sender_of(session, event);
+    const Player* sender = session.find_player(event.participant);
     if (!sender) return {};
     if (closed_.empty()) closed_.assign(session.groups().size(), false);
     const Group& group = sender->group();
@@ -281,7 +276,7 @@ class MessagesReachTheirAddressees final : public Invariant {
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult& result) override {
-    const Player* sender = sender_of(session, event);
+    const Player* sender = session.find_player(event.participant);
     if (!sender) return {};
     const Move move = read_move(event, result);
     if (move.kind == Move::Kind::kNone) return {};

@@ -95,11 +95,6 @@ bool is_counted_message(const Event& event, const EventResult& result) {
 }
 
 // Events naming no participant were rejected and touch no group.
-const Player* sender_of(const Session& session, const Event& event) {
-  if (event.participant < 1 || event.participant > session.participant_count()) return nullptr;
-  return &session.player(event.participant);
-}
-
 // Shadow message counts, one per group, built from the events alone.
 class GroupMessageCounts {
  public:
@@ -132,7 +127,7 @@ class NumMessagesCountsEveryMessage final : public Invariant {
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult& result) override {
-    const Player* sender = sender_of(session, event);
+    const Player* sender = session.find_player(event.participant);
     if (!sender) return {};
     const int64_t sent = counts_.update(session, *sender, event, result);
     const Group& group = sender->group();
@@ -156,7 +151,7 @@ class MessagesSentCountsOwnMessages final : public Invariant {
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult& result) override {
-    const Player* sender = sender_of(session, event);
+    const Player* sender = session.find_player(event.participant);
     if (!sender) return {};
     if (sent_.empty()) sent_.assign(session.participant_count(), 0);
     int64_t& sent = sent_[event.participant - 1];
@@ -181,7 +176,7 @@ class GameFinishedFromTheTenthMessage final : public Invariant {
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult&) override {
-    const Player* sender = sender_of(session, event);
+    const Player* sender = session.find_player(event.participant);
     if (!sender) return {};
     const Group& group = sender->group();
     const Json& count = group.get(game_.num_messages);
@@ -207,7 +202,7 @@ class GameFinishedIsBroadcastFromTheTenthMessage final : public Invariant {
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult& result) override {
-    const Player* sender = sender_of(session, event);
+    const Player* sender = session.find_player(event.participant);
     if (!sender) return {};
     const int64_t sent = counts_.update(session, *sender, event, result);
     const std::string which = "event " + std::to_string(result.seq);

@@ -11,11 +11,6 @@ namespace livectl::tictactoe {
 namespace {
 
 // Events naming no participant were rejected and touch no group.
-const Player* sender_of(const Session& session, const Event& event) {
-  if (event.participant < 1 || event.participant > session.participant_count()) return nullptr;
-  return &session.player(event.participant);
-}
-
 std::string group_name(const Group& group) {
   return "group " + std::to_string(group.id_in_subsession());
 }
@@ -68,7 +63,7 @@ class BoardOnlyGainsMarks final : public Invariant {
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult&) override {
-    const Player* sender = sender_of(session, event);
+    const Player* sender = session.find_player(event.participant);
     if (!sender) return {};
     const Group& group = sender->group();
     const std::string& after = board_of(game_, group);
@@ -106,7 +101,7 @@ class MarksAlternate final : public Invariant {
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult&) override {
-    const Player* sender = sender_of(session, event);
+    const Player* sender = session.find_player(event.participant);
     if (!sender) return {};
     const Group& group = sender->group();
     const std::string& after = board_of(game_, group);
@@ -169,7 +164,7 @@ class WinnerMatchesTheBoard final : public Invariant {
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult&) override {
-    const Player* sender = sender_of(session, event);
+    const Player* sender = session.find_player(event.participant);
     if (!sender) return {};
     const Group& group = sender->group();
     const std::string& marks = board_of(game_, group);
@@ -204,7 +199,7 @@ class NothingChangesAfterTheEnd final : public Invariant {
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult&) override {
-    const Player* sender = sender_of(session, event);
+    const Player* sender = session.find_player(event.participant);
     if (!sender) return {};
     const Group& group = sender->group();
     if (ends_.empty()) ends_.resize(session.groups().size());
@@ -252,7 +247,7 @@ class EveryMarkHasOneMoveRecord final : public Invariant {
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult&) override {
-    const Player* sender = sender_of(session, event);
+    const Player* sender = session.find_player(event.participant);
     if (!sender) return {};
     const Group& group = sender->group();
     const std::string& marks = board_of(game_, group);
@@ -299,7 +294,7 @@ class RepliesCarryTheState final : public Invariant {
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult& result) override {
-    const Player* sender = sender_of(session, event);
+    const Player* sender = session.find_player(event.participant);
     if (!sender) return {};
     const Group& group = sender->group();
     const std::string& after = board_of(game_, group);
