@@ -1,0 +1,274 @@
+#include "store/schema.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <set>
+#include <span>
+#include <stdexcept>
+
+namespace livectl::store {
+
+namespace {
+
+// Keep in step with docs/storage.md. Tables keyed by (session, ...) are
+// WITHOUT ROWID: their rows are small and the key is the only index, so each
+// insert touches one B-tree instead of two. The event log has no key at all:
+// rows are appended in commit order (rowid), which is SQLite's cheapest
+// insert, and it is read whole (replay, export), never row by row.
+constexpr const char* kFixedSchema = R"sql(
+CREATE TABLE sessions (
+  code         TEXT PRIMARY KEY NOT NULL,
+  game         TEXT NOT NULL,
+  participants INTEGER NOT NULL,
+  seed         INTEGER NOT NULL,  -- the 64 bits of the seed; seeds >= 2^63 read as negative
+  origin       TEXT NOT NULL,     -- 'simulate', 'serve', 'test'
+  config       TEXT NOT NULL,     -- JSON: what the origin needs to continue the session
+  created      TEXT NOT NULL,     -- UTC, ISO 8601
+  last_seq     INTEGER NOT NULL,  -- the last committed event
+  now_ms       INTEGER NOT NULL,  -- the session clock after it
+  rng          TEXT NOT NULL      -- the generator's state after it: 4 words, hex
+);
+CREATE TABLE participants (
+  session       TEXT NOT NULL,
+  id_in_session INTEGER NOT NULL,
+  code          TEXT NOT NULL,
+  label         TEXT NOT NULL,
+  page_index    INTEGER NOT NULL,  -- 0 = the game's first page
+  page          TEXT NOT NULL,     -- the current page's name
+  PRIMARY KEY (session, id_in_session)
+) WITHOUT ROWID;
+CREATE INDEX participants_by_code ON participants (code);
+CREATE TABLE events (
+  session      TEXT NOT NULL,
+  seq          INTEGER NOT NULL,  -- 1, 2, ... within the session, no gaps
+  participant  INTEGER NOT NULL,  -- the sender's id_in_session
+  kind         TEXT NOT NULL,     -- 'live' (liveSend) or 'submit' (next button)
+  page         TEXT,              -- the sender's page when the event arrived
+  page_claimed INTEGER,           -- the page index the client said it was on; NULL = none
+  time_ms      INTEGER NOT NULL,  -- the session clock: recorded time, virtual in simulations
+  data         TEXT,              -- JSON: the liveSend payload; NULL for a submit
+  error        TEXT,              -- why the event was rejected; NULL = accepted
+  deliveries   TEXT,              -- JSON [[[id_in_session, ...], payload], ...]; NULL when rejected
+  page_changes TEXT,              -- JSON [id_in_session, ...] whose page moved; NULL = none
+  group_hash   INTEGER            -- state hash of the sender's group after the event
+);
+CREATE TABLE game_tables (
+  name   TEXT PRIMARY KEY NOT NULL,  -- e.g. auction_player
+  game   TEXT NOT NULL,
+  kind   TEXT NOT NULL,              -- 'group', 'player' or 'record'
+  record TEXT                        -- the record type, for kind 'record'
+);
+CREATE TABLE game_columns (
+  table_name TEXT NOT NULL,
+  position   INTEGER NOT NULL,  -- 0 = the first of the game's own columns
+  name       TEXT NOT NULL,
+  type       TEXT NOT NULL,     -- 'integer', 'number', 'string' or 'boolean'
+  PRIMARY KEY (table_name, name)
+) WITHOUT ROWID;
+)sql";
+
+// The declared SQL type of a field. A number field has none: SQLite then
+// keeps each value's storage class, so 10 stays INTEGER and 10.0 stays REAL
+// (a REAL or NUMERIC column would turn one into the other and change the
+// state digest after a restart).
+std::string column_declaration(const std::string& name, FieldType type) {
+  std::string declaration = quote_identifier(name);
+  switch (type) {
+    case FieldType::kInteger:
+      return declaration + " INTEGER";
+    case FieldType::kNumber:
+      return declaration + " /* number: INTEGER or REAL, as given */";
+    case FieldType::kString:
+      return declaration + " TEXT";
+    case FieldType::kBoolean:
+      return declaration + " BOOLEAN /* 0 or 1 */";
+  }
+  return declaration;
+}
+
+std::string sql_literal(const Json& value) {
+  if (value.is_null()) return "NULL";
+  if (value.is_boolean()) return value.get<bool>() ? "1" : "0";
+  if (value.is_number()) return value.dump();
+  std::string text = "'";
+  for (char c : value.get_ref<const std::string&>()) {
+    if (c == '\'') text += '\'';
+    text += c;
+  }
+  return text + "'";
+}
+
+struct Column {
+  std::string name;
+  FieldType type;
+  Json initial;
+};
+
+void check_names(const std::string& what, const std::vector<Column>& columns,
+                 std::span<const char* const> reserved) {
+  for (const Column& column : columns) {
+    for (const char* key : reserved) {
+      if (column.name == key) {
+        throw std::invalid_argument(what + " declares '" + column.name +
+                                    "', a name the storage layout uses for its own column");
+      }
+    }
+  }
+}
+
+std::set<std::string> existing_columns(sqlite3* db, const std::string& table) {
+  std::set<std::string> names;
+  Statement info(db, "SELECT name FROM pragma_table_info(?1)");
+  info.bind(1, std::string_view(table));
+  while (info.next()) names.insert(info.column_text(0));
+  return names;
+}
+
+// Creates `table` with `keys` then `columns`, or adds the columns it lacks.
+void ensure_table(sqlite3* db, const Game& game, const std::string& table, const char* kind,
+                  const std::string* record, const std::string& keys,
+                  const std::string& primary_key, const std::vector<Column>& columns) {
+  const std::set<std::string> existing = existing_columns(db, table);
+  if (existing.empty()) {
+    std::string sql = "CREATE TABLE " + quote_identifier(table) + " (\n  " + keys;
+    for (const Column& column : columns) {
+      sql += ",\n  " + column_declaration(column.name, column.type);
+    }
+    sql += ",\n  PRIMARY KEY (" + primary_key + ")\n) WITHOUT ROWID";
+    exec(db, sql);
+  } else {
+    for (const Column& column : columns) {
+      if (existing.count(column.name)) continue;
+      exec(db, "ALTER TABLE " + quote_identifier(table) + " ADD COLUMN " +
+                   column_declaration(column.name, column.type) + " DEFAULT " +
+                   sql_literal(column.initial));
+    }
+  }
+  Statement describe(db,
+                     "INSERT OR REPLACE INTO game_tables (name, game, kind, record) "
+                     "VALUES (?1, ?2, ?3, ?4)");
+  describe.bind(1, std::string_view(table));
+  describe.bind(2, std::string_view(game.name()));
+  describe.bind(3, std::string_view(kind));
+  if (record) describe.bind(4, std::string_view(*record));
+  if (const int rc = describe.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
+  Statement column_row(db,
+                       "INSERT OR REPLACE INTO game_columns (table_name, position, name, type) "
+                       "VALUES (?1, ?2, ?3, ?4)");
+  for (size_t i = 0; i < columns.size(); ++i) {
+    column_row.bind(1, std::string_view(table));
+    column_row.bind(2, static_cast<int64_t>(i));
+    column_row.bind(3, std::string_view(columns[i].name));
+    column_row.bind(4, std::string_view(field_type_name(columns[i].type)));
+    if (const int rc = column_row.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
+  }
+}
+
+std::vector<Column> field_columns(const std::vector<FieldSpec>& fields) {
+  std::vector<Column> columns;
+  for (const FieldSpec& field : fields) columns.push_back({field.name, field.type, field.initial});
+  return columns;
+}
+
+}  // namespace
+
+void create_schema(sqlite3* db) {
+  exec(db, kFixedSchema);
+}
+
+std::string group_table(const Game& game) {
+  return game.name() + "_group";
+}
+std::string player_table(const Game& game) {
+  return game.name() + "_player";
+}
+std::string record_table(const Game& game, const RecordSpec& record) {
+  return game.name() + "_" + record.name;
+}
+
+void ensure_game_tables(sqlite3* db, const Game& game) {
+  const std::vector<Column> group_columns = field_columns(game.group_fields());
+  const std::vector<Column> player_columns = field_columns(game.player_fields());
+  check_names("game '" + game.name() + "' has a group field that", group_columns, kGroupKeyColumns);
+  check_names("game '" + game.name() + "' has a player field that", player_columns,
+              kPlayerKeyColumns);
+  ensure_table(db, game, group_table(game), "group", nullptr,
+               "session TEXT NOT NULL,\n  id_in_subsession INTEGER NOT NULL",
+               "session, id_in_subsession", group_columns);
+  ensure_table(db, game, player_table(game), "player", nullptr,
+               "session TEXT NOT NULL,\n  id_in_session INTEGER NOT NULL,\n"
+               "  id_in_group INTEGER NOT NULL,\n  id_in_subsession INTEGER NOT NULL",
+               "session, id_in_session", player_columns);
+  for (const RecordSpec& record : game.record_types()) {
+    // The player CSV of an export is <game>_players.csv; a record type with
+    // one of these names would land on a game table or that file.
+    if (record.name == "group" || record.name == "player" || record.name == "players") {
+      throw std::invalid_argument("game '" + game.name() + "' has a record type named '" +
+                                  record.name + "', a name the storage layout uses");
+    }
+    std::vector<Column> columns;
+    for (const ColumnSpec& column : record.columns)
+      columns.push_back({column.name, column.type, {}});
+    check_names("record type '" + record.name + "' of game '" + game.name() + "'", columns,
+                kRecordKeyColumns);
+    ensure_table(db, game, record_table(game, record), "record", &record.name,
+                 "session TEXT NOT NULL,\n"
+                 "  id INTEGER NOT NULL,  -- 1, 2, ... in the order the rows were added\n"
+                 "  seq INTEGER NOT NULL,  -- the event that added the row\n"
+                 "  id_in_subsession INTEGER NOT NULL,\n  id_in_session INTEGER NOT NULL",
+                 "session, id", columns);
+  }
+}
+
+std::string rng_text(const Rng::State& state) {
+  char text[4 * 17];
+  std::snprintf(text, sizeof(text), "%016" PRIx64 " %016" PRIx64 " %016" PRIx64 " %016" PRIx64,
+                state[0], state[1], state[2], state[3]);
+  return text;
+}
+
+bool parse_rng(const std::string& text, Rng::State* state) {
+  return std::sscanf(text.c_str(), "%" SCNx64 " %" SCNx64 " %" SCNx64 " %" SCNx64, &(*state)[0],
+                     &(*state)[1], &(*state)[2], &(*state)[3]) == 4;
+}
+
+bool table_exists(sqlite3* db, const std::string& table) {
+  Statement query(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1");
+  query.bind(1, std::string_view(table));
+  return query.next();
+}
+
+Json read_value(const Statement& row, int column, FieldType type) {
+  const int storage = row.column_type(column);
+  if (storage == SQLITE_NULL) return nullptr;
+  auto wrong = [&]() -> Json {
+    throw std::invalid_argument(
+        "column '" + row.column_name(column) + "' holds a value that is not " +
+        (type == FieldType::kInteger ? "an " : "a ") + field_type_name(type));
+  };
+  // Integers beyond int64 are stored as a BLOB of decimal digits
+  // (Statement::bind_value).
+  auto big_integer = [&]() -> Json {
+    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(row.handle(), column));
+    const std::string digits(bytes ? bytes : "",
+                             static_cast<size_t>(sqlite3_column_bytes(row.handle(), column)));
+    Json value = Json::parse(digits, nullptr, /*allow_exceptions=*/false);
+    return value.is_number_integer() ? value : wrong();
+  };
+  switch (type) {
+    case FieldType::kInteger:
+      if (storage == SQLITE_INTEGER) return row.column_int(column);
+      return storage == SQLITE_BLOB ? big_integer() : wrong();
+    case FieldType::kNumber:
+      if (storage == SQLITE_INTEGER) return row.column_int(column);
+      if (storage == SQLITE_FLOAT) return row.column_double(column);
+      return storage == SQLITE_BLOB ? big_integer() : wrong();
+    case FieldType::kString:
+      return storage == SQLITE_TEXT ? Json(row.column_text(column)) : wrong();
+    case FieldType::kBoolean:
+      return storage == SQLITE_INTEGER ? Json(row.column_int(column) != 0) : wrong();
+  }
+  return wrong();
+}
+
+}  // namespace livectl::store

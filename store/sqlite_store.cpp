@@ -1,0 +1,547 @@
+#include "store/sqlite_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <stdexcept>
+
+#include "store/database.h"
+#include "store/event_codec.h"
+#include "store/schema.h"
+#include "store/statement.h"
+
+namespace livectl {
+
+using store::Database;
+using store::quote_identifier;
+using store::SqliteError;
+using store::Statement;
+using store::throw_sqlite;
+
+namespace store {
+
+// The prepared statements that write one game's tables.
+struct GameStatements {
+  const Game* game = nullptr;
+  // True while the batch that created this game's tables is open: if it is
+  // rolled back, so are the tables, and these statements must be rebuilt.
+  bool made_in_open_batch = false;
+  Statement insert_group, insert_player;
+  Statement update_group, update_player;  // unprepared when the game has no such fields
+  std::vector<Statement> insert_record;   // by record type
+};
+
+}  // namespace store
+
+// One attached session: where its rows are, and what its unflushed events
+// changed. Values are copied at record() so that flush() needs no Session.
+struct SqliteStore::Slot {
+  std::string code;
+  const Session* bound = nullptr;  // the object last seen recording; only compared
+  store::GameStatements* statements = nullptr;
+  bool dirty = false;
+  uint64_t last_seq = 0;
+  int64_t now_ms = 0;
+  Rng::State rng{};
+  // Latest values of the groups / players / pages changed in the batch.
+  std::vector<std::vector<Json>> group_values, player_values;
+  std::vector<uint32_t> pages;
+  std::vector<uint8_t> group_dirty, player_dirty, page_dirty;
+  std::vector<uint32_t> dirty_groups, dirty_players, dirty_pages;
+};
+
+namespace {
+
+std::string utc_now() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm parts{};
+  gmtime_r(&now, &parts);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text;
+}
+
+// "UPDATE t SET "a" = ?1, "b" = ?2 WHERE session = ?3 AND key = ?4"
+std::string update_sql(const std::string& table, const std::vector<FieldSpec>& fields,
+                       const char* key) {
+  std::string sql = "UPDATE " + quote_identifier(table) + " SET ";
+  for (size_t i = 0; i < fields.size(); ++i) {
+    sql += (i ? ", " : "") + quote_identifier(fields[i].name) + " = ?" + std::to_string(i + 1);
+  }
+  sql += " WHERE session = ?" + std::to_string(fields.size() + 1) + " AND " + key + " = ?" +
+         std::to_string(fields.size() + 2);
+  return sql;
+}
+
+std::string insert_sql(const std::string& table, const std::vector<std::string>& columns) {
+  std::string names;
+  std::string values;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    names += (i ? ", " : "") + quote_identifier(columns[i]);
+    values += (i ? ", ?" : "?") + std::to_string(i + 1);
+  }
+  return "INSERT INTO " + quote_identifier(table) + " (" + names + ") VALUES (" + values + ")";
+}
+
+std::vector<std::string> with_fields(std::vector<std::string> keys,
+                                     const std::vector<FieldSpec>& fields) {
+  for (const FieldSpec& field : fields) keys.push_back(field.name);
+  return keys;
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+
+SqliteStore::~SqliteStore() {
+  if (in_batch_) rollback_->run();
+  // Statements before the connection (member order does the rest).
+  games_.clear();
+}
+
+const std::string& SqliteStore::path() const {
+  return db_->path();
+}
+
+Status SqliteStore::open(const std::string& path, Options options,
+                         std::unique_ptr<SqliteStore>* out) {
+  // SQLite's global memory statistics take a mutex on every allocation; the
+  // store never reads them. Process-wide and only possible before SQLite
+  // initializes, so the first open decides (a later call is a no-op).
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
+  std::unique_ptr<Database> db;
+  const auto mode = options.mode == Mode::kWrite ? Database::Mode::kWrite : Database::Mode::kRead;
+  if (Status status = Database::open(path, mode, &db); !status.ok()) return status;
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db)));
+  try {
+    if (options.max_page_count > 0) {
+      store::exec(store->db_->handle(),
+                  "PRAGMA max_page_count = " + std::to_string(options.max_page_count));
+    }
+    store->prepare_statements();
+  } catch (const SqliteError& e) {
+    return store->db_->error(e);
+  }
+  *out = std::move(store);
+  return Status();
+}
+
+void SqliteStore::prepare_statements() {
+  sqlite3* db = db_->handle();
+  auto make = [db](const char* sql) { return std::make_unique<Statement>(db, sql); };
+  begin_ = make("BEGIN IMMEDIATE");
+  commit_ = make("COMMIT");
+  rollback_ = make("ROLLBACK");
+  insert_event_ = make(
+      "INSERT INTO events (session, seq, participant, kind, page, page_claimed, time_ms, data, "
+      "error, deliveries, page_changes, group_hash) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  update_session_ =
+      make("UPDATE sessions SET last_seq = ?1, now_ms = ?2, rng = ?3 WHERE code = ?4");
+  update_page_ = make(
+      "UPDATE participants SET page_index = ?1, page = ?2 WHERE session = ?3 AND id_in_session = "
+      "?4");
+}
+
+// ---- batches ----
+
+Status SqliteStore::fail(int code) {
+  Status status = db_->error(code);
+  if (!sqlite3_get_autocommit(db_->handle())) rollback_->run();
+  in_batch_ = false;
+  batch_events_ = 0;
+  for (Slot* slot : dirty_) {
+    lost_.push_back(slot->code);
+    slots_.erase(slot->code);
+  }
+  dirty_.clear();
+  last_slot_ = nullptr;
+  for (auto it = games_.begin(); it != games_.end();) {
+    it = it->second->made_in_open_batch ? games_.erase(it) : std::next(it);
+  }
+  failure_ = status;
+  return status;
+}
+
+Status SqliteStore::begin_batch() {
+  if (in_batch_) return Status();
+  if (const int rc = begin_->run(); rc != SQLITE_DONE) return fail(rc);
+  in_batch_ = true;
+  return Status();
+}
+
+std::vector<std::string> SqliteStore::take_lost_sessions() {
+  failure_.reset();
+  std::vector<std::string> lost;
+  lost.swap(lost_);
+  return lost;
+}
+
+Status SqliteStore::flush() {
+  if (failure_) return *failure_;
+  if (!in_batch_) return Status();
+  for (Slot* slot : dirty_) {
+    if (const int rc = write_dirty(*slot); rc != SQLITE_DONE) return fail(rc);
+  }
+  if (const int rc = commit_->run(); rc != SQLITE_DONE) return fail(rc);
+  for (Slot* slot : dirty_) slot->dirty = false;
+  dirty_.clear();
+  for (auto& [game, statements] : games_) statements->made_in_open_batch = false;
+  in_batch_ = false;
+  batch_events_ = 0;
+  return Status();
+}
+
+int SqliteStore::write_dirty(Slot& slot) {
+  store::GameStatements& s = *slot.statements;
+  const Game& game = *s.game;
+  const std::string_view code = slot.code;
+  int rc = SQLITE_DONE;
+
+  update_session_->bind(1, static_cast<int64_t>(slot.last_seq));
+  update_session_->bind(2, slot.now_ms);
+  update_session_->bind(3, std::string_view(store::rng_text(slot.rng)));
+  update_session_->bind(4, code);
+  if ((rc = update_session_->run()) != SQLITE_DONE) return rc;
+
+  auto write_rows = [&](Statement& update, std::vector<uint32_t>& dirty,
+                        std::vector<uint8_t>& flags, const std::vector<std::vector<Json>>& values) {
+    for (uint32_t index : dirty) {
+      const std::vector<Json>& row = values[index];
+      for (size_t i = 0; i < row.size(); ++i) update.bind_value(static_cast<int>(i + 1), row[i]);
+      update.bind(static_cast<int>(row.size() + 1), code);
+      update.bind(static_cast<int>(row.size() + 2), static_cast<int64_t>(index) + 1);
+      if ((rc = update.run()) != SQLITE_DONE) return rc;
+      flags[index] = 0;
+    }
+    dirty.clear();
+    return rc;
+  };
+  if ((rc = write_rows(s.update_group, slot.dirty_groups, slot.group_dirty, slot.group_values)) !=
+      SQLITE_DONE) {
+    return rc;
+  }
+  if ((rc = write_rows(s.update_player, slot.dirty_players, slot.player_dirty,
+                       slot.player_values)) != SQLITE_DONE) {
+    return rc;
+  }
+  for (uint32_t index : slot.dirty_pages) {
+    update_page_->bind(1, static_cast<int64_t>(slot.pages[index]));
+    update_page_->bind(2, std::string_view(game.pages()[slot.pages[index]].name));
+    update_page_->bind(3, code);
+    update_page_->bind(4, static_cast<int64_t>(index) + 1);
+    if ((rc = update_page_->run()) != SQLITE_DONE) return rc;
+    slot.page_dirty[index] = 0;
+  }
+  slot.dirty_pages.clear();
+  return SQLITE_DONE;
+}
+
+// ---- recording ----
+
+SqliteStore::Slot* SqliteStore::slot_for(const Session& session) {
+  if (last_slot_ && last_slot_->bound == &session && last_slot_->code == session.code()) {
+    return last_slot_;
+  }
+  auto it = slots_.find(session.code());
+  if (it == slots_.end()) return nullptr;
+  it->second->bound = &session;
+  last_slot_ = it->second.get();
+  return last_slot_;
+}
+
+Status SqliteStore::record(const Session& session, const Event& event, const EventResult& result,
+                           std::span<const Change> changes) {
+  if (failure_) return *failure_;
+  Slot* slot = slot_for(session);
+  if (!slot) {
+    return Status::Error("session " + session.code() + " is not attached to " + path() +
+                         (db_->mode() == Database::Mode::kRead ? " (opened for reading)" : ""));
+  }
+  const Game& game = session.game();
+  const bool known_sender =
+      event.participant >= 1 && event.participant <= session.participant_count();
+
+  // Everything that can throw happens before the first write.
+  std::string data;
+  std::string page_changes;
+  try {
+    if (event.kind == EventKind::kLive) data = event.data.dump();
+    if (!result.error) {
+      store::deliveries_json(result, &scratch_);
+      page_changes = store::page_changes_json(result);
+    }
+  } catch (const std::exception& e) {
+    return Status::Error(std::string("the event cannot be stored: ") + e.what());
+  }
+
+  if (Status status = begin_batch(); !status.ok()) return status;
+
+  Statement& insert = *insert_event_;
+  insert.bind(1, std::string_view(slot->code));
+  insert.bind(2, static_cast<int64_t>(result.seq));
+  insert.bind(3, static_cast<int64_t>(event.participant));
+  insert.bind(4, std::string_view(event_kind_name(event.kind)));
+  if (known_sender) {
+    // The page it arrived on: where the sender is now, less the moves this event made.
+    const Player& sender = session.player(event.participant);
+    uint32_t page = sender.participant().page;
+    for (const Change& change : changes) {
+      if (change.scope == Change::Scope::kPage && change.owner == event.participant - 1) --page;
+    }
+    insert.bind(5, std::string_view(game.pages()[page].name));
+    insert.bind(12, static_cast<int64_t>(session.group_hash(sender.group())));
+  }
+  if (event.page >= 0) insert.bind(6, static_cast<int64_t>(event.page));
+  insert.bind(7, event.time_ms);
+  if (event.kind == EventKind::kLive) insert.bind(8, std::string_view(data));
+  if (result.error) {
+    insert.bind(9, std::string_view(*result.error));
+  } else {
+    insert.bind(10, std::string_view(scratch_));
+    if (!page_changes.empty()) insert.bind(11, std::string_view(page_changes));
+  }
+  int rc = insert.run();
+  insert.reset();
+  if (rc != SQLITE_DONE) return fail(rc);
+
+  store::GameStatements& statements = *slot->statements;
+  uint32_t copied_group = UINT32_MAX;
+  uint32_t copied_player = UINT32_MAX;
+  for (const Change& change : changes) {
+    switch (change.scope) {
+      case Change::Scope::kRecord: {
+        const Record& row = session.records(RecordType{change.field})[change.row];
+        Statement& add = statements.insert_record[change.field];
+        add.bind(1, std::string_view(slot->code));
+        add.bind(2, static_cast<int64_t>(change.row) + 1);
+        add.bind(3, static_cast<int64_t>(result.seq));
+        add.bind(4, static_cast<int64_t>(row.group) + 1);
+        add.bind(5, static_cast<int64_t>(row.participant) + 1);
+        for (size_t i = 0; i < row.values.size(); ++i) {
+          add.bind_value(static_cast<int>(i + 6), row.values[i]);
+        }
+        rc = add.run();
+        if (rc != SQLITE_DONE) return fail(rc);
+        break;
+      }
+      case Change::Scope::kGroupField:
+        if (change.owner == copied_group) break;
+        copied_group = change.owner;
+        slot->group_values[change.owner] = session.groups()[change.owner].fields();
+        if (!slot->group_dirty[change.owner]) {
+          slot->group_dirty[change.owner] = 1;
+          slot->dirty_groups.push_back(change.owner);
+        }
+        break;
+      case Change::Scope::kPlayerField:
+        if (change.owner == copied_player) break;
+        copied_player = change.owner;
+        slot->player_values[change.owner] = session.players()[change.owner].fields();
+        if (!slot->player_dirty[change.owner]) {
+          slot->player_dirty[change.owner] = 1;
+          slot->dirty_players.push_back(change.owner);
+        }
+        break;
+      case Change::Scope::kPage:
+        slot->pages[change.owner] = session.players()[change.owner].participant().page;
+        if (!slot->page_dirty[change.owner]) {
+          slot->page_dirty[change.owner] = 1;
+          slot->dirty_pages.push_back(change.owner);
+        }
+        break;
+    }
+  }
+
+  slot->last_seq = result.seq;
+  slot->now_ms = session.now_ms();
+  slot->rng = session.rng().state();
+  if (!slot->dirty) {
+    slot->dirty = true;
+    dirty_.push_back(slot);
+  }
+  ++batch_events_;
+  return Status();
+}
+
+// ---- sessions ----
+
+store::GameStatements& SqliteStore::statements_for(const Game& game) {
+  if (auto it = games_.find(&game); it != games_.end()) return *it->second;
+  sqlite3* db = db_->handle();
+  // The tables may be created or extended: inside the open batch, or in a
+  // transaction of their own.
+  if (in_batch_) {
+    store::ensure_game_tables(db, game);
+  } else {
+    store::exec(db, "BEGIN IMMEDIATE");
+    try {
+      store::ensure_game_tables(db, game);
+      store::exec(db, "COMMIT");
+    } catch (...) {
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+  auto s = std::make_unique<store::GameStatements>();
+  s->game = &game;
+  s->made_in_open_batch = in_batch_;
+  s->insert_group =
+      Statement(db, insert_sql(store::group_table(game),
+                               with_fields({"session", "id_in_subsession"}, game.group_fields())));
+  s->insert_player = Statement(
+      db, insert_sql(store::player_table(game),
+                     with_fields({"session", "id_in_session", "id_in_group", "id_in_subsession"},
+                                 game.player_fields())));
+  if (!game.group_fields().empty()) {
+    s->update_group = Statement(
+        db, update_sql(store::group_table(game), game.group_fields(), "id_in_subsession"));
+  }
+  if (!game.player_fields().empty()) {
+    s->update_player =
+        Statement(db, update_sql(store::player_table(game), game.player_fields(), "id_in_session"));
+  }
+  for (const RecordSpec& record : game.record_types()) {
+    std::vector<std::string> columns = {"session", "id", "seq", "id_in_subsession",
+                                        "id_in_session"};
+    for (const ColumnSpec& column : record.columns) columns.push_back(column.name);
+    s->insert_record.emplace_back(db, insert_sql(store::record_table(game, record), columns));
+  }
+  store::GameStatements& result = *s;
+  games_[&game] = std::move(s);
+  return result;
+}
+
+SqliteStore::Slot& SqliteStore::attach_slot(const Session& session) {
+  auto slot = std::make_unique<Slot>();
+  slot->code = session.code();
+  slot->bound = &session;
+  slot->statements = &statements_for(session.game());
+  slot->last_seq = session.last_seq();
+  slot->now_ms = session.now_ms();
+  slot->rng = session.rng().state();
+  for (const Group& group : session.groups()) slot->group_values.push_back(group.fields());
+  for (const Player& player : session.players()) {
+    slot->player_values.push_back(player.fields());
+    slot->pages.push_back(player.participant().page);
+  }
+  slot->group_dirty.assign(slot->group_values.size(), 0);
+  slot->player_dirty.assign(slot->player_values.size(), 0);
+  slot->page_dirty.assign(slot->pages.size(), 0);
+  Slot& result = *slot;
+  slots_[session.code()] = std::move(slot);
+  last_slot_ = nullptr;
+  return result;
+}
+
+Status SqliteStore::add_session(const Session& session, const std::string& origin,
+                                const Json& config) {
+  if (failure_) return *failure_;
+  if (db_->mode() == Database::Mode::kRead)
+    return Status::Error(path() + " was opened for reading");
+  if (session.last_seq() != 0) {
+    return Status::Error("session " + session.code() +
+                         " has events already; add it before the first");
+  }
+  std::optional<StoredSession> existing;
+  if (Status status = find_session(session.code(), &existing); !status.ok()) return status;
+  if (existing) return Status::Error(path() + " already holds a session " + session.code());
+  if (Status status = begin_batch(); !status.ok()) return status;
+
+  const Game& game = session.game();
+  sqlite3* db = db_->handle();
+  try {
+    Slot& slot = attach_slot(session);  // creates the game's tables on first use
+    // Dirty at once, so that a failed batch names it among the lost sessions.
+    slot.dirty = true;
+    dirty_.push_back(&slot);
+    store::GameStatements& s = *slot.statements;
+    Statement insert(
+        db,
+        "INSERT INTO sessions (code, game, participants, seed, origin, config, "
+        "created, last_seq, now_ms, rng) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9)");
+    insert.bind(1, std::string_view(session.code()));
+    insert.bind(2, std::string_view(game.name()));
+    insert.bind(3, static_cast<int64_t>(session.participant_count()));
+    insert.bind(4, static_cast<int64_t>(session.seed()));
+    insert.bind(5, std::string_view(origin));
+    insert.bind(6, std::string_view(config.dump()));
+    insert.bind(7, std::string_view(utc_now()));
+    insert.bind(8, session.now_ms());
+    insert.bind(9, std::string_view(store::rng_text(session.rng().state())));
+    if (const int rc = insert.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
+
+    Statement participant(db,
+                          "INSERT INTO participants (session, id_in_session, code, label, "
+                          "page_index, page) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    for (const Player& player : session.players()) {
+      const Participant& p = player.participant();
+      participant.bind(1, std::string_view(session.code()));
+      participant.bind(2, static_cast<int64_t>(p.id_in_session));
+      participant.bind(3, std::string_view(p.code));
+      participant.bind(4, std::string_view(p.label));
+      participant.bind(5, static_cast<int64_t>(p.page));
+      participant.bind(6, std::string_view(session.page_of(player).name));
+      if (const int rc = participant.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
+
+      s.insert_player.bind(1, std::string_view(session.code()));
+      s.insert_player.bind(2, static_cast<int64_t>(p.id_in_session));
+      s.insert_player.bind(3, static_cast<int64_t>(player.id_in_group()));
+      s.insert_player.bind(4, static_cast<int64_t>(player.group().id_in_subsession()));
+      for (size_t i = 0; i < player.fields().size(); ++i) {
+        s.insert_player.bind_value(static_cast<int>(i + 5), player.fields()[i]);
+      }
+      if (const int rc = s.insert_player.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
+    }
+    for (const Group& group : session.groups()) {
+      s.insert_group.bind(1, std::string_view(session.code()));
+      s.insert_group.bind(2, static_cast<int64_t>(group.id_in_subsession()));
+      for (size_t i = 0; i < group.fields().size(); ++i) {
+        s.insert_group.bind_value(static_cast<int>(i + 3), group.fields()[i]);
+      }
+      if (const int rc = s.insert_group.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
+    }
+  } catch (const SqliteError& e) {
+    Status status = fail(e.code());
+    if (std::find(lost_.begin(), lost_.end(), session.code()) == lost_.end()) {
+      lost_.push_back(session.code());
+    }
+    return status;
+  } catch (const std::invalid_argument& e) {
+    slots_.erase(session.code());
+    return Status::Error(e.what());
+  }
+  return Status();
+}
+
+Status SqliteStore::attach(const Session& session) {
+  if (failure_) return *failure_;
+  std::optional<StoredSession> stored;
+  if (Status status = find_session(session.code(), &stored); !status.ok()) return status;
+  if (!stored) return Status::Error(path() + " has no session " + session.code());
+  if (stored->game != session.game().name()) {
+    return Status::Error("session " + session.code() + " in " + path() + " is a " + stored->game +
+                         " session, not " + session.game().name());
+  }
+  if (stored->last_seq != session.last_seq()) {
+    return Status::Error("session " + session.code() + " has " + std::to_string(stored->last_seq) +
+                         " events in " + path() + " but " + std::to_string(session.last_seq()) +
+                         " in memory");
+  }
+  if (db_->mode() == Database::Mode::kRead) return Status();  // nothing will be written
+  try {
+    attach_slot(session);
+  } catch (const SqliteError& e) {
+    return fail(e.code());
+  } catch (const std::invalid_argument& e) {
+    return Status::Error(e.what());
+  }
+  return Status();
+}
+
+}  // namespace livectl

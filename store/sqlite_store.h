@@ -1,0 +1,148 @@
+#pragma once
+// SQLite as the engine's Store: sessions, participants, groups, players,
+// extra records and the event log in one file (docs/storage.md).
+//
+// Batches: the first record() after a flush() opens a write transaction;
+// every record() adds one event (with the records it added) to it; flush()
+// writes the latest group, player, page and progress values of the sessions
+// the batch touched and commits. Deliveries of an event may be released once
+// a flush() after its record() returned ok. Calling flush() every N events,
+// or whenever the input queue runs dry, is group commit.
+//
+// Failure: when record() or flush() fails (a full disk, another process
+// holding the lock), the whole open batch is rolled back in the database;
+// the store then refuses to record until the caller has taken the list of
+// sessions that batch touched (take_lost_sessions()). Those Session objects
+// are ahead of the database and must be rebuilt with load_session(); the
+// deliveries of their unflushed events must be dropped, never released.
+//
+// Single-threaded, like the sessions it records.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/session.h"
+#include "engine/store.h"
+
+namespace livectl {
+
+namespace store {
+class Database;
+class Statement;
+struct GameStatements;
+}  // namespace store
+
+// A session as the sessions table describes it.
+struct StoredSession {
+  std::string code;
+  std::string game;
+  int participants = 0;
+  uint64_t seed = 0;
+  std::string origin;  // "simulate", "serve", "test"
+  Json config;         // what the origin needs to continue it
+  std::string created;
+  uint64_t last_seq = 0;
+};
+
+class SqliteStore final : public Store {
+ public:
+  enum class Mode {
+    kWrite,  // create if missing; one writing process per file
+    kRead,   // replay, export: the file must exist; records nothing
+  };
+  struct Options {
+    Mode mode = Mode::kWrite;
+    // Caps the database at this many pages (0 = no cap); past it every write
+    // fails as on a full disk. For tests.
+    int64_t max_page_count = 0;
+  };
+
+  // Opens or creates the database at `path`. Errors, one sentence each:
+  //   "PATH is not a livectl database"
+  //   "PATH was written by a newer livectl (schema N; this livectl reads schema 1)"
+  //   "PATH is locked by another process"
+  //   "the disk holding PATH is full"
+  //   "PATH does not exist" (kRead)
+  // None of them changes the file.
+  static Status open(const std::string& path, Options options, std::unique_ptr<SqliteStore>* out);
+  static Status open(const std::string& path, std::unique_ptr<SqliteStore>* out) {
+    return open(path, Options{}, out);
+  }
+  // Rolls back an unflushed batch: its deliveries were never released.
+  ~SqliteStore() override;
+
+  const std::string& path() const;
+
+  // ---- Store ----
+  // REQUIRES: `session` was added, attached or loaded. The seq, clock and
+  // generator state after the event, and the group/player/page values it
+  // changed, are taken from `session` now; `session` need not live until
+  // flush().
+  Status record(const Session& session, const Event& event, const EventResult& result,
+                std::span<const Change> changes) override;
+  Status flush() override;
+
+  // ---- Sessions ----
+  // Writes a new session (configuration, participants, initial group and
+  // player rows, creating the game's tables on first use) into the open
+  // batch, and attaches it. REQUIRES: no event applied yet (last_seq() == 0).
+  // `origin` names who runs it ("simulate", "serve", "test"); `config` is
+  // kept as JSON for it. Fails when the code is taken.
+  Status add_session(const Session& session, const std::string& origin, const Json& config);
+  // Binds a Session the caller built itself to the stored session with the
+  // same code, so that its next events continue that session's log.
+  // REQUIRES: its state equals the stored one (compare digest() with a
+  // load_session()), and last_seq() equals the stored last_seq.
+  Status attach(const Session& session);
+  // The stored session `code`, or nullopt when there is none.
+  Status find_session(const std::string& code, std::optional<StoredSession>* out);
+  // Every stored session, oldest first.
+  Status list_sessions(std::vector<StoredSession>* out);
+  // Rebuilds session `code` as of the last commit, through Session's
+  // restore_* API, for `game` (which must be the game it was created with).
+  // The new Session records into `records_to` (this store when null, in
+  // which case it is attached). REQUIRES: no unflushed batch.
+  Status load_session(const std::string& code, const Game& game, std::unique_ptr<Session>* out,
+                      Store* records_to = nullptr);
+
+  // After a failed record() or flush(): the codes of the sessions whose
+  // unflushed events were rolled back (see the top of this file). Re-enables
+  // recording; those sessions are detached.
+  std::vector<std::string> take_lost_sessions();
+
+  // Events recorded since the last flush.
+  int64_t unflushed_events() const { return batch_events_; }
+
+  // For replay and export, inside store/.
+  store::Database& database() { return *db_; }
+
+ private:
+  struct Slot;
+  explicit SqliteStore(std::unique_ptr<store::Database> db);
+  Slot* slot_for(const Session& session);
+  Slot& attach_slot(const Session& session);
+  store::GameStatements& statements_for(const Game& game);
+  Status begin_batch();
+  int write_dirty(Slot& slot);  // an SQLite result code
+  Status fail(int code);
+  void prepare_statements();
+
+  std::unique_ptr<store::Database> db_;
+  // Declared after db_ so that they are finalized before it closes.
+  std::unique_ptr<store::Statement> begin_, commit_, rollback_, insert_event_, update_session_,
+      update_page_;
+  std::unordered_map<const Game*, std::unique_ptr<store::GameStatements>> games_;
+  std::unordered_map<std::string, std::unique_ptr<Slot>> slots_;  // by session code
+  Slot* last_slot_ = nullptr;  // the last session recorded, for a lookup-free hot path
+  std::vector<Slot*> dirty_;   // sessions with unflushed events
+  bool in_batch_ = false;
+  int64_t batch_events_ = 0;
+  std::optional<Status> failure_;  // set from a failed write until take_lost_sessions()
+  std::vector<std::string> lost_;
+  std::string scratch_;  // reused for the deliveries JSON of each event
+};
+
+}  // namespace livectl
