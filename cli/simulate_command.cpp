@@ -150,9 +150,10 @@ double per_second(int64_t count, double seconds) {
 
 void print_summary(const Session& session, const SimulationReport& report) {
   const Game& game = session.game();
-  std::printf("%s: %zu participants in %zu groups of %d, seed %llu\n", game.name().c_str(),
-              session.participant_count(), session.groups().size(), game.players_per_group(),
-              static_cast<unsigned long long>(session.seed()));
+  const size_t group_count = session.groups().size();
+  std::printf("%s: %zu participants in %zu group%s of %d, seed %llu\n", game.name().c_str(),
+              session.participant_count(), group_count, group_count == 1 ? "" : "s",
+              game.players_per_group(), static_cast<unsigned long long>(session.seed()));
   std::printf("  %lld messages, %lld page submits, %lld deliveries, %lld rejected with an error\n",
               static_cast<long long>(report.messages), static_cast<long long>(report.submits),
               static_cast<long long>(report.deliveries), static_cast<long long>(report.errors));
