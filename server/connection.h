@@ -1,0 +1,90 @@
+#pragma once
+// The server's view of one WebSocket and one HTTP exchange. Both are owned
+// by the endpoint that accepted them (websocket_endpoint.cpp,
+// http_endpoint.cpp) and live on the event-loop thread only; the
+// SessionHost holds pointers to them from attach/await until detach/forget.
+#include <cstdint>
+#include <string>
+
+#include "server/outgoing_queue.h"
+#include "server/rate_limit.h"
+
+struct lws;
+
+namespace livectl::server {
+
+// Limits for what one client may cost the server. Each default carries its reason.
+struct ServerLimits {
+  // A liveSend is a small JSON value; a larger frame closes the connection
+  // before it is buffered, so one client cannot hold much memory.
+  size_t max_frame_bytes = 64 * 1024;
+  // Unsent frames per connection. 1 MiB is ~10,000 tic-tac-toe states: only
+  // a page that stopped reading gets there. It is then closed and resyncs
+  // when it reconnects.
+  size_t max_queue_bytes = 1024 * 1024;
+  // liveSends per connection and second, and the burst allowed above it: a
+  // person clicks a few times a second and a bot a few dozen. Above the
+  // rate, messages are dropped and the sender is told.
+  double messages_per_second = 50;
+  double message_burst = 100;
+  // Open pages per participant: a few tabs are normal, thousands are an attack.
+  int max_connections_per_participant = 8;
+};
+
+// A participant of a served session: the session's index in the host and
+// the participant's id_in_session.
+struct Seat {
+  uint32_t session = 0;
+  uint32_t participant = 0;
+};
+
+struct Connection {
+  Connection(lws* socket, Seat seat, const ServerLimits& limits)
+      : socket(socket),
+        seat(seat),
+        outgoing(limits.max_queue_bytes),
+        rate(limits.messages_per_second, limits.message_burst) {}
+
+  lws* socket;
+  Seat seat;
+  OutgoingQueue outgoing;
+  RateLimit rate;
+  bool dropping = false;  // over the rate; the sender was told once
+  std::string incoming;   // the fragments of the message being received
+  bool incoming_binary = false;
+  // Set to close the connection at its next writable callback, with this
+  // WebSocket close code and reason.
+  int close_code = 0;
+  std::string close_reason;
+};
+
+// One HTTP request to a participant's page. Its response is built at the end
+// of the event-loop turn, from committed state only.
+struct HttpExchange {
+  enum class Request : uint8_t { kNone, kPage, kSubmit };
+
+  explicit HttpExchange(lws* socket) : socket(socket) {}
+  void reset() {
+    request = Request::kNone;
+    seat = Seat{};
+    form.clear();
+    status = 0;
+    content_type = nullptr;
+    location.clear();
+    body.clear();
+    headers_sent = false;
+  }
+
+  lws* socket;
+  Request request = Request::kNone;
+  Seat seat;
+  std::string form;  // a POST's body as received
+  // The response; status 0 until it is ready.
+  int status = 0;
+  const char* content_type = nullptr;
+  std::string location;  // for a redirect
+  std::string body;
+  bool headers_sent = false;
+};
+
+}  // namespace livectl::server

@@ -1,0 +1,44 @@
+#pragma once
+// What the server needs from storage: the Store its sessions record into, a
+// commit at the end of every event-loop turn that applied events (group
+// commit), and the rebuilding of sessions a failed commit left ahead of
+// storage. The CLI implements it over SQLite; MemoryDurability keeps nothing.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/session.h"
+#include "engine/status.h"
+#include "engine/store.h"
+
+namespace livectl::server {
+
+class Durability {
+ public:
+  virtual ~Durability() = default;
+  // Where sessions record their events. Outlives the sessions.
+  virtual Store& store() = 0;
+  // Makes every event recorded so far durable; frames and pages that show
+  // them may then be released. On failure returns the error and fills
+  // `lost` with the codes of the sessions whose unflushed events were rolled
+  // back in storage: their Session objects must be rebuilt with reload().
+  virtual Status commit(std::vector<std::string>* lost) = 0;
+  // Session `code` of `game` as storage holds it, recording into store().
+  virtual Status reload(const std::string& code, const Game& game,
+                        std::unique_ptr<Session>* out) = 0;
+};
+
+// Keeps events in memory only: nothing survives the process, commits never fail.
+class MemoryDurability final : public Durability {
+ public:
+  Store& store() override { return store_; }
+  Status commit(std::vector<std::string>*) override { return store_.flush(); }
+  Status reload(const std::string& code, const Game&, std::unique_ptr<Session>*) override {
+    return Status::Error("session " + code + " is kept in memory only and cannot be reloaded");
+  }
+
+ private:
+  MemoryStore store_{/*keep_log=*/false};
+};
+
+}  // namespace livectl::server

@@ -1,0 +1,28 @@
+#pragma once
+// The two halves of the lws protocol callback (server.cpp dispatches by
+// reason): participants' HTTP pages and live.js, and the WebSocket at
+// /live/<code>. Each returns what the lws callback returns: 0 to go on,
+// nonzero to close the connection.
+#include <libwebsockets.h>
+
+#include "server/connection.h"
+#include "server/session_host.h"
+
+namespace livectl::server {
+
+// `exchange` is the socket's slot: created on its first request, deleted
+// when the socket closes.
+int on_http(SessionHost& host, lws* socket, lws_callback_reasons reason, HttpExchange*& exchange,
+            void* in, size_t len);
+
+// `connection` is the socket's slot: created when the WebSocket opens,
+// deleted when it closes.
+int on_websocket(SessionHost& host, lws* socket, lws_callback_reasons reason,
+                 Connection*& connection, void* in, size_t len);
+
+// Session time for events (recorded with them, so replay sees the same
+// times) and a monotonic clock for rate limits, both in milliseconds.
+int64_t wall_clock_ms();
+int64_t monotonic_ms();
+
+}  // namespace livectl::server

@@ -1,0 +1,108 @@
+#include "server/frames.h"
+
+#include <libwebsockets.h>
+
+namespace livectl::server {
+
+namespace {
+
+Frame make_frame(std::string_view head, std::string_view middle, std::string_view tail) {
+  auto frame = std::make_shared<std::string>();
+  frame->reserve(LWS_PRE + head.size() + middle.size() + tail.size());
+  frame->append(LWS_PRE, '\0');
+  frame->append(head);
+  frame->append(middle);
+  frame->append(tail);
+  return frame;
+}
+
+// The deepest nesting of arrays and objects in `text`, ignoring brackets
+// inside strings; stops counting once past `limit`.
+int nesting_depth(std::string_view text, int limit) {
+  int depth = 0;
+  int deepest = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > limit) return deepest;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
+Frame live_frame(std::string_view payload_json) {
+  return make_frame("{\"type\":\"live\",\"data\":", payload_json, "}");
+}
+
+Frame error_frame(std::string_view message) {
+  return make_frame("{\"type\":\"error\",\"message\":", Json(message).dump(), "}");
+}
+
+Frame page_frame(uint32_t page, std::string_view page_name) {
+  return make_frame("{\"type\":\"page\",\"page\":" + std::to_string(page) + ",\"name\":",
+                    Json(page_name).dump(), "}");
+}
+
+std::string_view frame_text(const Frame& frame) {
+  return std::string_view(*frame).substr(LWS_PRE);
+}
+
+unsigned char* frame_start(const Frame& frame) {
+  return reinterpret_cast<unsigned char*>(frame->data()) + LWS_PRE;
+}
+
+Status parse_live_message(std::string_view text, LiveMessage* out) {
+  // The envelope adds one level to what liveSend was given.
+  if (nesting_depth(text, kMaxJsonDepth + 1) > kMaxJsonDepth + 1) {
+    return Status::Error("the frame nests deeper than " + std::to_string(kMaxJsonDepth) +
+                         " levels");
+  }
+  Json frame;
+  try {
+    frame = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    return Status::Error("the frame is not valid JSON (error at byte " + std::to_string(e.byte) +
+                         ")");
+  }
+  if (!frame.is_object()) {
+    return Status::Error("a frame must be an object {\"page\": P, \"data\": D}");
+  }
+  LiveMessage message;
+  bool has_data = false;
+  for (auto& [key, value] : frame.items()) {
+    if (key == "data") {
+      message.data = std::move(value);
+      has_data = true;
+    } else if (key == "page") {
+      if (!value.is_number_integer() || value.get<int64_t>() < 0 ||
+          value.get<int64_t>() > INT32_MAX) {
+        return Status::Error("\"page\" must be a page index (an integer from 0)");
+      }
+      message.page = value.get<int32_t>();
+    } else {
+      return Status::Error("unknown key \"" + key.substr(0, 40) +
+                           "\" in the frame; a frame has only \"page\" and \"data\"");
+    }
+  }
+  if (!has_data) return Status::Error("the frame has no \"data\"");
+  *out = std::move(message);
+  return Status();
+}
+
+}  // namespace livectl::server

@@ -1,0 +1,189 @@
+#include "server/server.h"
+
+#include <arpa/inet.h>
+#include <libwebsockets.h>
+#include <netdb.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+#include "server/endpoints.h"
+
+namespace livectl::server {
+
+namespace {
+
+// What lws keeps for each socket (zeroed by lws): the slot of whichever
+// endpoint the socket turned out to be.
+struct PerSocket {
+  HttpExchange* exchange;
+  Connection* connection;
+};
+
+volatile sig_atomic_t stop_requested = 0;
+
+void request_stop(int) {
+  stop_requested = 1;
+}
+
+int callback(lws* socket, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  auto* per_socket = static_cast<PerSocket*>(user);
+  auto* server = static_cast<Server*>(lws_context_user(lws_get_context(socket)));
+  // Nothing may unwind into C; an unexpected failure closes this socket only.
+  try {
+    switch (reason) {
+      case LWS_CALLBACK_HTTP:
+      case LWS_CALLBACK_HTTP_BODY:
+      case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+      case LWS_CALLBACK_HTTP_WRITEABLE:
+      case LWS_CALLBACK_CLOSED_HTTP:
+      case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        if (!per_socket) return 0;
+        return on_http(server->host(), socket, reason, per_socket->exchange, in, len);
+      case LWS_CALLBACK_ESTABLISHED:
+      case LWS_CALLBACK_RECEIVE:
+      case LWS_CALLBACK_SERVER_WRITEABLE:
+      case LWS_CALLBACK_CLOSED:
+        if (!per_socket) return 0;
+        return on_websocket(server->host(), socket, reason, per_socket->connection, in, len);
+      default:
+        return lws_callback_http_dummy(socket, reason, user, in, len);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "livectl: closing a connection after an internal error: %s\n", e.what());
+    return -1;
+  }
+}
+
+const lws_protocols kProtocols[] = {
+    // Clients that name no subprotocol get the first one: browsers and
+    // Python clients connect without one.
+    {"livectl", callback, sizeof(PerSocket), 4096, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+};
+
+void log_to_stderr(int level, const char* line) {
+  (void)level;
+  std::fprintf(stderr, "livectl: lws: %s", line);
+}
+
+// Binds a throwaway socket the way lws will, to turn a failure into a
+// sentence (lws only logs it). lws sets SO_REUSEADDR too, so a port in
+// TIME_WAIT is not reported as in use.
+Status check_listen(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) {
+    return Status::Error("--host " + host +
+                         " is not an IP address (give e.g. 127.0.0.1 or 0.0.0.0)");
+  }
+  const int fd = socket(found->ai_family, found->ai_socktype, found->ai_protocol);
+  int error = fd < 0 ? errno : 0;
+  if (fd >= 0) {
+    const int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (bind(fd, found->ai_addr, found->ai_addrlen) != 0) error = errno;
+    close(fd);
+  }
+  freeaddrinfo(found);
+  const std::string where = "port " + std::to_string(port) + " on " + host;
+  switch (error) {
+    case 0:
+      return Status();
+    case EADDRINUSE:
+      return Status::Error(where + " is in use by another program");
+    case EADDRNOTAVAIL:
+      return Status::Error(host + " is not an address of this machine");
+    case EACCES:
+      return Status::Error(where + " needs privileges; use a port above 1023");
+    default:
+      return Status::Error("cannot listen on " + where + ": " + std::strerror(error));
+  }
+}
+
+}  // namespace
+
+int64_t wall_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+int64_t monotonic_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+Status Server::start(SessionHost& host, const std::string& host_address, int port,
+                     std::unique_ptr<Server>* out) {
+  if (port < 0 || port > 65535) return Status::Error("--port must be from 0 to 65535");
+  if (Status status = check_listen(host_address, port); !status.ok()) return status;
+
+  std::unique_ptr<Server> server(new Server(host));
+  lws_set_log_level(LLL_ERR, log_to_stderr);
+  lws_context_creation_info info;
+  std::memset(&info, 0, sizeof(info));
+  info.port = port;
+  // lws binds every interface when given none.
+  const bool any = host_address == "0.0.0.0" || host_address == "::";
+  info.iface = any ? nullptr : host_address.c_str();
+  if (host_address.find(':') == std::string::npos) info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+  info.protocols = kProtocols;
+  info.user = server.get();
+  info.gid = -1;
+  info.uid = -1;
+  server->context_ = lws_create_context(&info);
+  if (!server->context_) {
+    return Status::Error("cannot listen on port " + std::to_string(port) + " on " + host_address);
+  }
+  server->port_ = lws_get_vhost_listen_port(lws_get_vhost_by_name(server->context_, "default"));
+  if (server->port_ <= 0) server->port_ = port;
+  *out = std::move(server);
+  return Status();
+}
+
+void Server::wake(lws* socket) {
+  lws_callback_on_writable(socket);
+}
+
+Server::~Server() {
+  if (context_) lws_context_destroy(context_);
+}
+
+Status Server::run() {
+  stop_requested = 0;
+  // No SA_RESTART: the signal interrupts lws's poll, so the loop sees it at once.
+  struct sigaction action {};
+  action.sa_handler = request_stop;
+  sigemptyset(&action.sa_mask);
+  struct sigaction old_int {
+  }, old_term{};
+  sigaction(SIGINT, &action, &old_int);
+  sigaction(SIGTERM, &action, &old_term);
+  signal(SIGPIPE, SIG_IGN);
+
+  Status result;
+  while (!stop_requested) {
+    if (lws_service(context_, 0) < 0) {
+      result = Status::Error("the event loop failed");
+      break;
+    }
+    host_.end_turn();
+  }
+  host_.end_turn();
+  lws_context_destroy(context_);
+  context_ = nullptr;
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  return result;
+}
+
+}  // namespace livectl::server

@@ -1,0 +1,218 @@
+#include "server/session_host.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace livectl::server {
+
+SessionHost::SessionHost(Durability& durability, ServerLimits limits, Wake wake,
+                         TemplateSource templates)
+    : durability_(durability), limits_(limits), wake_(wake), templates_(std::move(templates)) {}
+
+Status SessionHost::add_session(std::unique_ptr<Session> session) {
+  const Game& game = session->game();
+  if (!pages_.contains(&game)) {
+    std::unique_ptr<GamePages> pages;
+    if (Status status = GamePages::load(game, templates_, &pages); !status.ok()) return status;
+    pages_.emplace(&game, std::move(pages));
+  }
+  const auto index = static_cast<uint32_t>(sessions_.size());
+  for (const Player& player : session->players()) {
+    if (seats_.contains(player.participant().code)) {
+      return Status::Error("participant code " + player.participant().code + " is taken");
+    }
+  }
+  for (const Player& player : session->players()) {
+    seats_.emplace(player.participant().code, Seat{index, player.participant().id_in_session});
+  }
+  connections_.emplace_back(session->participant_count());
+  sessions_.push_back(std::move(session));
+  return Status();
+}
+
+std::optional<Seat> SessionHost::find(std::string_view code) const {
+  const auto found = seats_.find(std::string(code));
+  if (found == seats_.end()) return std::nullopt;
+  return found->second;
+}
+
+// ---- WebSocket connections ----
+
+Status SessionHost::attach(Connection& connection, int32_t page_seen) {
+  std::vector<Connection*>& open = connections_of(connection.seat);
+  if (static_cast<int>(open.size()) >= limits_.max_connections_per_participant) {
+    return Status::Error("participant " + std::to_string(connection.seat.participant) +
+                         " already has " + std::to_string(open.size()) + " open pages");
+  }
+  open.push_back(&connection);
+  const Session& session = *sessions_[connection.seat.session];
+  const uint32_t page = session.player(connection.seat.participant).participant().page;
+  if (page_seen >= 0 && static_cast<uint32_t>(page_seen) != page) {
+    hold_for(connection, page_frame(page, session.game().pages()[page].name));
+  }
+  return Status();
+}
+
+void SessionHost::detach(Connection& connection) {
+  std::erase(connections_of(connection.seat), &connection);
+  std::erase_if(held_, [&](const Held& held) { return held.only_to == &connection; });
+}
+
+void SessionHost::receive(Connection& connection, std::string_view text, int64_t now_ms,
+                          int64_t monotonic_ms) {
+  if (!connection.rate.take(monotonic_ms)) {
+    // Told once per run of dropped messages, so a flood does not turn into
+    // a flood of errors back.
+    if (!connection.dropping) {
+      connection.dropping = true;
+      hold_for(connection,
+               error_frame("too many messages: more than " +
+                           std::to_string(static_cast<int>(limits_.messages_per_second)) +
+                           " a second; this one and those right after it were dropped"));
+    }
+    return;
+  }
+  connection.dropping = false;
+  LiveMessage message;
+  if (Status status = parse_live_message(text, &message); !status.ok()) {
+    hold_for(connection, error_frame(status.message()));
+    return;
+  }
+  Event event;
+  event.kind = EventKind::kLive;
+  event.participant = connection.seat.participant;
+  event.time_ms = now_ms;
+  event.page = message.page;
+  event.data = std::move(message.data);
+  apply(connection.seat, event, &connection);
+}
+
+void SessionHost::refuse(Connection& connection, std::string_view message) {
+  hold_for(connection, error_frame(message));
+}
+
+// ---- HTTP ----
+
+void SessionHost::submit(Seat seat, int32_t page, int64_t now_ms) {
+  if (page < 0) return;
+  Event event;
+  event.kind = EventKind::kSubmit;
+  event.participant = seat.participant;
+  event.time_ms = now_ms;
+  event.page = page;
+  apply(seat, event, nullptr);
+}
+
+void SessionHost::await_turn_end(HttpExchange& exchange) {
+  awaiting_.push_back(&exchange);
+}
+
+void SessionHost::forget(HttpExchange& exchange) {
+  std::erase(awaiting_, &exchange);
+}
+
+void SessionHost::respond(HttpExchange& exchange) {
+  const Session& session = *sessions_[exchange.seat.session];
+  const Player& player = session.player(exchange.seat.participant);
+  if (exchange.request == HttpExchange::Request::kSubmit) {
+    // Post/redirect/get: a reload then shows the page instead of resubmitting.
+    exchange.status = 303;
+    exchange.content_type = "text/plain; charset=utf-8";
+    exchange.location = "/p/" + player.participant().code;
+    exchange.body = "See " + exchange.location + "\n";
+  } else {
+    exchange.status = 200;
+    exchange.content_type = "text/html; charset=utf-8";
+    exchange.body = pages_.at(&session.game())->render(player);
+  }
+  wake_(exchange.socket);
+}
+
+// ---- events and the end of the turn ----
+
+void SessionHost::apply(Seat seat, const Event& event, Connection* sender) {
+  Session& session = *sessions_[seat.session];
+  const EventResult& result = session.apply(event);
+  uncommitted_ = true;
+  ++events_applied_;
+  if (result.error) {
+    if (sender) hold_for(*sender, error_frame(*result.error));
+    return;
+  }
+  // One frame per payload, shared by all its recipients.
+  payload_frames_.assign(result.payloads.size(), nullptr);
+  for (const Delivery& delivery : result.deliveries) {
+    Frame& frame = payload_frames_[delivery.payload];
+    if (!frame) frame = live_frame(result.payloads[delivery.payload]);
+    held_.push_back({nullptr, Seat{seat.session, delivery.participant}, frame});
+  }
+  for (uint32_t participant : result.page_changes) {
+    const uint32_t page = session.player(participant).participant().page;
+    held_.push_back({nullptr, Seat{seat.session, participant},
+                     page_frame(page, session.game().pages()[page].name)});
+  }
+  payload_frames_.clear();
+}
+
+void SessionHost::hold_for(Connection& connection, Frame frame) {
+  held_.push_back({&connection, connection.seat, std::move(frame)});
+}
+
+void SessionHost::deliver(Connection& connection, const Frame& frame) {
+  if (connection.close_code != 0) return;
+  if (!connection.outgoing.push(frame)) {
+    connection.outgoing.clear();
+    connection.close_code = 1008;  // policy violation
+    connection.close_reason = "outgoing queue over " + std::to_string(limits_.max_queue_bytes) +
+                              " bytes: the page reads too slowly; reconnect to resync";
+  }
+  wake_(connection.socket);
+}
+
+void SessionHost::end_turn() {
+  if (uncommitted_) {
+    uncommitted_ = false;
+    std::vector<std::string> lost;
+    if (Status status = durability_.commit(&lost); !status.ok()) recover(status, lost);
+  }
+  for (const Held& held : held_) {
+    if (held.only_to) {
+      deliver(*held.only_to, held.frame);
+    } else {
+      for (Connection* connection : connections_of(held.seat)) deliver(*connection, held.frame);
+    }
+  }
+  held_.clear();
+  for (HttpExchange* exchange : awaiting_) respond(*exchange);
+  awaiting_.clear();
+}
+
+void SessionHost::recover(const Status& failure, const std::vector<std::string>& lost) {
+  for (const std::string& code : lost) {
+    const auto found = std::find_if(sessions_.begin(), sessions_.end(),
+                                    [&](const auto& session) { return session->code() == code; });
+    if (found == sessions_.end()) continue;
+    const auto index = static_cast<uint32_t>(found - sessions_.begin());
+    std::unique_ptr<Session> reloaded;
+    if (Status status = durability_.reload(code, (*found)->game(), &reloaded); !status.ok()) {
+      // Nothing consistent is left to serve this session from.
+      throw std::runtime_error("session " + code + " could not be stored (" + failure.message() +
+                               ") nor reloaded (" + status.message() + ")");
+    }
+    *found = std::move(reloaded);
+    std::erase_if(held_, [&](const Held& held) { return held.seat.session == index; });
+    // Every page of the session may show what was lost: each reloads.
+    const Session& session = **found;
+    for (const Player& player : session.players()) {
+      const uint32_t page = player.participant().page;
+      for (Connection* connection :
+           connections_of(Seat{index, player.participant().id_in_session})) {
+        hold_for(*connection, error_frame("the server could not store the latest changes (" +
+                                          failure.message() + "); the page reloads"));
+        hold_for(*connection, page_frame(page, session.game().pages()[page].name));
+      }
+    }
+  }
+}
+
+}  // namespace livectl::server

@@ -1,0 +1,59 @@
+// The WebSocket frames each way.
+#include "server/frames.h"
+
+#include <doctest/doctest.h>
+
+namespace livectl::testing {
+namespace {
+
+using server::LiveMessage;
+using server::parse_live_message;
+
+std::string parse_error(std::string_view text) {
+  LiveMessage message;
+  return parse_live_message(text, &message).message();
+}
+
+TEST_CASE("server frames wrap the serialized payload as it is") {
+  CHECK(server::frame_text(server::live_frame(R"({"b":1,"a":[2]})")) ==
+        R"({"type":"live","data":{"b":1,"a":[2]}})");
+  CHECK(server::frame_text(server::error_frame("say \"hi\"")) ==
+        R"({"type":"error","message":"say \"hi\""})");
+  CHECK(server::frame_text(server::page_frame(1, "results")) ==
+        R"({"type":"page","page":1,"name":"results"})");
+}
+
+TEST_CASE("a client frame carries data and optionally the page it was sent from") {
+  LiveMessage message;
+  REQUIRE(parse_live_message(R"({"page": 2, "data": {"square": 4}})", &message).ok());
+  CHECK(message.page == 2);
+  CHECK(message.data == Json{{"square", 4}});
+  REQUIRE(parse_live_message(R"({"data": null})", &message).ok());
+  CHECK(message.page == -1);
+  CHECK(message.data.is_null());
+}
+
+TEST_CASE("a malformed client frame is refused with a reason") {
+  CHECK(parse_error("{bad") == "the frame is not valid JSON (error at byte 2)");
+  CHECK(parse_error("[1]") == "a frame must be an object {\"page\": P, \"data\": D}");
+  CHECK(parse_error(R"({"page": 0})") == "the frame has no \"data\"");
+  CHECK(parse_error(R"({"page": -1, "data": 1})") ==
+        "\"page\" must be a page index (an integer from 0)");
+  CHECK(parse_error(R"({"page": "0", "data": 1})") ==
+        "\"page\" must be a page index (an integer from 0)");
+  CHECK(parse_error(R"({"data": 1, "extra": 2})") ==
+        "unknown key \"extra\" in the frame; a frame has only \"page\" and \"data\"");
+}
+
+TEST_CASE("a frame nesting deeper than 64 levels is refused before it is parsed") {
+  const std::string deep = "{\"data\":" + std::string(64, '[') + std::string(64, ']') + "}";
+  LiveMessage message;
+  CHECK(parse_live_message(deep, &message).ok());
+  const std::string deeper = "{\"data\":" + std::string(65, '[') + std::string(65, ']') + "}";
+  CHECK(parse_error(deeper) == "the frame nests deeper than 64 levels");
+  // Brackets inside strings do not count.
+  CHECK(parse_live_message("{\"data\":\"" + std::string(100, '[') + "\"}", &message).ok());
+}
+
+}  // namespace
+}  // namespace livectl::testing

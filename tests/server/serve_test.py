@@ -1,0 +1,407 @@
+#!/usr/bin/python3
+"""livectl serve end to end: real servers on free 127.0.0.1 ports, played by
+Python websockets clients (Debian's python3-websockets) and checked over HTTP.
+
+    serve_test.py LIVECTL [TEST_NAME_SUBSTRING]
+
+Every wait is bounded; every server is stopped or killed at the end.
+"""
+import asyncio
+import base64
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+import websockets
+
+LIVECTL = sys.argv[1]
+ONLY = sys.argv[2] if len(sys.argv) > 2 else ""
+TMP = tempfile.mkdtemp(prefix="livectl-serve-test-")
+SERVERS = []
+
+
+class Serve:
+    """One `livectl serve` process; reads its links from stdout."""
+
+    def __init__(self, *args, db="serve.db"):
+        self.db = os.path.join(TMP, db)
+        self.args = args
+        self.proc = subprocess.Popen(
+            [LIVECTL, "serve", "--port", "0", "--db", self.db, *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        SERVERS.append(self)
+        self.stdout = ""
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise AssertionError("serve exited early: " + self.proc.stderr.read())
+            self.stdout += line
+            if line.startswith("serving on "):
+                break
+        self.base = re.search(r"serving on (http://\S+)", self.stdout).group(1)
+        self.host, self.port = self.base[len("http://"):].split(":")
+        self.port = int(self.port)
+        self.codes = re.findall(r"participant \d+: \S+/p/(\w+)", self.stdout)
+
+    def ws(self, participant, page=None, **kwargs):
+        query = "" if page is None else f"?page={page}"
+        return websockets.connect(
+            f"ws://{self.host}:{self.port}/live/{self.codes[participant - 1]}{query}",
+            open_timeout=5, close_timeout=2, **kwargs)
+
+    def http(self, method, path, body=None):
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=5)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        result = response.status, dict(response.getheaders()), response.read().decode()
+        connection.close()
+        return result
+
+    def page(self, participant):
+        status, _, body = self.http("GET", f"/p/{self.codes[participant - 1]}")
+        assert status == 200, status
+        return body
+
+    def submit(self, participant, page):
+        return self.http("POST", f"/p/{self.codes[participant - 1]}", f"page={page}")
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+        code = self.proc.wait(timeout=10)
+        self.stderr = self.proc.stderr.read()
+        assert code == 0, (code, self.stderr)
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+
+async def send(ws, data, page=0):
+    await ws.send(json.dumps({"page": page, "data": data}))
+
+
+async def recv(ws, timeout=5):
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+
+
+async def live(ws, timeout=5):
+    frame = await recv(ws, timeout)
+    assert frame["type"] == "live", frame
+    return frame["data"]
+
+
+async def quiet(ws, seconds=0.3):
+    """Nothing arrives on `ws` for a while."""
+    try:
+        frame = await asyncio.wait_for(ws.recv(), seconds)
+    except asyncio.TimeoutError:
+        return
+    raise AssertionError(f"unexpected frame {frame}")
+
+
+def current_page(html):
+    return int(re.search(r'data-page="(\d+)"', html).group(1))
+
+
+async def closed_with(ws_factory, send_first=None):
+    """The close code and reason a connection ends with."""
+    try:
+        async with ws_factory() as ws:
+            if send_first is not None:
+                await ws.send(send_first)
+            await asyncio.wait_for(ws.recv(), 5)
+    except websockets.ConnectionClosed as e:
+        return e.rcvd.code, e.rcvd.reason
+    raise AssertionError("the connection stayed open")
+
+
+# ---- tests ----
+
+async def test_an_auction_is_played_to_its_outcome_and_resumes_after_a_restart():
+    s = Serve("--game", "auction", "--participants", "3", db="auction.db")
+    assert len(s.codes) == 3 and all(len(code) == 16 for code in s.codes), s.codes
+    async with s.ws(1, page=0) as a, s.ws(2, page=0) as b, s.ws(3, page=0) as c:
+        await send(a, 10)
+        for ws in (a, b, c):
+            assert await live(ws) == {"id_in_group": 1, "bid": 10}
+        await send(b, 5)  # not higher: nobody hears of it
+        await send(c, 12)
+        for ws in (a, b, c):
+            assert await live(ws) == {"id_in_group": 3, "bid": 12}
+        await send(b, "oops")
+        assert await recv(b) == {"type": "error", "message": "a bid must be a number"}
+        await quiet(a)
+        assert '<strong id="highest">12</strong>' in s.page(1)
+        assert 'id="next"' in s.page(1)
+
+        for participant, ws in ((1, a), (2, b), (3, c)):
+            status, headers, _ = s.submit(participant, 0)
+            assert status == 303 and headers["location"] == f"/p/{s.codes[participant - 1]}"
+            assert await recv(ws) == {"type": "page", "page": 1, "name": "results"}
+        results = s.page(2)
+        assert "The highest bid was 12, made by bidder 3." in results
+        assert current_page(results) == 1 and 'id="next"' not in results
+
+        # A double submit, and a submit on the last page, change nothing.
+        assert s.submit(2, 0)[0] == 303
+        assert s.submit(2, 1)[0] == 303
+        assert current_page(s.page(2)) == 1
+        await quiet(b)
+        # A message for a page the participant has left is refused.
+        await send(a, 20, page=0)
+        assert await recv(a) == {"type": "error",
+                                 "message": "participant 1 is on page 'results', not 'live'"}
+    s.stop(signal.SIGINT)
+    assert "stopped after" in s.stderr
+
+    again = Serve(db="auction.db")
+    assert "resumed 1 session" in again.stdout and again.codes == s.codes
+    assert "The highest bid was 12, made by bidder 3." in again.page(1)
+    again.stop()
+
+
+async def test_tictactoe_is_played_to_a_win_across_a_sigkill():
+    s = Serve("--game", "tictactoe", db="tictactoe.db")
+    async with s.ws(1) as x, s.ws(2) as o:
+        await send(x, {})
+        empty = {"board": " " * 9, "whose_turn": 1, "winner": None, "draw": False}
+        assert await live(x) == empty and await live(o) == empty
+        for ws, square in ((x, 0), (o, 3), (x, 1), (o, 4)):
+            await send(ws, {"square": square})
+            assert (await live(x))["square"] == square
+            assert (await live(o))["square"] == square
+        await send(o, {"square": 5})
+        assert (await live(o))["error"] == "not your turn"
+        await quiet(x)
+    s.kill()
+
+    s = Serve(db="tictactoe.db")
+    async with s.ws(1) as x, s.ws(2) as o:
+        await send(o, {})
+        assert (await live(o))["board"] == "XX OO    "
+        await live(x)
+        await send(x, {"square": 2})
+        for ws in (x, o):
+            state = await live(ws)
+            assert state["winner"] == 1 and state["board"] == "XXXOO    "
+    for participant in (1, 2):
+        assert s.submit(participant, 0)[0] == 303
+        results = s.page(participant)
+        assert 'data-winner="1"' in results and 'data-board="XXXOO    "' in results
+    s.stop()
+
+
+async def test_bad_frames_get_a_clear_error_and_change_nothing():
+    s = Serve("--game", "auction", db="bad-frames.db")
+    async with s.ws(1) as a, s.ws(2) as b:
+        cases = [
+            ("{bad", "the frame is not valid JSON (error at byte 2)"),
+            (b"\x00\x01", "binary frames are not accepted; send JSON text frames"),
+            ('{"data": 1, "pgae": 0}',
+             'unknown key "pgae" in the frame; a frame has only "page" and "data"'),
+            ('{"page": 0, "data": ' + "[" * 70 + "]" * 70 + "}",
+             "the frame nests deeper than 64 levels"),
+            ('{"page": 1, "data": 5}', "participant 1 is on page 'live', not 'results'"),
+        ]
+        for frame, message in cases:
+            await a.send(frame)
+            assert await recv(a) == {"type": "error", "message": message}, frame
+        await quiet(b)
+        await send(a, 3)
+        assert await live(b) == {"id_in_group": 1, "bid": 3}
+    assert '<strong id="highest">3</strong>' in s.page(1)
+    s.stop()
+
+
+async def test_a_frame_over_the_limit_closes_only_its_connection():
+    s = Serve("--game", "auction", "--max-frame", "1000", db="big.db")
+    async with s.ws(2) as b:
+        code, reason = await closed_with(lambda: s.ws(1), "x" * 1001)
+        assert (code, reason) == (1009, "message over 1000 bytes")
+        async with s.ws(1) as a:
+            await send(a, 7)
+            assert await live(b) == {"id_in_group": 1, "bid": 7}
+    s.stop()
+
+
+async def test_unknown_or_missing_codes_and_unknown_paths_are_refused():
+    s = Serve("--game", "auction", db="codes.db")
+    base = f"ws://{s.host}:{s.port}"
+    assert await closed_with(lambda: websockets.connect(f"{base}/live/nosuchcode")) == (
+        4404, "unknown participant code")
+    assert await closed_with(lambda: websockets.connect(f"{base}/live/")) == (
+        4404, "unknown participant code")
+    assert (await closed_with(lambda: websockets.connect(f"{base}/other")))[0] == 4404
+    for path in ("/p/nosuchcode", "/p/", "/", "/favicon.ico"):
+        assert s.http("GET", path)[0] == 404, path
+    assert s.http("POST", "/p/nosuchcode", "page=0")[0] == 404
+    assert s.http("POST", f"/p/{s.codes[0]}", "next=1")[0] == 400
+    # Path traversal finds no file: nothing is served from the disk.
+    for path in ("/../../../../etc/passwd", "/live.js/../../etc/passwd",
+                 "/%2e%2e/%2e%2e/etc/passwd", "/p/../../etc/passwd", "/..%2f..%2fetc%2fpasswd"):
+        status, _, body = s.http("GET", path)
+        assert status in (400, 403, 404) and "root:" not in body, (path, status)
+    status, headers, body = s.http("GET", "/live.js")
+    assert status == 200 and "window.liveSend" in body and headers["content-type"].startswith(
+        "text/javascript")
+    s.stop()
+
+
+async def test_a_burst_of_1000_messages_is_cut_short_and_others_are_unaffected():
+    s = Serve("--game", "auction", db="burst.db")
+    async with s.ws(1) as a, s.ws(2) as b, s.ws(3) as c:
+        for bid in range(1, 1001):
+            await send(a, bid)
+        errors, highest = 0, 0
+        # Read a's frames until its last accepted bid has settled.
+        while True:
+            try:
+                frame = await recv(a, timeout=1)
+            except asyncio.TimeoutError:
+                break
+            if frame["type"] == "error":
+                assert frame["message"].startswith("too many messages: more than 50 a second")
+                errors += 1
+            else:
+                highest = max(highest, frame["data"]["bid"])
+        assert errors >= 1 and 100 <= highest < 1000, (errors, highest)
+        # b and c saw the accepted bids, and are served at once.
+        await send(b, 5000)
+        for ws in (b, c):
+            while (await live(ws, timeout=3))["bid"] != 5000:
+                pass
+        assert (await live(a))["bid"] == 5000
+    s.stop()
+
+
+def raw_websocket(s, participant):
+    """A WebSocket opened by hand with a tiny receive buffer, never read."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(5)
+    sock.connect((s.host, s.port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall((f"GET /live/{s.codes[participant - 1]} HTTP/1.1\r\nHost: {s.host}:{s.port}\r\n"
+                  f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                  "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+    response = b""
+    while b"\r\n\r\n" not in response:
+        response += sock.recv(1)
+    assert response.startswith(b"HTTP/1.1 101"), response
+    return sock
+
+
+def client_frame(text):
+    """A masked text frame as a client sends it (an all-zero mask keeps it simple)."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        length = bytes([0x80 | size])
+    elif size < 65536:
+        length = bytes([0x80 | 126]) + size.to_bytes(2, "big")
+    else:
+        length = bytes([0x80 | 127]) + size.to_bytes(8, "big")
+    return b"\x81" + length + b"\0\0\0\0" + payload
+
+
+async def test_a_reader_that_falls_behind_is_disconnected_and_resyncs_on_reconnect():
+    s = Serve("--game", "tictactoe", "--max-rate", "0", db="slow.db")
+    slow = raw_websocket(s, 2)
+    # Tic-tac-toe answers an unknown key with an error naming the key, to the
+    # sender alone: 60 kB back per message, which the slow reader never
+    # reads. 200 of them (12 MB) outgrow the kernel's buffers and the
+    # 1 MiB queue.
+    frame = client_frame(json.dumps({"page": 0, "data": {"k" * 60000: 1}}))
+    sent = 0
+    try:
+        for _ in range(200):
+            slow.sendall(frame)
+            sent += 1
+    except OSError:
+        pass  # the server closed it mid-way
+    async with s.ws(1) as x:
+        await send(x, {})
+        assert (await live(x))["board"] == " " * 9  # everyone else is served
+        received = b""
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                chunk = slow.recv(1 << 20)
+            except ConnectionResetError:
+                break
+            except socket.timeout:
+                raise AssertionError(f"no close after {len(received)} bytes ({sent} sent)")
+            if not chunk:
+                break
+            received += chunk
+        assert len(received) < 200 * 60000, len(received)
+        slow.close()
+        # On reconnecting, liveSend({}) brings the state back.
+        async with s.ws(2) as o:
+            await send(o, {})
+            assert (await live(o))["board"] == " " * 9
+            assert (await live(x))["board"] == " " * 9
+    s.stop()
+
+
+def test_usage_errors_exit_2_with_one_sentence():
+    def run(*args):
+        p = subprocess.run([LIVECTL, "serve", *args], capture_output=True, text=True, timeout=10)
+        return p.returncode, p.stderr
+    db = ["--db", os.path.join(TMP, "usage.db")]
+    code, err = run("--game", "chess", *db)
+    assert code == 2 and err.startswith("livectl: unknown game 'chess'; the games are auction"), err
+    code, err = run("--game", "auction", "--participants", "4", "--port", "0", "--db",
+                    os.path.join(TMP, "usage2.db"))
+    assert code == 2 and "multiple of 3" in err, err
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    code, err = run("--game", "auction", "--port", str(port), "--db", os.path.join(TMP, "u3.db"))
+    holder.close()
+    assert code == 2 and err == f"livectl: port {port} on 127.0.0.1 is in use by another program\n", err
+    p = subprocess.run([LIVECTL, "serve", "--help"], capture_output=True, text=True, timeout=10)
+    assert p.returncode == 0
+    for option in ("--game", "--participants", "--host", "--port", "--db", "--max-frame",
+                   "--max-queue", "--max-rate"):
+        assert option in p.stdout, option
+
+
+def main():
+    tests = [(name, fn) for name, fn in globals().items()
+             if name.startswith("test_") and ONLY in name]
+    failed = 0
+    for name, fn in tests:
+        started = time.time()
+        try:
+            result = fn()
+            if asyncio.iscoroutine(result):
+                asyncio.run(result)
+            print(f"ok   {name} ({time.time() - started:.1f} s)")
+        except Exception:
+            failed += 1
+            print(f"FAIL {name}")
+            traceback.print_exc()
+        for server in SERVERS:
+            if server.proc.poll() is None:
+                server.kill()
+        SERVERS.clear()
+    print(f"{len(tests) - failed} passed, {failed} failed")
+    if not failed:
+        shutil.rmtree(TMP, ignore_errors=True)  # kept after a failure, to look at
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+// The server's rules without a network: commit before send, errors to the
+// sender only, bounded queues and rates, page changes.
+#include "server/session_host.h"
+
+#include <doctest/doctest.h>
+
+#include <stdexcept>
+
+#include "engine/scripted_game.h"
+#include "support.h"
+
+namespace livectl::testing {
+namespace {
+
+using server::Connection;
+using server::SessionHost;
+
+int wakes = 0;
+void count_wake(lws*) {
+  ++wakes;
+}
+
+std::optional<std::string_view> tiny_templates(std::string_view) {
+  return std::string_view("<p>{{ group.counter }}</p>");
+}
+
+// Commits into memory, counting; can be told to lose the next commit.
+class FakeDurability final : public server::Durability {
+ public:
+  Store& store() override { return store_; }
+  Status commit(std::vector<std::string>* lost) override {
+    ++commits;
+    if (!lose_next.empty()) {
+      *lost = {lose_next};
+      lose_next.clear();
+      return Status::Error("the disk is full");
+    }
+    return Status();
+  }
+  Status reload(const std::string&, const Game& game, std::unique_ptr<Session>* out) override {
+    *out = std::make_unique<Session>(game, store_, config);
+    return Status();
+  }
+
+  int commits = 0;
+  std::string lose_next;
+  SessionConfig config;
+
+ private:
+  MemoryStore store_;
+};
+
+// Broadcasts what it is sent; throws on "boom".
+Outbox echo(const ScriptedGame& game, Player& player, const Json& data) {
+  if (data == "boom") throw std::runtime_error("boom");
+  Group& group = player.group();
+  group.set(game.counter, group.get(game.counter).get<int>() + 1);
+  return {{0, data}};
+}
+
+struct Fixture {
+  explicit Fixture(server::ServerLimits limits = {})
+      : host(durability, limits, count_wake, tiny_templates) {
+    durability.config.participants = 3;
+    durability.config.participant_codes = {"code-one", "code-two", "code-three"};
+    REQUIRE(host.add_session(std::make_unique<Session>(game, durability.store(), durability.config))
+                .ok());
+    for (uint32_t i = 0; i < 3; ++i) {
+      pages.push_back(std::make_unique<Connection>(nullptr, server::Seat{0, i + 1}, host.limits()));
+      REQUIRE(host.attach(*pages.back(), 0).ok());
+    }
+  }
+  void send(uint32_t id_in_session, std::string_view frame) {
+    host.receive(*pages[id_in_session - 1], frame, ++clock_ms, 0);
+  }
+  // The frames waiting on participant `id_in_session`'s page, oldest first.
+  std::vector<std::string> frames(uint32_t id_in_session) {
+    server::OutgoingQueue& queue = pages[id_in_session - 1]->outgoing;
+    std::vector<std::string> texts;
+    while (!queue.empty()) {
+      texts.emplace_back(server::frame_text(queue.front()));
+      queue.pop();
+    }
+    return texts;
+  }
+
+  ScriptedGame game{echo};
+  FakeDurability durability;
+  SessionHost host;
+  std::vector<std::unique_ptr<Connection>> pages;
+  int64_t clock_ms = 0;
+};
+
+TEST_CASE("live frames reach pages only after the turn's commit") {
+  Fixture f;
+  f.send(1, R"({"page":0,"data":5})");
+  CHECK(f.pages[0]->outgoing.empty());
+  CHECK(f.durability.commits == 0);
+  f.host.end_turn();
+  CHECK(f.durability.commits == 1);
+  for (uint32_t id = 1; id <= 3; ++id) {
+    CHECK(f.frames(id) == std::vector<std::string>{R"({"type":"live","data":5})"});
+  }
+}
+
+TEST_CASE("a payload becomes one frame shared by all its recipients") {
+  Fixture f;
+  f.send(1, R"({"data":{"x":[1,2]}})");
+  f.host.end_turn();
+  CHECK(f.pages[0]->outgoing.front().get() == f.pages[1]->outgoing.front().get());
+  CHECK(f.pages[1]->outgoing.front().get() == f.pages[2]->outgoing.front().get());
+}
+
+TEST_CASE("one turn commits once however many events it applied") {
+  Fixture f;
+  for (int i = 0; i < 10; ++i) f.send(1 + i % 3, R"({"data":1})");
+  f.host.end_turn();
+  f.host.end_turn();  // nothing applied: no commit
+  CHECK(f.durability.commits == 1);
+  CHECK(f.frames(2).size() == 10);
+}
+
+TEST_CASE("a game that throws sends its sender an error and the session goes on") {
+  Fixture f;
+  f.send(2, R"({"data":"boom"})");
+  f.send(3, R"({"data":"fine"})");
+  f.host.end_turn();
+  CHECK(f.frames(2) ==
+        std::vector<std::string>{R"({"type":"error","message":"live_method failed: boom"})",
+                                 R"({"type":"live","data":"fine"})"});
+  CHECK(f.frames(1) == std::vector<std::string>{R"({"type":"live","data":"fine"})"});
+}
+
+TEST_CASE("a malformed frame is answered with an error to its sender alone") {
+  Fixture f;
+  f.send(1, "{nope");
+  f.host.end_turn();
+  CHECK(f.frames(1) ==
+        std::vector<std::string>{
+            R"j({"type":"error","message":"the frame is not valid JSON (error at byte 3)"})j"});
+  CHECK(f.frames(2).empty());
+  CHECK(f.durability.commits == 0);
+}
+
+TEST_CASE("messages over the rate are dropped and the sender is told once") {
+  server::ServerLimits limits;
+  limits.messages_per_second = 1;
+  limits.message_burst = 2;
+  Fixture f(limits);
+  for (int i = 0; i < 5; ++i) f.send(1, R"({"data":1})");
+  f.host.end_turn();
+  CHECK(
+      f.frames(1) ==
+      std::vector<std::string>{
+          R"({"type":"live","data":1})", R"({"type":"live","data":1})",
+          R"({"type":"error","message":"too many messages: more than 1 a second; this one and those right after it were dropped"})"});
+  CHECK(f.frames(2).size() == 2);
+}
+
+TEST_CASE("a page whose queue passes the limit is closed with a named reason") {
+  server::ServerLimits limits;
+  limits.max_queue_bytes = 100;
+  Fixture f(limits);
+  for (int i = 0; i < 4; ++i) f.send(1, R"({"data":"0123456789"})");
+  f.host.end_turn();
+  CHECK(f.pages[1]->close_code == 1008);
+  CHECK(f.pages[1]->close_reason ==
+        "outgoing queue over 100 bytes: the page reads too slowly; reconnect to resync");
+  CHECK(f.pages[1]->outgoing.empty());
+}
+
+TEST_CASE("a submit moves the participant's pages on; the same submit again changes nothing") {
+  Fixture f;
+  f.host.submit(server::Seat{0, 2}, 0, 1);
+  f.host.end_turn();
+  CHECK(f.frames(2) == std::vector<std::string>{R"({"type":"page","page":1,"name":"middle"})"});
+  f.host.submit(server::Seat{0, 2}, 0, 2);
+  f.host.end_turn();
+  CHECK(f.frames(2).empty());
+  CHECK(f.host.session(0).player(2).participant().page == 1);
+  // A live message for the page left behind is refused with the engine's words.
+  f.send(2, R"({"page":0,"data":1})");
+  f.host.end_turn();
+  CHECK(f.frames(2) ==
+        std::vector<std::string>{
+            R"({"type":"error","message":"participant 2 is on page 'middle', not 'live'"})"});
+}
+
+TEST_CASE("a page that connects showing an old page is told where the participant is") {
+  Fixture f;
+  Connection stale(nullptr, server::Seat{0, 1}, f.host.limits());
+  REQUIRE(f.host.attach(stale, 2).ok());
+  f.host.end_turn();
+  REQUIRE(!stale.outgoing.empty());
+  CHECK(server::frame_text(stale.outgoing.front()) == R"({"type":"page","page":0,"name":"live"})");
+  f.host.detach(stale);
+}
+
+TEST_CASE("a participant may have at most the limit of open pages") {
+  server::ServerLimits limits;
+  limits.max_connections_per_participant = 1;
+  Fixture f(limits);
+  Connection second(nullptr, server::Seat{0, 1}, f.host.limits());
+  CHECK(f.host.attach(second, 0).message() == "participant 1 already has 1 open pages");
+}
+
+TEST_CASE("a lost commit drops the turn's frames and makes every page reload") {
+  Fixture f;
+  f.durability.lose_next = f.host.session(0).code();
+  f.send(1, R"({"data":7})");
+  f.host.end_turn();
+  const std::vector<std::string> expected = {
+      R"({"type":"error","message":"the server could not store the latest changes (the disk is full); the page reloads"})",
+      R"({"type":"page","page":0,"name":"live"})"};
+  for (uint32_t id = 1; id <= 3; ++id) CHECK(f.frames(id) == expected);
+  // The session was rebuilt as storage holds it: without the lost event.
+  CHECK(f.host.session(0).player(1).group().get(f.game.counter) == 0);
+}
+
+TEST_CASE("a closed page gets nothing more") {
+  Fixture f;
+  f.send(1, "{nope");
+  f.host.detach(*f.pages[0]);
+  f.host.end_turn();
+  CHECK(f.pages[0]->outgoing.empty());
+}
+
+}  // namespace
+}  // namespace livectl::testing
