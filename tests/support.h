@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "bots/simulation.h"
 #include "engine/session.h"
 #include "games/registry.h"
 
@@ -65,6 +66,22 @@ class TestSession {
   const std::string& page(uint32_t id_in_session) const {
     return session.page_of(session.player(id_in_session)).name;
   }
+
+  // Plays the session with the game's bots until they finish or send
+  // `max_messages`, and checks that every invariant held, naming any that did
+  // not with its first violation.
+  SimulationReport simulate_bots(int64_t max_messages = kBotMessageBudget) {
+    SimulationOptions options;
+    options.max_messages = max_messages;
+    const SimulationReport report = simulate(session, options);
+    for (const CheckResult& check : report.checks) {
+      INFO(check.name << ": " << check.first_violation);
+      CHECK(check.violations == 0);
+    }
+    return report;
+  }
+  // Far more than any bundled game needs to finish with 20 participants.
+  static constexpr int64_t kBotMessageBudget = 100000;
 
   MemoryStore store;
   Session session;

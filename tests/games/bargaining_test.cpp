@@ -381,19 +381,13 @@ TEST_CASE("a bot submits once it hears of the deal, sometimes after one late off
 
 TEST_CASE("bots of 20 participants close a deal in every group and all finish") {
   TestSession t("bargaining", 20, 7);
-  SimulationOptions options;
-  options.max_messages = 100000;
-  const SimulationReport report = simulate(t.session, options);
-  for (const CheckResult& check : report.checks) {
-    INFO(check.name << ": " << check.first_violation);
-    CHECK(check.violations == 0);
-  }
+  const SimulationReport report = t.simulate_bots();
   CHECK(report.checks_passed());
   CHECK(report.checks.size() == 7);
   CHECK(report.bots_done == 20);
   CHECK(report.bots_waiting == 0);
   CHECK(report.submits == 20);
-  CHECK(report.messages < options.max_messages);
+  CHECK(report.messages < TestSession::kBotMessageBudget);
   // The bots' deliberate bad messages: answers to no offer, offers after the deal.
   CHECK(report.errors > 0);
   for (uint32_t id = 1; id <= 20; ++id) {

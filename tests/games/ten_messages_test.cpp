@@ -180,13 +180,7 @@ TEST_CASE("the bot ignores payloads other than game_finished") {
 
 TEST_CASE("bots of 20 participants all finish the game and reach the results page") {
   TestSession t("ten_messages", 20, 7);
-  SimulationOptions options;
-  options.max_messages = 100000;
-  const SimulationReport report = simulate(t.session, options);
-  for (const CheckResult& check : report.checks) {
-    INFO(check.name << ": " << check.first_violation);
-    CHECK(check.violations == 0);
-  }
+  const SimulationReport report = t.simulate_bots();
   CHECK(report.checks_passed());
   CHECK(report.checks.size() == 5);
   CHECK(report.bots_done == 20);

@@ -496,13 +496,7 @@ TEST_CASE("the bot ignores payloads that are not a state") {
 
 TEST_CASE("bots of 20 participants all finish their games and reach the results page") {
   TestSession t("tictactoe", 20, 7);
-  SimulationOptions options;
-  options.max_messages = 100000;
-  const SimulationReport report = simulate(t.session, options);
-  for (const CheckResult& check : report.checks) {
-    INFO(check.name << ": " << check.first_violation);
-    CHECK(check.violations == 0);
-  }
+  const SimulationReport report = t.simulate_bots();
   CHECK(report.checks_passed());
   CHECK(report.checks.size() == 7);
   CHECK(report.bots_done == 20);
