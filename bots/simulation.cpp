@@ -1,6 +1,8 @@
 #include "bots/simulation.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <sstream>
 
@@ -61,12 +63,14 @@ class Scheduler {
   std::vector<uint32_t> active_;
 };
 
-void write_transcript_line(std::ostream& out, const Event& event, const EventResult& result,
-                           const std::string& page_after) {
+void write_transcript_line(std::ostream& out, const Game& game, const Event& event,
+                           const EventResult& result, const std::string& page_after) {
   out << "{\"seq\":" << result.seq << ",\"t_ms\":" << event.time_ms
       << ",\"participant\":" << event.participant;
   if (event.kind == EventKind::kSubmit) {
     out << ",\"submit\":true";
+  } else if (event.kind == EventKind::kTimeout) {
+    out << ",\"timeout\":" << Json(game.pages()[event.page].name).dump();
   } else {
     out << ",\"send\":" << event.data.dump();
   }
@@ -128,9 +132,99 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
     return true;
   };
 
-  while (!scheduler.empty() && report.messages < options.max_messages) {
+  // Page timers run on the virtual clock. The earliest deadline is looked up
+  // again only after pages moved, so games without timed pages pay nothing.
+  int64_t next_timeout = session.next_timeout_ms();
+  std::vector<DueTimeout> due;
+
+  // Applies one event and hands its outcome to the bots, the checks, the
+  // transcript and the store. False when the run must stop.
+  auto dispatch = [&](const Event& event) {
+    const EventResult& result = session.apply(event);
+    if (result.error) {
+      ++report.errors;
+      bots[event.participant - 1]->on_error(*result.error);
+    }
+    const Player& player = session.player(event.participant);
+    const Group& group = player.group();
+    for (const Delivery& delivery : result.deliveries) {
+      const uint32_t to = delivery.participant - 1;
+      if (&session.player(delivery.participant).group() != &group) {
+        violation(0, result, "participant " + std::to_string(delivery.participant) +
+                                 " received a message from participant " +
+                                 std::to_string(event.participant) + " of another group");
+      }
+      ++report.deliveries;
+      bots[to]->on_receive(result.payload_values[delivery.payload]);
+      scheduler.set(to, BotState::kActive);
+    }
+    for (uint32_t moved : result.page_changes) scheduler.set(moved - 1, BotState::kActive);
+    if (result.error) scheduler.set(event.participant - 1, BotState::kActive);
+
+    for (size_t i = 0; i < invariants.size(); ++i) {
+      if (auto problem = invariants[i]->check(session, event, result)) {
+        violation(i + 1, result, std::move(*problem));
+      }
+    }
+    const bool durable_already = result.seq <= options.resume_after;
+    if (options.transcript) {
+      const bool hold = options.store && !durable_already;
+      write_transcript_line(hold ? held_lines : *options.transcript, game, event, result,
+                            session.page_of(player).name);
+    }
+    if (options.progress && (report.messages & 0xffff) == 0) options.progress(report.messages);
+    if (options.resume_after > 0 && result.seq == options.resume_after &&
+        session.digest() != options.resume_digest) {
+      report.failure = "the stored session " + session.code() +
+                       " is not this simulation's: after event " + std::to_string(result.seq) +
+                       " its digest is " + options.resume_digest + ", this simulation's " +
+                       session.digest();
+      return false;
+    }
+    if (!result.page_changes.empty()) {
+      next_timeout = std::min(next_timeout, session.next_timeout_ms());
+    }
+    if (options.store && !durable_already && ++unflushed >= options.commit_every && !commit()) {
+      return false;
+    }
+    return true;
+  };
+
+  while (report.messages < options.max_messages) {
+    if (next_timeout <= now_ms || (scheduler.empty() && next_timeout != INT64_MAX)) {
+      // Everyone left is waiting: the clock jumps to the next timeout.
+      now_ms = std::max(now_ms, next_timeout);
+      session.due_timeouts(now_ms, &due);
+      next_timeout = INT64_MAX;
+      for (const DueTimeout& timeout : due) {
+        // An earlier timeout of this batch may have moved this participant on.
+        if (session.player(timeout.participant).participant().page != timeout.page) continue;
+        event.kind = EventKind::kTimeout;
+        event.participant = timeout.participant;
+        event.page = static_cast<int32_t>(timeout.page);
+        event.time_ms = now_ms;
+        event.data = nullptr;
+        if (!dispatch(event)) break;
+      }
+      event.page = -1;
+      if (!report.failure.empty()) break;
+      next_timeout = session.next_timeout_ms();
+      if (next_timeout <= now_ms) {
+        // Every due timer was fired; one still due was refused by the door.
+        report.failure = "the page timeouts due at " + std::to_string(now_ms) +
+                         " ms could not be applied";
+        break;
+      }
+      continue;
+    }
+    if (scheduler.empty()) break;
     const uint32_t bot = scheduler.pick(rng);
     Player& player = session.player(bot + 1);
+    if (session.page_of(player).kind == PageKind::kWait) {
+      // Nothing a page could do there: the group or a timeout moves it on.
+      scheduler.set(bot, BotState::kWaiting);
+      continue;
+    }
     BotAction action = bots[bot]->act(session.page_of(player), rng);
     if (action.kind == BotAction::Kind::kDone) {
       scheduler.set(bot, BotState::kDone);
@@ -153,50 +247,9 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
       ++report.submits;
     }
 
-    const EventResult& result = session.apply(event);
-    if (result.error) {
-      ++report.errors;
-      bots[bot]->on_error(*result.error);
-    }
-    const Group& group = player.group();
-    for (const Delivery& delivery : result.deliveries) {
-      const uint32_t to = delivery.participant - 1;
-      if (&session.player(delivery.participant).group() != &group) {
-        violation(0, result, "participant " + std::to_string(delivery.participant) +
-                                 " received a message from participant " +
-                                 std::to_string(event.participant) + " of another group");
-      }
-      ++report.deliveries;
-      bots[to]->on_receive(result.payload_values[delivery.payload]);
-      scheduler.set(to, BotState::kActive);
-    }
-    for (uint32_t moved : result.page_changes) scheduler.set(moved - 1, BotState::kActive);
-    if (result.error) scheduler.set(bot, BotState::kActive);
-
-    for (size_t i = 0; i < invariants.size(); ++i) {
-      if (auto problem = invariants[i]->check(session, event, result)) {
-        violation(i + 1, result, std::move(*problem));
-      }
-    }
-    const bool durable_already = result.seq <= options.resume_after;
-    if (options.transcript) {
-      const bool hold = options.store && !durable_already;
-      write_transcript_line(hold ? held_lines : *options.transcript, event, result,
-                            session.page_of(player).name);
-    }
-    if (options.progress && (report.messages & 0xffff) == 0) options.progress(report.messages);
-    if (options.resume_after > 0 && result.seq == options.resume_after &&
-        session.digest() != options.resume_digest) {
-      report.failure = "the stored session " + session.code() +
-                       " is not this simulation's: after event " + std::to_string(result.seq) +
-                       " its digest is " + options.resume_digest + ", this simulation's " +
-                       session.digest();
-      break;
-    }
-    if (options.store && !durable_already && ++unflushed >= options.commit_every && !commit()) {
-      break;
-    }
+    if (!dispatch(event)) break;
   }
+
   if (report.failure.empty() && session.last_seq() < options.resume_after) {
     report.failure = "the database holds " + std::to_string(options.resume_after) +
                      " events of session " + session.code() +

@@ -23,5 +23,6 @@ void add_test_command(CLI::App& app, Runner& run);
 void add_replay_command(CLI::App& app, Runner& run);
 void add_export_command(CLI::App& app, Runner& run);
 void add_serve_command(CLI::App& app, Runner& run);
+void add_bench_command(CLI::App& app, Runner& run);
 
 }  // namespace livectl::cli

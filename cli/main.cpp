@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   livectl::cli::add_replay_command(app, run);
   livectl::cli::add_export_command(app, run);
   livectl::cli::add_serve_command(app, run);
+  livectl::cli::add_bench_command(app, run);
 
   try {
     app.parse(argc, argv);

@@ -1,20 +1,25 @@
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "games/registry.h"
+#include "server/admin.h"
 #include "server/codes.h"
 #include "server/server.h"
+#include "store/export.h"
 #include "store/sqlite_store.h"
 
 namespace livectl::cli {
 
 namespace {
 
-// A large lab or online study; every link is printed, one per line.
-constexpr int kMaxServedParticipants = 10000;
+using server::kMaxServedParticipants;
 
 // Played by two people in two browsers, it shows everything live pages do.
 constexpr const char* kDefaultGame = "tictactoe";
@@ -25,6 +30,7 @@ struct ServeArgs {
   std::string host = "127.0.0.1";
   int port = 8000;
   std::string db = "livectl.db";
+  std::optional<std::string> admin_password;  // none: one is generated and printed
   server::ServerLimits limits;
 };
 
@@ -70,33 +76,100 @@ int resume_sessions(SqliteStore& db, server::SessionHost& host) {
   return resumed;
 }
 
-// A new session of `args.game` with codes from the OS's CSPRNG, stored in `db`.
-void create_session(const ServeArgs& args, SqliteStore& db, server::SessionHost& host) {
-  const std::string name = args.game.empty() ? kDefaultGame : args.game;
-  const Game* game = find_game(name);
-  if (!game) throw UsageError("unknown game '" + name + "'; the games are " + game_names());
+// A new session of `game` with `participants` participants and codes from
+// the OS's CSPRNG: stored and committed in `db`, then served by `host`. At
+// start and from the admin pages alike. REQUIRES: `db` has no open batch
+// (nothing the host applied is uncommitted), so that a failed commit loses
+// only this session, which is not served yet. Errors: participants that do
+// not fit the game (Session's message), page templates that do not compile,
+// storage; after any of them nothing is served and nothing is stored. (The
+// one error after storing, a participant code another session has, is a
+// one-in-2^80 event.)
+Status create_session(const Game& game, int participants, SqliteStore& db,
+                      server::SessionHost& host, std::string* code) {
   SessionConfig config;
-  config.participants = args.participants.value_or(game->players_per_group());
+  config.participants = participants;
   config.seed = server::random_seed();
   config.code = server::random_code();
+  config.arrivals = true;  // wait pages count who has opened their link
   for (int i = 0; i < config.participants; ++i) {
     config.participant_codes.push_back(server::random_code());
   }
   std::unique_ptr<Session> session;
   try {
-    session = std::make_unique<Session>(*game, db, config);
+    session = std::make_unique<Session>(game, db, config);
   } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--participants: ") + e.what());
+    return Status::Error(e.what());
   }
-  const Session& added = *session;
-  // The templates are checked before anything is written.
-  if (Status status = host.add_session(std::move(session)); !status.ok()) {
-    throw UsageError(status.message());
+  // The templates are checked before anything is written; the host is
+  // given the session only once it is stored, so that it never serves one
+  // the database does not hold.
+  std::unique_ptr<server::GamePages> pages;
+  if (Status status = server::GamePages::load(game, server::embedded_file, &pages); !status.ok()) {
+    return status;
   }
-  if (Status status = db.add_session(added, "serve", Json::object()); !status.ok()) {
-    throw UsageError(status.message());
+  Status stored = db.add_session(*session, "serve", Json::object());
+  if (stored.ok()) stored = db.flush();
+  if (!stored.ok()) {
+    db.take_lost_sessions();  // only this session, which nothing serves
+    return stored;
   }
-  if (Status status = db.flush(); !status.ok()) throw UsageError(status.message());
+  *code = session->code();
+  return host.add_session(std::move(session));
+}
+
+// Deletes a folder and what it holds when it goes out of scope.
+class TemporaryFolder {
+ public:
+  TemporaryFolder() {
+    std::error_code error;
+    std::filesystem::path base = std::filesystem::temp_directory_path(error);
+    if (error) base = "/tmp";
+    std::string pattern = (base / "livectl-export-XXXXXX").string();
+    if (mkdtemp(pattern.data())) path_ = pattern;
+  }
+  ~TemporaryFolder() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  TemporaryFolder(const TemporaryFolder&) = delete;
+  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
+  const std::string& path() const { return path_; }  // empty when it could not be made
+
+ private:
+  std::string path_;
+};
+
+// `livectl export --session CODE --format F`, into memory, for the admin's
+// download. A read-only connection of its own sees what is committed only,
+// in one snapshot, while the server goes on writing.
+Status export_session(const std::string& db_path, const std::string& code,
+                      server::ExportFormat format, std::vector<server::ExportFile>* files) {
+  std::unique_ptr<SqliteStore> store;
+  SqliteStore::Options open_options;
+  open_options.mode = SqliteStore::Mode::kRead;
+  if (Status status = SqliteStore::open(db_path, open_options, &store); !status.ok()) return status;
+  const TemporaryFolder folder;
+  if (folder.path().empty()) {
+    return Status::Error("cannot create a temporary folder for the export");
+  }
+  ExportOptions options;
+  options.session = code;
+  options.format = format == server::ExportFormat::kJson ? ExportOptions::Format::kJson
+                                                         : ExportOptions::Format::kCsv;
+  options.out_dir = folder.path();
+  std::vector<ExportedFile> written;
+  if (Status status = export_data(*store, options, &written); !status.ok()) return status;
+  files->clear();
+  for (const ExportedFile& file : written) {
+    std::ifstream in(file.path, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    if (!in) return Status::Error("cannot read back " + file.path);
+    files->push_back(
+        {std::filesystem::path(file.path).filename().string(), std::move(bytes).str()});
+  }
+  return Status();
 }
 
 // The address people type: a wildcard host is this machine's name.
@@ -116,7 +189,33 @@ int run_serve(const ServeArgs& args) {
   SqliteDurability durability(*db);
   server::SessionHost host(durability, args.limits, &server::Server::wake);
   const int resumed = resume_sessions(*db, host);
-  if (resumed == 0) create_session(args, *db, host);
+  if (resumed == 0) {
+    const std::string name = args.game.empty() ? kDefaultGame : args.game;
+    const Game* game = find_game(name);
+    if (!game) throw UsageError("unknown game '" + name + "'; the games are " + game_names());
+    const int participants = args.participants.value_or(game->players_per_group());
+    if (Status status = server::check_participants(*game, participants); !status.ok()) {
+      throw UsageError("--participants: " + status.message());
+    }
+    std::string code;
+    if (Status status = create_session(*game, participants, *db, host, &code); !status.ok()) {
+      throw UsageError(status.message());
+    }
+  }
+
+  server::AdminHooks hooks;
+  hooks.create_session = [&](const Game& game, int participants, std::string* code) {
+    return create_session(game, participants, *db, host, code);
+  };
+  hooks.export_session = [&](const std::string& code, server::ExportFormat format,
+                             std::vector<server::ExportFile>* files) {
+    return export_session(args.db, code, format, files);
+  };
+  const bool generated = !args.admin_password;
+  // 80 bits from the OS's CSPRNG, like the participants' codes.
+  const std::string password = generated ? server::random_code() : *args.admin_password;
+  server::Admin admin(host, password, std::move(hooks));
+  host.set_admin(&admin);
 
   std::unique_ptr<server::Server> server;
   if (Status status = server::Server::start(host, args.host, args.port, &server); !status.ok()) {
@@ -136,6 +235,13 @@ int run_serve(const ServeArgs& args) {
       std::printf("  participant %u: %s/p/%s\n", player.participant().id_in_session, base.c_str(),
                   player.participant().code.c_str());
     }
+  }
+  admin.set_link_base(base);
+  // A password that was given is never echoed (it would end up in logs).
+  if (generated) {
+    std::printf("admin: %s/admin (any user name, password %s)\n", base.c_str(), password.c_str());
+  } else {
+    std::printf("admin: %s/admin (the password given with --admin-password)\n", base.c_str());
   }
   std::printf("serving on %s (stored in %s; Ctrl-C stops)\n", base.c_str(), args.db.c_str());
   std::fflush(stdout);
@@ -175,6 +281,16 @@ void add_serve_command(CLI::App& app, Runner& run) {
       "--db", args->db,
       "SQLite file holding the sessions (docs/storage.md); a restart with the same\n"
       "file resumes them (default livectl.db)");
+  command
+      ->add_option("--admin-password", args->admin_password,
+                   "password of the admin pages at /admin (any user name); also read from\n"
+                   "LIVECTL_ADMIN_PASSWORD, which other users cannot see in the process list\n"
+                   "(default: a random one, printed at start)")
+      ->envname("LIVECTL_ADMIN_PASSWORD")
+      ->check([](const std::string& password) {
+        return password.empty() ? std::string("the admin password must not be empty")
+                                : std::string();
+      });
   command
       ->add_option("--max-frame", args->limits.max_frame_bytes,
                    "largest WebSocket message in bytes; a larger one closes its connection\n"

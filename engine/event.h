@@ -12,6 +12,11 @@ namespace livectl {
 enum class EventKind : uint8_t {
   kLive,    // a liveSend from a participant's page
   kSubmit,  // a participant pressed next on their current page
+  // A served participant opened their link (or page socket) for the first
+  // time: from then on they count as present on wait pages.
+  kArrive,
+  // The timeout of `Event::page` fired for the participant (PageSpec::timeout_ms).
+  kTimeout,
 };
 
 const char* event_kind_name(EventKind kind);
@@ -22,8 +27,9 @@ struct Event {
   int64_t time_ms = 0;       // session clock; the caller decides (virtual or recorded)
   // The page the client believes it is on; -1 = whatever page it is on now.
   // A mismatch rejects the event, so a stale tab or a double submit changes nothing.
+  // A timeout names the page whose timer fired.
   int32_t page = -1;
-  Json data;  // the liveSend payload; unused for submit
+  Json data;  // the liveSend payload; unused for the other kinds
 };
 
 // One receipt of one payload. Payloads are serialized once however many

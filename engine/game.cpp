@@ -70,9 +70,10 @@ RecordType Game::record_type(std::string name, std::vector<ColumnSpec> columns) 
   return RecordType{static_cast<uint32_t>(record_types_.size() - 1)};
 }
 
-void Game::page(std::string name, PageKind kind, std::string template_file) {
+void Game::page(std::string name, PageKind kind, std::string template_file, int64_t timeout_ms) {
   if (find_by_name(pages_, name) >= 0) throw std::logic_error("page '" + name + "' declared twice");
-  pages_.push_back({std::move(name), kind, std::move(template_file)});
+  if (timeout_ms < 0) throw std::logic_error("page '" + name + "' has a negative timeout");
+  pages_.push_back({std::move(name), kind, std::move(template_file), timeout_ms});
 }
 
 std::vector<std::unique_ptr<Invariant>> Game::make_invariants() const { return {}; }

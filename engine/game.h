@@ -54,12 +54,23 @@ struct RecordSpec {
 enum class PageKind {
   kLive,   // accepts liveSend
   kPlain,  // a page with a next button (results, instructions)
+  // oTree's wait page: nobody submits it; its group moves on together once
+  // every member has arrived on it, or when its timeout fires (the members
+  // who are there go on, and a latecomer passes straight through).
+  kWait,
 };
 
 struct PageSpec {
   std::string name;
   PageKind kind;
-  std::string template_file;  // relative to the game's folder
+  // Relative to the game's folder; empty for a wait page = livectl's own
+  // "waiting for the others" page.
+  std::string template_file;
+  // oTree's timeout_seconds, in milliseconds of session time after the
+  // participant arrived on the page; 0 = none. When it fires, a wait page
+  // lets its group proceed and any other page is submitted for the
+  // participant.
+  int64_t timeout_ms = 0;
 };
 
 class Game {
@@ -104,7 +115,7 @@ class Game {
   GroupField group_field(std::string name, FieldType type, Json initial = nullptr);
   PlayerField player_field(std::string name, FieldType type, Json initial = nullptr);
   RecordType record_type(std::string name, std::vector<ColumnSpec> columns);
-  void page(std::string name, PageKind kind, std::string template_file);
+  void page(std::string name, PageKind kind, std::string template_file, int64_t timeout_ms = 0);
 
  private:
   std::string name_;

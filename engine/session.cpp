@@ -40,7 +40,7 @@ class Fnv1a {
 }  // namespace
 
 Session::Session(const Game& game, Store& store, SessionConfig config)
-    : game_(game), store_(store), seed_(config.seed), rng_(config.seed) {
+    : game_(game), store_(store), seed_(config.seed), rng_(config.seed), arrivals_(config.arrivals) {
   const int size = game.players_per_group();
   if (config.participants <= 0 || config.participants % size != 0) {
     throw std::invalid_argument(game.name() + " needs a positive multiple of " +
@@ -78,10 +78,18 @@ Session::Session(const Game& game, Store& store, SessionConfig config)
     player.participant_.code = config.participant_codes.empty() ? derived_code(code_rng)
                                                                 : config.participant_codes[i];
     for (const auto& spec : game.player_fields()) player.fields_.push_back(spec.initial);
+    player.participant_.arrived = !config.arrivals;
   }
   tables_.resize(game.record_types().size());
   group_rows_.assign(game.record_types().size(),
                      std::vector<std::vector<uint32_t>>(groups_.size()));
+  for (const PageSpec& spec : game.pages()) has_timeouts_ |= spec.timeout_ms > 0;
+  // Everyone present from the start: complete groups pass a leading wait page now.
+  if (!config.arrivals && game.pages()[0].kind == PageKind::kWait) {
+    for (Player& player : players_) {
+      if (player.participant_.page == 0) settle_wait_page(player);
+    }
+  }
 }
 
 // ---- state changes (transactional while an event is applied) ----
@@ -151,10 +159,105 @@ std::vector<const Record*> Player::records(RecordType type) const {
 void Player::advance_page() { session_->advance(*this); }
 
 void Session::advance(Player& player) {
-  uint32_t& page = player.participant_.page;
-  if (page + 1 >= game_.pages().size()) return;
-  if (in_transaction_) undo_.push_back({Change::Scope::kPage, player.index_, 0, Json(page)});
-  ++page;
+  Participant& participant = player.participant_;
+  if (participant.page + 1 >= game_.pages().size()) return;
+  if (in_transaction_) {
+    undo_.push_back({Change::Scope::kPage, player.index_, 0, Json(participant.page),
+                     participant.arrived, participant.page_entered_ms});
+  }
+  ++participant.page;
+  participant.page_entered_ms = now_ms_;
+  if (participant.arrived && game_.pages()[participant.page].kind == PageKind::kWait) {
+    settle_wait_page(player);
+  }
+}
+
+void Session::arrive(Player& player) {
+  Participant& participant = player.participant_;
+  undo_.push_back({Change::Scope::kArrival, player.index_, 0, Json(), participant.arrived,
+                   participant.page_entered_ms});
+  participant.arrived = true;
+  participant.page_entered_ms = now_ms_;
+  if (game_.pages()[participant.page].kind == PageKind::kWait) settle_wait_page(player);
+}
+
+// `player` has just arrived on the wait page they are on.
+void Session::settle_wait_page(Player& player) {
+  const uint32_t page = player.participant_.page;
+  const Group& group = *player.group_;
+  bool complete = true;
+  for (uint32_t i = 0; i < group.size_; ++i) {
+    const Participant& member = players_[group.first_ + i].participant_;
+    if (member.page > page) {
+      // The group went on without this latecomer (a timeout): pass through.
+      advance(player);
+      return;
+    }
+    complete = complete && member.page == page && member.arrived;
+  }
+  if (complete) release_wait_page(*player.group_, page);
+}
+
+// The members of `group` present on wait page `page` move on, in id order.
+void Session::release_wait_page(Group& group, uint32_t page) {
+  for (uint32_t i = 0; i < group.size_; ++i) {
+    Player& member = players_[group.first_ + i];
+    if (member.participant_.page == page && member.participant_.arrived) advance(member);
+  }
+}
+
+void Session::apply_timeout(Player& player, const Event& event) {
+  const Participant& participant = player.participant_;
+  const PageSpec& spec = game_.pages()[participant.page];
+  const std::string who = "participant " + std::to_string(event.participant);
+  if (event.page < 0) {
+    reject("a timeout must name its page");
+  } else if (spec.timeout_ms <= 0) {
+    reject("page '" + spec.name + "' has no timeout");
+  } else if (!participant.arrived) {
+    reject(who + " has not arrived, so their timer has not started");
+  } else if (now_ms_ < participant.page_entered_ms + spec.timeout_ms) {
+    reject("page '" + spec.name + "' times out for " + who + " at " +
+           std::to_string(participant.page_entered_ms + spec.timeout_ms) + " ms, not at " +
+           std::to_string(now_ms_) + " ms");
+  } else if (spec.kind == PageKind::kWait) {
+    release_wait_page(*player.group_, participant.page);
+  } else {
+    advance(player);  // oTree submits a timed-out page for the participant
+  }
+}
+
+void Session::collect_page_changes() {
+  auto& changed = result_.page_changes;
+  for (const Undo& undo : undo_) {
+    if (undo.scope != Change::Scope::kPage) continue;
+    if (std::find(changed.begin(), changed.end(), undo.owner + 1) == changed.end()) {
+      changed.push_back(undo.owner + 1);
+    }
+  }
+}
+
+void Session::due_timeouts(int64_t now_ms, std::vector<DueTimeout>* out) const {
+  out->clear();
+  if (!has_timeouts_) return;
+  for (const Player& player : players_) {
+    const Participant& p = player.participant_;
+    const int64_t timeout = game_.pages()[p.page].timeout_ms;
+    if (p.arrived && timeout > 0 && now_ms >= p.page_entered_ms + timeout) {
+      out->push_back({p.id_in_session, p.page});
+    }
+  }
+}
+
+int64_t Session::next_timeout_ms() const {
+  int64_t next = INT64_MAX;
+  if (!has_timeouts_) return next;
+  for (const Player& player : players_) {
+    const Participant& p = player.participant_;
+    const int64_t timeout = game_.pages()[p.page].timeout_ms;
+    if (p.arrived && timeout > 0) next = std::min(next, p.page_entered_ms + timeout);
+  }
+  return next;
 }
 
 Player& Group::player(int id_in_group) { return session_->players_[first_ + id_in_group - 1]; }
@@ -180,8 +283,13 @@ void Session::rollback() {
         players_[it->owner].fields_[it->field] = std::move(it->old);
         break;
       case Change::Scope::kPage:
-        players_[it->owner].participant_.page = it->old.get<uint32_t>();
+      case Change::Scope::kArrival: {
+        Participant& participant = players_[it->owner].participant_;
+        if (it->scope == Change::Scope::kPage) participant.page = it->old.get<uint32_t>();
+        participant.arrived = it->old_arrived;
+        participant.page_entered_ms = it->old_entered_ms;
         break;
+      }
       case Change::Scope::kRecord:
         tables_[it->field].pop_back();
         group_rows_[it->field][it->owner].pop_back();
@@ -270,12 +378,28 @@ const EventResult& Session::apply(const Event& event) {
                                     : std::to_string(event.page);
       reject("participant " + std::to_string(event.participant) + " is on page '" + spec.name +
              "', not " + stale);
+    } else if (event.kind == EventKind::kArrive) {
+      if (player.participant_.arrived) {
+        reject("participant " + std::to_string(event.participant) + " has already arrived");
+      } else {
+        arrive(player);
+        collect_page_changes();
+      }
+    } else if (!player.participant_.arrived) {
+      reject("participant " + std::to_string(event.participant) +
+             " has not arrived yet (an arrive event comes first)");
+    } else if (event.kind == EventKind::kTimeout) {
+      apply_timeout(player, event);
+      if (!result_.error) collect_page_changes();
     } else if (event.kind == EventKind::kSubmit) {
-      if (page + 1 >= game_.pages().size()) {
+      if (spec.kind == PageKind::kWait) {
+        reject("participant " + std::to_string(event.participant) + " is on wait page '" +
+               spec.name + "', which moves on by itself when the group is complete");
+      } else if (page + 1 >= game_.pages().size()) {
         reject("page '" + spec.name + "' is the last page; there is nothing to submit");
       } else {
         advance(player);
-        result_.page_changes.push_back(event.participant);
+        collect_page_changes();
       }
     } else if (spec.kind != PageKind::kLive) {
       reject("participant " + std::to_string(event.participant) + " is not on a live page (on '" +
@@ -298,11 +422,7 @@ const EventResult& Session::apply(const Event& event) {
         reject(*outbox.malformed());
       } else {
         route(player, page, outbox);
-        if (!result_.error) {
-          for (const Undo& undo : undo_) {
-            if (undo.scope == Change::Scope::kPage) result_.page_changes.push_back(undo.owner + 1);
-          }
-        }
+        if (!result_.error) collect_page_changes();
       }
     }
   }
@@ -326,7 +446,8 @@ const EventResult& Session::apply(const Event& event) {
 
 // ---- restoring ----
 
-void Session::restore_participant(uint32_t id_in_session, std::string label, uint32_t page) {
+void Session::restore_participant(uint32_t id_in_session, std::string label, uint32_t page,
+                                  bool arrived, int64_t page_entered_ms) {
   if (id_in_session < 1 || id_in_session > players_.size() || page >= game_.pages().size()) {
     throw std::invalid_argument("participant " + std::to_string(id_in_session) + " or page " +
                                 std::to_string(page) + " does not exist");
@@ -334,6 +455,8 @@ void Session::restore_participant(uint32_t id_in_session, std::string label, uin
   Participant& participant = players_[id_in_session - 1].participant_;
   participant.label = std::move(label);
   participant.page = page;
+  participant.arrived = arrived;
+  participant.page_entered_ms = page_entered_ms;
 }
 
 void Session::restore_group_field(uint32_t group_index, uint32_t field, Json value) {
@@ -373,6 +496,8 @@ uint64_t Session::group_hash(const Group& group) const {
   for (uint32_t i = 0; i < group.size_; ++i) {
     const Player& player = players_[group.first_ + i];
     hash.add(player.participant_.page);
+    hash.add(player.participant_.arrived ? 1 : 0);
+    hash.add(static_cast<uint64_t>(player.participant_.page_entered_ms));
     for (const Json& value : player.fields_) hash.add(value);
   }
   for (size_t type = 0; type < tables_.size(); ++type) {
@@ -392,6 +517,8 @@ std::string Session::digest() const {
     hash.add(std::string_view(p.code));
     hash.add(std::string_view(p.label));
     hash.add(p.page);
+    hash.add(p.arrived ? 1 : 0);
+    hash.add(static_cast<uint64_t>(p.page_entered_ms));
     for (const Json& value : player.fields_) hash.add(value);
   }
   for (const Group& group : groups_) {

@@ -24,6 +24,18 @@ struct Participant {
   std::string code;            // unguessable when served; derived from the seed in simulations
   std::string label;
   uint32_t page = 0;           // index into Game::pages()
+  // Present: counts on wait pages and runs page timers. Everyone is present
+  // from the start in simulations; served participants arrive (EventKind::kArrive).
+  bool arrived = true;
+  // Session time at which the participant arrived on their current page
+  // (or arrived at all); page timeouts count from it.
+  int64_t page_entered_ms = 0;
+};
+
+// A page timer that has run out: Event{kTimeout, participant, page}.
+struct DueTimeout {
+  uint32_t participant;  // id_in_session
+  uint32_t page;
 };
 
 // One row of an extra-record table.
@@ -103,6 +115,10 @@ struct SessionConfig {
   // One per participant; empty: derived from the seed (deterministic, for
   // simulations). The server passes codes from the OS's CSPRNG.
   std::vector<std::string> participant_codes;
+  // False (simulations, scenarios): every participant is present at time 0,
+  // so groups pass a leading wait page at once. True (serve): participants
+  // arrive through kArrive events when they open their links.
+  bool arrivals = false;
 };
 
 class Session {
@@ -125,6 +141,8 @@ class Session {
   const Game& game() const { return game_; }
   const std::string& code() const { return code_; }
   uint64_t seed() const { return seed_; }
+  // SessionConfig::arrivals: participants arrive through kArrive events.
+  bool arrivals() const { return arrivals_; }
   Rng& rng() { return rng_; }
   const Rng& rng() const { return rng_; }
   // The session clock: the time of the event being applied (or last applied).
@@ -150,13 +168,21 @@ class Session {
     return game_.pages()[player.participant().page];
   }
 
+  // The page timers that have run out at session time `now_ms`, in
+  // participant order: each is applied as Event{kTimeout, participant, page}.
+  // O(participants) when the game has a timed page, free otherwise.
+  void due_timeouts(int64_t now_ms, std::vector<DueTimeout>* out) const;
+  // The earliest time a page timer runs out; INT64_MAX when none is running.
+  int64_t next_timeout_ms() const;
+
   // ---- Restoring a stored session ----
   // A store that reloads a session constructs it with the recorded
   // configuration (seed, codes), then puts back what events changed. These
   // bypass transactions and the store. REQUIRES: no event is being applied;
   // indices in range; values that fit the declared types (throws
   // std::invalid_argument otherwise).
-  void restore_participant(uint32_t id_in_session, std::string label, uint32_t page);
+  void restore_participant(uint32_t id_in_session, std::string label, uint32_t page,
+                           bool arrived = true, int64_t page_entered_ms = 0);
   void restore_group_field(uint32_t group_index, uint32_t field, Json value);
   void restore_player_field(uint32_t participant_index, uint32_t field, Json value);
   void restore_record(RecordType type, uint32_t group_index, uint32_t participant_index,
@@ -180,12 +206,20 @@ class Session {
     uint32_t owner;
     uint32_t field;
     Json old;
+    // kPage and kArrival: the participant's presence and page time before.
+    bool old_arrived = false;
+    int64_t old_entered_ms = 0;
   };
 
   void set_field(Change::Scope scope, uint32_t owner, uint32_t field, std::vector<Json>& fields,
                  const FieldSpec& spec, Json value);
   void append_record(Player& player, RecordType type, std::vector<Json> values);
   void advance(Player& player);
+  void arrive(Player& player);
+  void settle_wait_page(Player& player);
+  void release_wait_page(Group& group, uint32_t page);
+  void apply_timeout(Player& player, const Event& event);
+  void collect_page_changes();
   void begin();
   void rollback();
   void reject(std::string message);
@@ -203,6 +237,8 @@ class Session {
   std::vector<Group> groups_;
   std::vector<std::vector<Record>> tables_;                      // [type][row]
   std::vector<std::vector<std::vector<uint32_t>>> group_rows_;   // [type][group] -> rows
+  bool arrivals_ = false;
+  bool has_timeouts_ = false;  // some page of the game has a timeout
 
   // The open transaction.
   bool in_transaction_ = false;

@@ -21,6 +21,8 @@ const char* event_kind_name(EventKind kind) {
   switch (kind) {
     case EventKind::kLive: return "live";
     case EventKind::kSubmit: return "submit";
+    case EventKind::kArrive: return "arrive";
+    case EventKind::kTimeout: return "timeout";
   }
   return "?";
 }

@@ -16,7 +16,9 @@ class Session;
 // One value the event changed. `value` points into the session and is valid
 // only during the record() call.
 struct Change {
-  enum class Scope : uint8_t { kGroupField, kPlayerField, kPage, kRecord };
+  // kPage: the participant moved one page on. kArrival: the participant
+  // arrived (Participant::arrived), without moving.
+  enum class Scope : uint8_t { kGroupField, kPlayerField, kPage, kRecord, kArrival };
   Scope scope;
   uint32_t owner;  // group index for kGroupField, participant index otherwise
   uint32_t field;  // field index; record type for kRecord; unused for kPage

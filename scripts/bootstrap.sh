@@ -17,8 +17,9 @@ esac
 packages=(
   g++ cmake make pkg-config
   nlohmann-json3-dev libcli11-dev doctest-dev
-  libsqlite3-dev sqlite3 libwebsockets-dev libbenchmark-dev
+  libsqlite3-dev sqlite3 libwebsockets-dev libev-dev libbenchmark-dev
   python3 python3-websockets
+  chromium
 )
 missing=()
 for package in "${packages[@]}"; do
@@ -26,12 +27,28 @@ for package in "${packages[@]}"; do
     missing+=("$package")
   fi
 done
+# The browser test's Node.js may come from outside Debian (a machine's own
+# Node 20, whose nodejs package includes npm and conflicts with Debian's npm):
+# look for the commands, not for Debian's packages.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "bootstrap: installing ${missing[*]}" >&2
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# playwright-core for the browser test, exactly as package-lock.json pins it
+# (it downloads no browser: the test drives Debian's chromium). Installed
+# again only when the lock file has changed since the last install.
+lock_sum=$(sha256sum tests/browser/package-lock.json | cut -d' ' -f1)
+lock_stamp=tests/browser/node_modules/.livectl-lock-sha256
+if [ "$(cat "$lock_stamp" 2>/dev/null)" != "$lock_sum" ]; then
+  echo "bootstrap: installing tests/browser's npm packages" >&2
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) >&2
+  echo "$lock_sum" >"$lock_stamp"
 fi
 
 cmake --preset "$preset" >/dev/null

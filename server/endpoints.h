@@ -20,9 +20,8 @@ int on_http(SessionHost& host, lws* socket, lws_callback_reasons reason, HttpExc
 int on_websocket(SessionHost& host, lws* socket, lws_callback_reasons reason,
                  Connection*& connection, void* in, size_t len);
 
-// Session time for events (recorded with them, so replay sees the same
-// times) and a monotonic clock for rate limits, both in milliseconds.
-int64_t wall_clock_ms();
+// A monotonic clock for rate limits, in milliseconds. (Session time is
+// wall_clock_ms(), declared in session_host.h.)
 int64_t monotonic_ms();
 
 }  // namespace livectl::server

@@ -1,9 +1,12 @@
-// Participants' pages and live.js over HTTP (docs/protocol.md, "URLs").
+// Participants' pages and live.js over HTTP (docs/protocol.md, "URLs"), and
+// the admin pages' requests handed to server/admin.h.
 #include <charconv>
 #include <cstring>
 #include <string_view>
 #include <vector>
 
+#include "server/admin.h"
+#include "server/admin_auth.h"
 #include "server/assets.h"
 #include "server/endpoints.h"
 
@@ -50,8 +53,50 @@ int32_t form_page(std::string_view form) {
   return -1;
 }
 
+// ---- admin pages (server/admin.h) ----
+
+// A request header's value; empty when absent.
+std::string header(lws* socket, lws_token_indexes token) {
+  const int length = lws_hdr_total_length(socket, token);
+  if (length <= 0) return {};
+  std::string value(static_cast<size_t>(length) + 1, '\0');
+  const int copied = lws_hdr_copy(socket, value.data(), length + 1, token);
+  value.resize(copied > 0 ? static_cast<size_t>(copied) : 0);
+  return value;
+}
+
+// The admin pages of `host`, when it has them and `path` is theirs.
+Admin* admin_for(SessionHost& host, std::string_view path) {
+  return host.admin() && Admin::is_admin_path(path) ? host.admin() : nullptr;
+}
+
+// Answers an admin request at once: the admin commits what the turn applied
+// so far before it reads anything (Admin::handle).
+void answer_admin(Admin& admin, lws* socket, HttpExchange& exchange, std::string_view path,
+                  bool post) {
+  const std::string authorization = header(socket, WSI_TOKEN_HTTP_AUTHORIZATION);
+  const std::string host_header = header(socket, WSI_TOKEN_HOST);
+  const std::string origin = header(socket, WSI_TOKEN_ORIGIN);
+  AdminRequest request;
+  request.post = post;
+  request.path = path;
+  request.authorization = authorization;
+  request.host = host_header;
+  request.origin = origin;
+  request.form = exchange.form;
+  AdminResponse response = admin.handle(request, monotonic_ms());
+  exchange.location = std::move(response.location);
+  ready(exchange, response.status, response.content_type, std::move(response.body));
+}
+
+// ---- routing ----
+
 int start_request(SessionHost& host, lws* socket, HttpExchange& exchange, std::string_view path) {
   const bool post = lws_hdr_total_length(socket, WSI_TOKEN_POST_URI) > 0;
+  if (Admin* admin = admin_for(host, path)) {
+    if (!post) answer_admin(*admin, socket, exchange, path, false);
+    return 0;  // a POST is answered when its body is complete
+  }
   constexpr std::string_view kPagePrefix = "/p/";
   if (path.starts_with(kPagePrefix)) {
     const std::optional<Seat> seat = host.find(path.substr(kPagePrefix.size()));
@@ -75,7 +120,21 @@ int start_request(SessionHost& host, lws* socket, HttpExchange& exchange, std::s
   return 0;
 }
 
-void finish_post(SessionHost& host, HttpExchange& exchange) {
+void finish_post(SessionHost& host, lws* socket, HttpExchange& exchange) {
+  if (exchange.request == HttpExchange::Request::kNone) {
+    // lws keeps the request's headers until it is answered, so the path is
+    // read again here rather than kept in the exchange.
+    const std::string path = header(socket, WSI_TOKEN_POST_URI);
+    if (Admin* admin = admin_for(host, path)) {
+      if (exchange.form.size() > kMaxFormBytes) {
+        ready(exchange, 413, kText,
+              "the form is over " + std::to_string(kMaxFormBytes) + " bytes\n");
+      } else {
+        answer_admin(*admin, socket, exchange, path, true);
+      }
+      return;
+    }
+  }
   if (exchange.request != HttpExchange::Request::kSubmit || exchange.seat.participant == 0) {
     not_found(exchange, "There is no page at this address. Check the link you were given.");
     return;
@@ -91,6 +150,24 @@ void finish_post(SessionHost& host, HttpExchange& exchange) {
   }
   host.submit(exchange.seat, page, wall_clock_ms());
   host.await_turn_end(exchange);
+}
+
+// The admin pages' own response headers, told by what only they send: a
+// 401 asks for the password, a ZIP is a download. Nonzero when they do not
+// fit, as lws_add_http_header_by_name.
+int add_admin_headers(lws* socket, const HttpExchange& exchange, unsigned char** p,
+                      unsigned char* end) {
+  auto add = [&](const char* name, std::string_view value) {
+    return lws_add_http_header_by_name(socket, reinterpret_cast<const unsigned char*>(name),
+                                       reinterpret_cast<const unsigned char*>(value.data()),
+                                       static_cast<int>(value.size()), p, end);
+  };
+  if (exchange.status == 401 && add("www-authenticate:", kAdminChallenge)) return 1;
+  if (exchange.content_type && std::string_view(exchange.content_type) == kAdminDownload &&
+      add("content-disposition:", "attachment")) {
+    return 1;
+  }
+  return 0;
 }
 
 // Headers in one writable callback and the body in the next, as lws asks
@@ -113,6 +190,7 @@ int write_response(lws* socket, HttpExchange& exchange) {
              socket, WSI_TOKEN_HTTP_LOCATION,
              reinterpret_cast<const unsigned char*>(exchange.location.data()),
              static_cast<int>(exchange.location.size()), &p, end)) ||
+        add_admin_headers(socket, exchange, &p, end) ||
         lws_finalize_write_http_header(socket, start, &p, end)) {
       return 1;
     }
@@ -151,7 +229,7 @@ int on_http(SessionHost& host, lws* socket, lws_callback_reasons reason, HttpExc
       }
       return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-      if (exchange) finish_post(host, *exchange);
+      if (exchange) finish_post(host, socket, *exchange);
       return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
       return exchange ? write_response(socket, *exchange) : 0;

@@ -4,6 +4,8 @@ namespace livectl::server {
 
 namespace {
 
+constexpr std::string_view kWaitTemplate = "server/wait.html";
+
 constexpr std::string_view kNextButton =
     "<p><button type=\"submit\" id=\"next\">Next</button></p>\n";
 
@@ -18,7 +20,10 @@ Status GamePages::load(const Game& game, const TemplateSource& source_of,
                        std::unique_ptr<GamePages>* out) {
   std::unique_ptr<GamePages> pages(new GamePages(game));
   for (const PageSpec& page : game.pages()) {
-    const std::string source = "games/" + game.name() + "/" + page.template_file;
+    // A wait page without its own template gets livectl's.
+    const std::string source = page.kind == PageKind::kWait && page.template_file.empty()
+                                   ? std::string(kWaitTemplate)
+                                   : "games/" + game.name() + "/" + page.template_file;
     const std::optional<std::string_view> text = source_of(source);
     if (!text) return Status::Error(source + " is not built into livectl");
     PageTemplate compiled;
@@ -35,14 +40,18 @@ std::string GamePages::render(const Player& player) const {
   const uint32_t index = player.participant().page;
   const PageSpec& page = game_.pages()[index];
   const PageTemplate& body = templates_[index];
-  const bool last = index + 1 == game_.pages().size();
+  // Nobody submits a wait page: the group or its timeout moves it on.
+  const bool no_next = index + 1 == game_.pages().size() || page.kind == PageKind::kWait;
   const std::string& code = player.participant().code;
   const std::string page_number = std::to_string(index);
 
   std::string html;
   html.reserve(4096);
   html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>";
+  html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  // No icon: otherwise every browser asks for /favicon.ico, gets a 404 and
+  // logs it in the console next to the game's own messages.
+  html += "<link rel=\"icon\" href=\"data:,\">\n<title>";
   append_html_escaped(game_.name() + ": " + page.name, html);
   html += "</title>\n<script src=\"/live.js\" data-code=\"";
   append_html_escaped(code, html);
@@ -52,7 +61,7 @@ std::string GamePages::render(const Player& player) const {
   append_html_escaped(code, html);
   html += "\" autocomplete=\"off\">\n<input type=\"hidden\" name=\"page\" value=\"" + page_number +
           "\">\n";
-  const std::string_view next = last ? std::string_view() : kNextButton;
+  const std::string_view next = no_next ? std::string_view() : kNextButton;
   body.render(player, next, html);
   if (!body.handles_next_button()) html += next;
   html += "</form>\n</body>\n</html>\n";

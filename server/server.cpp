@@ -4,6 +4,7 @@
 #include <libwebsockets.h>
 #include <netdb.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -27,6 +28,20 @@ struct PerSocket {
 };
 
 volatile sig_atomic_t stop_requested = 0;
+
+// Wakes the event loop at least this often, so that page timeouts fire on
+// time when no socket has anything to say.
+constexpr lws_usec_t kTickUs = SessionHost::kTimeoutResolutionMs * LWS_US_PER_MS;
+lws_sorted_usec_list_t tick;
+lws_context* tick_context = nullptr;
+
+void on_tick(lws_sorted_usec_list_t* sul) {
+  lws_sul_schedule(tick_context, 0, sul, on_tick, kTickUs);
+}
+
+// On a graceful stop, how long the frames of the last turns may take to be
+// written before the connections are closed.
+constexpr int64_t kDrainMs = 500;
 
 void request_stop(int) {
   stop_requested = 1;
@@ -110,6 +125,17 @@ Status check_listen(const std::string& host, int port) {
   }
 }
 
+// Raises the open-file limit to its hard limit. Every connection is a file
+// descriptor, lws sizes its tables from this limit when the context is
+// created, and the usual soft limit of 1024 is far below a session of
+// 10,000 participants. Failure leaves the limit as it was.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 }  // namespace
 
 int64_t wall_clock_ms() {
@@ -124,6 +150,7 @@ int64_t monotonic_ms() {
 
 Status Server::start(SessionHost& host, const std::string& host_address, int port,
                      std::unique_ptr<Server>* out) {
+  raise_open_file_limit();
   if (port < 0 || port > 65535) return Status::Error("--port must be from 0 to 65535");
   if (Status status = check_listen(host_address, port); !status.ok()) return status;
 
@@ -171,14 +198,24 @@ Status Server::run() {
   signal(SIGPIPE, SIG_IGN);
 
   Status result;
+  std::memset(&tick, 0, sizeof(tick));
+  tick_context = context_;
+  lws_sul_schedule(context_, 0, &tick, on_tick, kTickUs);
   while (!stop_requested) {
     if (lws_service(context_, 0) < 0) {
       result = Status::Error("the event loop failed");
       break;
     }
+    host_.fire_timeouts();
     host_.end_turn();
   }
   host_.end_turn();
+  // What was committed was promised: give the sockets a moment to write it.
+  const int64_t drain_until = monotonic_ms() + kDrainMs;
+  while (result.ok() && host_.sending() && monotonic_ms() < drain_until) {
+    if (lws_service(context_, 0) < 0) break;
+  }
+  lws_sul_cancel(&tick);
   lws_context_destroy(context_);
   context_ = nullptr;
   sigaction(SIGINT, &old_int, nullptr);

@@ -6,8 +6,12 @@
 namespace livectl::server {
 
 SessionHost::SessionHost(Durability& durability, ServerLimits limits, Wake wake,
-                         TemplateSource templates)
-    : durability_(durability), limits_(limits), wake_(wake), templates_(std::move(templates)) {}
+                         TemplateSource templates, Clock clock)
+    : durability_(durability),
+      limits_(limits),
+      wake_(wake),
+      templates_(std::move(templates)),
+      clock_(clock) {}
 
 Status SessionHost::add_session(std::unique_ptr<Session> session) {
   const Game& game = session->game();
@@ -50,6 +54,9 @@ Status SessionHost::attach(Connection& connection, int32_t page_seen) {
   if (page_seen >= 0 && static_cast<uint32_t>(page_seen) != page) {
     hold_for(connection, page_frame(page, session.game().pages()[page].name));
   }
+  // After the check: if arriving moves the page on, the page frame of that
+  // move reaches this connection too.
+  arrive(connection.seat);
   return Status();
 }
 
@@ -95,6 +102,7 @@ void SessionHost::refuse(Connection& connection, std::string_view message) {
 
 void SessionHost::submit(Seat seat, int32_t page, int64_t now_ms) {
   if (page < 0) return;
+  arrive(seat);  // a client that posts without having loaded the page
   Event event;
   event.kind = EventKind::kSubmit;
   event.participant = seat.participant;
@@ -104,6 +112,7 @@ void SessionHost::submit(Seat seat, int32_t page, int64_t now_ms) {
 }
 
 void SessionHost::await_turn_end(HttpExchange& exchange) {
+  if (exchange.request == HttpExchange::Request::kPage) arrive(exchange.seat);
   awaiting_.push_back(&exchange);
 }
 
@@ -154,6 +163,37 @@ void SessionHost::apply(Seat seat, const Event& event, Connection* sender) {
   payload_frames_.clear();
 }
 
+void SessionHost::arrive(Seat seat) {
+  const Session& session = *sessions_[seat.session];
+  if (session.player(seat.participant).participant().arrived) return;
+  Event event;
+  event.kind = EventKind::kArrive;
+  event.participant = seat.participant;
+  event.time_ms = clock_();
+  apply(seat, event, nullptr);
+}
+
+void SessionHost::fire_timeouts() {
+  const int64_t now = clock_();
+  if (now < next_timeout_check_ms_) return;
+  next_timeout_check_ms_ = now + kTimeoutResolutionMs;
+  for (uint32_t index = 0; index < sessions_.size(); ++index) {
+    const Session& session = *sessions_[index];
+    if (session.next_timeout_ms() > now) continue;
+    session.due_timeouts(now, &due_);
+    for (const DueTimeout& due : due_) {
+      // An earlier timeout of this batch may have moved this participant on.
+      if (session.player(due.participant).participant().page != due.page) continue;
+      Event event;
+      event.kind = EventKind::kTimeout;
+      event.participant = due.participant;
+      event.time_ms = now;
+      event.page = static_cast<int32_t>(due.page);
+      apply(Seat{index, due.participant}, event, nullptr);
+    }
+  }
+}
+
 void SessionHost::hold_for(Connection& connection, Frame frame) {
   held_.push_back({&connection, connection.seat, std::move(frame)});
 }
@@ -185,6 +225,17 @@ void SessionHost::end_turn() {
   held_.clear();
   for (HttpExchange* exchange : awaiting_) respond(*exchange);
   awaiting_.clear();
+}
+
+bool SessionHost::sending() const {
+  for (const auto& session : connections_) {
+    for (const auto& participant : session) {
+      for (const Connection* connection : participant) {
+        if (!connection->outgoing.empty()) return true;
+      }
+    }
+  }
+  return false;
 }
 
 void SessionHost::recover(const Status& failure, const std::vector<std::string>& lost) {

@@ -24,14 +24,23 @@
 
 namespace livectl::server {
 
+class Admin;  // server/admin.h
+
+// Session time for events (recorded with them, so replay sees the same
+// times), in milliseconds of the system clock. Defined in server.cpp.
+int64_t wall_clock_ms();
+
 class SessionHost {
  public:
   // Asks for a writable callback on `socket` (lws_callback_on_writable).
   using Wake = void (*)(lws* socket);
 
+  // Session time for the events the host makes itself (arrivals, timeouts).
+  using Clock = int64_t (*)();
+
   // `durability` must outlive the host. Page templates come from `templates`.
   SessionHost(Durability& durability, ServerLimits limits, Wake wake,
-              TemplateSource templates = embedded_file);
+              TemplateSource templates = embedded_file, Clock clock = wall_clock_ms);
   SessionHost(const SessionHost&) = delete;
   SessionHost& operator=(const SessionHost&) = delete;
 
@@ -49,7 +58,9 @@ class SessionHost {
   // ---- WebSocket connections ----
   // Registers an open connection. `page_seen` is the page the client shows
   // (-1: unknown); when the participant is elsewhere, the client is told to
-  // move. Errors: "participant N already has 8 open pages".
+  // move. A participant's first page or connection is their arrival (a
+  // kArrive event, which may let their group past a wait page).
+  // Errors: "participant N already has 8 open pages".
   Status attach(Connection& connection, int32_t page_seen);
   // Unregisters a closing connection and drops what was held for it alone.
   void detach(Connection& connection);
@@ -69,14 +80,34 @@ class SessionHost {
   void await_turn_end(HttpExchange& exchange);
   void forget(HttpExchange& exchange);
 
+  // Fires the page timeouts that have run out (at most every
+  // kTimeoutResolutionMs), each as a kTimeout event through the one door.
+  void fire_timeouts();
+  static constexpr int64_t kTimeoutResolutionMs = 50;
+
   // The end of an event-loop turn: commits what this turn applied, then
   // releases the frames and HTTP responses it held. After a failed commit,
   // the sessions storage lost are reloaded, their held frames dropped, and
   // their pages told to reload.
   void end_turn();
 
+  // True while some connection has frames its socket has not taken yet.
+  bool sending() const;
+
   // Events applied since start, for the startup and shutdown lines.
   uint64_t events_applied() const { return events_applied_; }
+
+  // ---- For the admin pages (server/admin.h): read-only, but for set_admin ----
+  // Open WebSocket connections of `seat`'s participant.
+  // REQUIRES: `seat` is a participant of a served session.
+  size_t connection_count(Seat seat) const {
+    return connections_[seat.session][seat.participant - 1].size();
+  }
+  // The admin pages served beside the sessions (http_endpoint.cpp routes
+  // /admin to them); null, the default, serves none: /admin is then 404.
+  // The admin must outlive its use here.
+  void set_admin(Admin* admin) { admin_ = admin; }
+  Admin* admin() const { return admin_; }
 
  private:
   // A frame held until the commit: for one connection, or for every
@@ -88,6 +119,7 @@ class SessionHost {
   };
 
   void apply(Seat seat, const Event& event, Connection* sender);
+  void arrive(Seat seat);
   void hold_for(Connection& connection, Frame frame);
   void deliver(Connection& connection, const Frame& frame);
   void respond(HttpExchange& exchange);
@@ -100,6 +132,9 @@ class SessionHost {
   ServerLimits limits_;
   Wake wake_;
   TemplateSource templates_;
+  Clock clock_;
+  int64_t next_timeout_check_ms_ = 0;
+  std::vector<DueTimeout> due_;  // scratch for fire_timeouts
   std::vector<std::unique_ptr<Session>> sessions_;
   std::unordered_map<std::string, Seat> seats_;  // by participant code
   std::unordered_map<const Game*, std::unique_ptr<GamePages>> pages_;
@@ -109,6 +144,7 @@ class SessionHost {
   std::vector<Held> held_;
   std::vector<HttpExchange*> awaiting_;
   uint64_t events_applied_ = 0;
+  Admin* admin_ = nullptr;             // see set_admin
   std::vector<Frame> payload_frames_;  // scratch: one frame per payload of an event
 };
 

@@ -74,18 +74,25 @@ int receive(SessionHost& host, lws* socket, Connection& connection, const char* 
   return 0;
 }
 
-// One frame per writable callback, as lws asks.
+// Writes queued frames until the queue is empty or the socket would block.
+// One frame per writable callback would cost a whole poll over every socket
+// per frame: a participant who is sent three broadcasts in one turn would
+// wait three turns (and three commits) for the last (docs/performance.md).
+// lws_send_pipe_choked() is lws's way to ask whether another write in the
+// same callback goes straight to the kernel.
 int write_next(lws* socket, Connection& connection) {
   if (connection.close_code != 0) {
     return close_with(socket, connection.close_code, connection.close_reason);
   }
-  if (connection.outgoing.empty()) return 0;
-  const Frame& frame = connection.outgoing.front();
-  const size_t size = frame_text(frame).size();
-  if (lws_write(socket, frame_start(frame), size, LWS_WRITE_TEXT) < static_cast<int>(size)) {
-    return -1;
+  while (!connection.outgoing.empty()) {
+    const Frame& frame = connection.outgoing.front();
+    const size_t size = frame_text(frame).size();
+    if (lws_write(socket, frame_start(frame), size, LWS_WRITE_TEXT) < static_cast<int>(size)) {
+      return -1;
+    }
+    connection.outgoing.pop();
+    if (lws_send_pipe_choked(socket)) break;
   }
-  connection.outgoing.pop();
   if (!connection.outgoing.empty()) lws_callback_on_writable(socket);
   return 0;
 }

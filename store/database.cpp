@@ -120,6 +120,10 @@ void Database::identify_and_prepare() {
     if (mode_ == Mode::kRead) throw std::runtime_error(path_ + " is not a livectl database");
   } else if (application_id != kApplicationId || version < 1) {
     throw std::runtime_error(path_ + " is not a livectl database");
+  } else if (version < kSchemaVersion) {
+    throw std::runtime_error(path_ + " was written by an older livectl (schema " +
+                             std::to_string(version) + "; this livectl reads schema " +
+                             std::to_string(kSchemaVersion) + ")");
   } else if (version > kSchemaVersion) {
     throw std::runtime_error(path_ + " was written by a newer livectl (schema " +
                              std::to_string(version) + "; this livectl reads schema " +

@@ -142,6 +142,7 @@ Status replay_session(SqliteStore& store, const StoredSession& stored_info, cons
     config.participants = info.participants;
     config.seed = info.seed;
     config.code = info.code;
+    config.arrivals = info.config.value("arrivals", false);
     std::vector<std::string> labels;
     {
       Statement query(db,
@@ -157,8 +158,12 @@ Status replay_session(SqliteStore& store, const StoredSession& stored_info, cons
     std::unique_ptr<Session> replayed;
     try {
       replayed = std::make_unique<Session>(*game, memory, config);
-      for (uint32_t i = 0; i < labels.size(); ++i)
-        replayed->restore_participant(i + 1, labels[i], 0);
+      // Only the labels: pages and presence are as the session started.
+      for (uint32_t i = 0; i < labels.size(); ++i) {
+        const Participant& start = replayed->player(i + 1).participant();
+        replayed->restore_participant(i + 1, labels[i], start.page, start.arrived,
+                                      start.page_entered_ms);
+      }
     } catch (const std::invalid_argument& e) {
       return diverge(
           0, std::string("its configuration does not fit ") + game->name() + ": " + e.what());

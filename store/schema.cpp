@@ -35,6 +35,7 @@ CREATE TABLE participants (
   label         TEXT NOT NULL,
   page_index    INTEGER NOT NULL,  -- 0 = the game's first page
   page          TEXT NOT NULL,     -- the current page's name
+  entered_ms    INTEGER,           -- session time of arrival on that page; NULL = not arrived yet
   PRIMARY KEY (session, id_in_session)
 ) WITHOUT ROWID;
 CREATE INDEX participants_by_code ON participants (code);
@@ -42,7 +43,7 @@ CREATE TABLE events (
   session      TEXT NOT NULL,
   seq          INTEGER NOT NULL,  -- 1, 2, ... within the session, no gaps
   participant  INTEGER NOT NULL,  -- the sender's id_in_session
-  kind         TEXT NOT NULL,     -- 'live' (liveSend) or 'submit' (next button)
+  kind         TEXT NOT NULL,     -- 'live', 'submit', 'arrive' or 'timeout' (docs/storage.md)
   page         TEXT,              -- the sender's page when the event arrived
   page_claimed INTEGER,           -- the page index the client said it was on; NULL = none
   time_ms      INTEGER NOT NULL,  -- the session clock: recorded time, virtual in simulations

@@ -80,26 +80,36 @@ Status SqliteStore::load_session(const std::string& code, const Game& game,
     config.participants = stored->participants;
     config.seed = stored->seed;
     config.code = code;
-    std::vector<std::pair<std::string, std::string>> labels_and_pages;
+    config.arrivals = stored->config.value("arrivals", false);
+    struct Presence {
+      std::string label;
+      std::string page;
+      bool arrived;
+      int64_t entered_ms;
+    };
+    std::vector<Presence> presence;
     {
       Statement query(db,
-                      "SELECT code, label, page FROM participants WHERE session = ?1 "
+                      "SELECT code, label, page, entered_ms FROM participants WHERE session = ?1 "
                       "ORDER BY id_in_session");
       query.bind(1, session_code);
       while (query.next()) {
         config.participant_codes.push_back(query.column_text(0));
-        labels_and_pages.emplace_back(query.column_text(1), query.column_text(2));
+        const bool arrived = !query.is_null(3);
+        presence.push_back(
+            {query.column_text(1), query.column_text(2), arrived, arrived ? query.column_int(3) : 0});
       }
     }
     session = std::make_unique<Session>(game, records_to ? *records_to : *this, config);
-    for (uint32_t i = 0; i < labels_and_pages.size(); ++i) {
-      const int page = game.find_page(labels_and_pages[i].second);
+    for (uint32_t i = 0; i < presence.size(); ++i) {
+      const int page = game.find_page(presence[i].page);
       if (page < 0) {
         throw std::invalid_argument("participant " + std::to_string(i + 1) + " is on page '" +
-                                    labels_and_pages[i].second + "', which " + game.name() +
+                                    presence[i].page + "', which " + game.name() +
                                     " no longer has");
       }
-      session->restore_participant(i + 1, labels_and_pages[i].first, static_cast<uint32_t>(page));
+      session->restore_participant(i + 1, presence[i].label, static_cast<uint32_t>(page),
+                                   presence[i].arrived, presence[i].entered_ms);
     }
 
     // Group and player fields, matched by column name; a field the table

@@ -47,11 +47,17 @@ struct SqliteStore::Slot {
   // Latest values of the groups / players / pages changed in the batch.
   std::vector<std::vector<Json>> group_values, player_values;
   std::vector<uint32_t> pages;
+  std::vector<std::optional<int64_t>> entered_ms;  // nullopt: not arrived
   std::vector<uint8_t> group_dirty, player_dirty, page_dirty;
   std::vector<uint32_t> dirty_groups, dirty_players, dirty_pages;
 };
 
 namespace {
+
+std::optional<int64_t> entered_of(const Participant& participant) {
+  if (!participant.arrived) return std::nullopt;
+  return participant.page_entered_ms;
+}
 
 std::string utc_now() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -144,8 +150,8 @@ void SqliteStore::prepare_statements() {
   update_session_ =
       make("UPDATE sessions SET last_seq = ?1, now_ms = ?2, rng = ?3 WHERE code = ?4");
   update_page_ = make(
-      "UPDATE participants SET page_index = ?1, page = ?2 WHERE session = ?3 AND id_in_session = "
-      "?4");
+      "UPDATE participants SET page_index = ?1, page = ?2, entered_ms = ?5 WHERE session = ?3 AND "
+      "id_in_session = ?4");
 }
 
 // ---- batches ----
@@ -235,6 +241,11 @@ int SqliteStore::write_dirty(Slot& slot) {
     update_page_->bind(2, std::string_view(game.pages()[slot.pages[index]].name));
     update_page_->bind(3, code);
     update_page_->bind(4, static_cast<int64_t>(index) + 1);
+    if (slot.entered_ms[index]) {
+      update_page_->bind(5, *slot.entered_ms[index]);
+    } else {
+      update_page_->bind_null(5);
+    }
     if ((rc = update_page_->run()) != SQLITE_DONE) return rc;
     slot.page_dirty[index] = 0;
   }
@@ -349,7 +360,9 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
         }
         break;
       case Change::Scope::kPage:
+      case Change::Scope::kArrival:
         slot->pages[change.owner] = session.players()[change.owner].participant().page;
+        slot->entered_ms[change.owner] = entered_of(session.players()[change.owner].participant());
         if (!slot->page_dirty[change.owner]) {
           slot->page_dirty[change.owner] = 1;
           slot->dirty_pages.push_back(change.owner);
@@ -429,6 +442,7 @@ SqliteStore::Slot& SqliteStore::attach_slot(const Session& session) {
   for (const Player& player : session.players()) {
     slot->player_values.push_back(player.fields());
     slot->pages.push_back(player.participant().page);
+    slot->entered_ms.push_back(entered_of(player.participant()));
   }
   slot->group_dirty.assign(slot->group_values.size(), 0);
   slot->player_dirty.assign(slot->player_values.size(), 0);
@@ -470,7 +484,11 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
     insert.bind(3, static_cast<int64_t>(session.participant_count()));
     insert.bind(4, static_cast<int64_t>(session.seed()));
     insert.bind(5, std::string_view(origin));
-    insert.bind(6, std::string_view(config.dump()));
+    // Replay rebuilds the session from its configuration: it must know
+    // whether participants arrive by events.
+    Json stored_config = config.is_object() ? config : Json::object();
+    if (session.arrivals()) stored_config["arrivals"] = true;
+    insert.bind(6, std::string_view(stored_config.dump()));
     insert.bind(7, std::string_view(utc_now()));
     insert.bind(8, session.now_ms());
     insert.bind(9, std::string_view(store::rng_text(session.rng().state())));
@@ -478,7 +496,7 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
 
     Statement participant(db,
                           "INSERT INTO participants (session, id_in_session, code, label, "
-                          "page_index, page) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+                          "page_index, page, entered_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     for (const Player& player : session.players()) {
       const Participant& p = player.participant();
       participant.bind(1, std::string_view(session.code()));
@@ -487,6 +505,11 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
       participant.bind(4, std::string_view(p.label));
       participant.bind(5, static_cast<int64_t>(p.page));
       participant.bind(6, std::string_view(session.page_of(player).name));
+      if (p.arrived) {
+        participant.bind(7, p.page_entered_ms);
+      } else {
+        participant.bind_null(7);
+      }
       if (const int rc = participant.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
 
       s.insert_player.bind(1, std::string_view(session.code()));

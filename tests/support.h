@@ -44,6 +44,13 @@ class TestSession {
     return session.apply(event);
   }
 
+  // The index of the page called `name`, for a submit that names its page.
+  int32_t page_index(const std::string& name) const {
+    const int index = session.game().find_page(name);
+    if (index < 0) throw std::invalid_argument("no page " + name);
+    return index;
+  }
+
   // What participant `id_in_session` received in `result`, as one JSON value
   // (null when nothing; REQUIRES at most one delivery each).
   static Json received(const EventResult& result, uint32_t id_in_session) {

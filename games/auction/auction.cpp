@@ -8,9 +8,15 @@
 namespace livectl {
 namespace {
 
+constexpr int64_t kWaitForGroupMs = 60 * 1000;
+
 class Auction final : public Game {
  public:
   Auction() : Game("auction", "three bidders; each higher bid is broadcast to the group", 3) {
+    // The seed's custom wait page: the group starts when all three have
+    // arrived, or after a minute with those who have (a latecomer then
+    // goes straight to the auction).
+    page("waiting", PageKind::kWait, "", kWaitForGroupMs);
     page("live", PageKind::kLive, "live.html");
     page("results", PageKind::kPlain, "results.html");
   }

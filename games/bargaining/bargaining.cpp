@@ -42,6 +42,8 @@ std::string no_offer_error(int offerer) {
 
 Bargaining::Bargaining()
     : Game("bargaining", "two players trade offers on a price until one accepts", 2) {
+  // Until the partner has opened their link.
+  page("waiting", PageKind::kWait, "");
   page("live", PageKind::kLive, "live.html");
   page("results", PageKind::kPlain, "results.html");
 }

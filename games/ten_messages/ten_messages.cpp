@@ -31,6 +31,8 @@ class TenMessages final : public Game {
   TenMessages()
       : Game("ten_messages",
              "two players stay on the live page until the group has sent 10 messages", 2) {
+    // Until the partner has opened their link.
+    page("waiting", PageKind::kWait, "");
     page("live", PageKind::kLive, "live.html");
     page("results", PageKind::kPlain, "results.html");
   }

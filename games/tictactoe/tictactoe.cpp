@@ -52,6 +52,8 @@ Outbox only_to(const Player& player, Json payload) {
 
 TicTacToe::TicTacToe()
     : Game("tictactoe", "two players take turns marking a 3x3 board; three in a row wins", 2) {
+  // Until the partner has opened their link.
+  page("waiting", PageKind::kWait, "");
   page("live", PageKind::kLive, "live.html");
   page("results", PageKind::kPlain, "results.html");
 }

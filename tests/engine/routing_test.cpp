@@ -146,9 +146,9 @@ TEST_CASE("an unknown participant is rejected") {
 TEST_CASE("a submit advances exactly one page and a double submit changes nothing") {
   Echo echo;
   TestSession t(echo.game, 3);
-  CHECK(t.submit(1, 0).page_changes == std::vector<uint32_t>{1});
+  CHECK(t.submit(1, t.page_index("live")).page_changes == std::vector<uint32_t>{1});
   CHECK(t.page(1) == "middle");
-  const auto& again = t.submit(1, 0);
+  const auto& again = t.submit(1, t.page_index("live"));
   REQUIRE(again.error);
   CHECK(*again.error == "participant 1 is on page 'middle', not 'live'");
   CHECK(t.page(1) == "middle");

@@ -70,14 +70,21 @@ constexpr const char* kBadValue = R"(an offer's "value" must be a non-negative n
 
 // ---- the game ----
 
-TEST_CASE("the game has groups of two, a live page then a results page, and no deal at first") {
+TEST_CASE("the game has groups of two, a wait, a live and a results page, and no deal at first") {
   TestSession t("bargaining");
   CHECK(t.session.game().players_per_group() == 2);
-  REQUIRE(t.session.game().pages().size() == 2);
-  CHECK(t.session.game().pages()[0].name == "live");
-  CHECK(t.session.game().pages()[0].kind == PageKind::kLive);
-  CHECK(t.session.game().pages()[1].name == "results");
-  CHECK(t.session.game().pages()[1].kind == PageKind::kPlain);
+  const auto& pages = t.session.game().pages();
+  REQUIRE(pages.size() == 3);
+  CHECK(pages[0].name == "waiting");
+  CHECK(pages[0].kind == PageKind::kWait);
+  CHECK(pages[0].timeout_ms == 0);
+  CHECK(pages[1].name == "live");
+  CHECK(pages[1].kind == PageKind::kLive);
+  CHECK(pages[2].name == "results");
+  CHECK(pages[2].kind == PageKind::kPlain);
+  // Simulated participants are all present: the group starts on the live page.
+  CHECK(t.page(1) == "live");
+  CHECK(t.page(2) == "live");
   CHECK(deal(t) == kNoDeal);
   for (uint32_t id : {1u, 2u}) {
     CHECK(t.player_field("last_offer", id) == nullptr);
@@ -267,7 +274,7 @@ TEST_CASE("offers and deals neither reach nor change another group") {
 
 TEST_CASE("an offer to a player who has left the live page is kept but reaches nobody") {
   TestSession t("bargaining");
-  REQUIRE_FALSE(t.submit(2, 0).error);
+  REQUIRE_FALSE(t.submit(2, t.page_index("live")).error);
   CHECK(t.page(2) == "results");
   const EventResult& result = t.send(1, offer(50, 2));
   CHECK_FALSE(result.error);
@@ -280,8 +287,8 @@ TEST_CASE("after the deal each player submits to the results page") {
   TestSession t("bargaining");
   REQUIRE_FALSE(t.send(1, offer(55, 2)).error);
   REQUIRE_FALSE(t.send(2, response(true, 1)).error);
-  CHECK(t.submit(1, 0).page_changes == std::vector<uint32_t>{1});
-  CHECK(t.submit(2, 0).page_changes == std::vector<uint32_t>{2});
+  CHECK(t.submit(1, t.page_index("live")).page_changes == std::vector<uint32_t>{1});
+  CHECK(t.submit(2, t.page_index("live")).page_changes == std::vector<uint32_t>{2});
   CHECK(t.page(1) == "results");
   CHECK(t.page(2) == "results");
   CHECK(deal(t) == Json{true, 55, 1, 2});

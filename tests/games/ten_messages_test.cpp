@@ -107,7 +107,7 @@ TEST_CASE("any JSON value is a message") {
 TEST_CASE("after game_finished a submit takes the player to the results page") {
   TestSession t("ten_messages");
   send_many(t, 1, 10);
-  const EventResult& result = t.submit(1, 0);
+  const EventResult& result = t.submit(1, t.page_index("live"));
   CHECK_FALSE(result.error);
   CHECK(result.deliveries.empty());
   CHECK(result.page_changes == std::vector<uint32_t>{1});

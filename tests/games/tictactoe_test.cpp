@@ -124,15 +124,18 @@ TEST_CASE("a new game has an empty board, X to move, no winner and no draw") {
   CHECK(received(t.send(2, Json::object())) == both(state(kEmpty, 1)));
 }
 
-TEST_CASE("the live page comes before the results page") {
+TEST_CASE("a wait page for the partner, then the live page, then the results page") {
   const auto& pages = game_named("tictactoe").pages();
-  REQUIRE(pages.size() == 2);
-  CHECK(pages[0].name == "live");
-  CHECK(pages[0].kind == PageKind::kLive);
-  CHECK(pages[0].template_file == "live.html");
-  CHECK(pages[1].name == "results");
-  CHECK(pages[1].kind == PageKind::kPlain);
-  CHECK(pages[1].template_file == "results.html");
+  REQUIRE(pages.size() == 3);
+  CHECK(pages[0].name == "waiting");
+  CHECK(pages[0].kind == PageKind::kWait);
+  CHECK(pages[0].timeout_ms == 0);  // nobody plays tic-tac-toe alone
+  CHECK(pages[1].name == "live");
+  CHECK(pages[1].kind == PageKind::kLive);
+  CHECK(pages[1].template_file == "live.html");
+  CHECK(pages[2].name == "results");
+  CHECK(pages[2].kind == PageKind::kPlain);
+  CHECK(pages[2].template_file == "results.html");
 }
 
 TEST_CASE("{} sends the state to the whole group and changes nothing") {
@@ -373,7 +376,7 @@ TEST_CASE("moves in one group neither change nor reach another group") {
 TEST_CASE("a player who has moved on to the results page no longer receives the state") {
   TestSession t("tictactoe");
   play(t, {0, 3, 1, 4, 2});
-  const EventResult& submitted = t.submit(1, 0);
+  const EventResult& submitted = t.submit(1, t.page_index("live"));
   CHECK_FALSE(submitted.error);
   CHECK(submitted.page_changes == std::vector<uint32_t>{1});
   CHECK(t.page(1) == "results");

@@ -72,6 +72,11 @@ class Serve:
         assert status == 200, status
         return body
 
+    def arrive_all(self):
+        """Every participant opens their link: groups pass the wait page."""
+        for participant in range(1, len(self.codes) + 1):
+            self.page(participant)
+
     def submit(self, participant, page):
         return self.http("POST", f"/p/{self.codes[participant - 1]}", f"page={page}")
 
@@ -86,7 +91,11 @@ class Serve:
         self.proc.wait(timeout=10)
 
 
-async def send(ws, data, page=0):
+# The seed games' pages: a wait page, the live page, the results page.
+WAITING, LIVE, RESULTS = 0, 1, 2
+
+
+async def send(ws, data, page=LIVE):
     await ws.send(json.dumps({"page": page, "data": data}))
 
 
@@ -130,7 +139,25 @@ async def closed_with(ws_factory, send_first=None):
 async def test_an_auction_is_played_to_its_outcome_and_resumes_after_a_restart():
     s = Serve("--game", "auction", "--participants", "3", db="auction.db")
     assert len(s.codes) == 3 and all(len(code) == 16 for code in s.codes), s.codes
-    async with s.ws(1, page=0) as a, s.ws(2, page=0) as b, s.ws(3, page=0) as c:
+    async with s.ws(1, page=WAITING) as a, s.ws(2, page=WAITING) as b:
+        # Two of three have arrived: they wait.
+        await quiet(a)
+        assert current_page(s.page(2)) == WAITING
+        async with s.ws(3, page=WAITING) as c:
+            await play_auction(s, a, b, c)
+    s.stop(signal.SIGINT)
+    assert "stopped after" in s.stderr
+
+    again = Serve(db="auction.db")
+    assert "resumed 1 session" in again.stdout and again.codes == s.codes
+    assert "The highest bid was 12, made by bidder 3." in again.page(1)
+    again.stop()
+
+
+async def play_auction(s, a, b, c):
+        # The third arrival lets the group go on: every page is told to move.
+        for ws in (a, b, c):
+            assert await recv(ws) == {"type": "page", "page": LIVE, "name": "live"}
         await send(a, 10)
         for ws in (a, b, c):
             assert await live(ws) == {"id_in_group": 1, "bid": 10}
@@ -145,33 +172,35 @@ async def test_an_auction_is_played_to_its_outcome_and_resumes_after_a_restart()
         assert 'id="next"' in s.page(1)
 
         for participant, ws in ((1, a), (2, b), (3, c)):
-            status, headers, _ = s.submit(participant, 0)
+            status, headers, _ = s.submit(participant, LIVE)
             assert status == 303 and headers["location"] == f"/p/{s.codes[participant - 1]}"
-            assert await recv(ws) == {"type": "page", "page": 1, "name": "results"}
+            assert await recv(ws) == {"type": "page", "page": RESULTS, "name": "results"}
         results = s.page(2)
         assert "The highest bid was 12, made by bidder 3." in results
-        assert current_page(results) == 1 and 'id="next"' not in results
+        assert current_page(results) == RESULTS and 'id="next"' not in results
 
         # A double submit, and a submit on the last page, change nothing.
-        assert s.submit(2, 0)[0] == 303
-        assert s.submit(2, 1)[0] == 303
-        assert current_page(s.page(2)) == 1
+        assert s.submit(2, LIVE)[0] == 303
+        assert s.submit(2, RESULTS)[0] == 303
+        assert current_page(s.page(2)) == RESULTS
         await quiet(b)
         # A message for a page the participant has left is refused.
-        await send(a, 20, page=0)
+        await send(a, 20, page=LIVE)
         assert await recv(a) == {"type": "error",
                                  "message": "participant 1 is on page 'results', not 'live'"}
-    s.stop(signal.SIGINT)
-    assert "stopped after" in s.stderr
-
-    again = Serve(db="auction.db")
-    assert "resumed 1 session" in again.stdout and again.codes == s.codes
-    assert "The highest bid was 12, made by bidder 3." in again.page(1)
-    again.stop()
 
 
 async def test_tictactoe_is_played_to_a_win_across_a_sigkill():
     s = Serve("--game", "tictactoe", db="tictactoe.db")
+    waiting = s.page(1)
+    assert current_page(waiting) == WAITING and "Waiting for the other participants" in waiting
+    assert 'id="next"' not in waiting
+    async with s.ws(1) as x:
+        await quiet(x)
+        # The partner opens their link: both go on to the live page.
+        assert current_page(s.page(2)) == LIVE
+        assert await recv(x) == {"type": "page", "page": LIVE, "name": "live"}
+        assert current_page(s.page(1)) == LIVE
     async with s.ws(1) as x, s.ws(2) as o:
         await send(x, {})
         empty = {"board": " " * 9, "whose_turn": 1, "winner": None, "draw": False}
@@ -195,7 +224,7 @@ async def test_tictactoe_is_played_to_a_win_across_a_sigkill():
             state = await live(ws)
             assert state["winner"] == 1 and state["board"] == "XXXOO    "
     for participant in (1, 2):
-        assert s.submit(participant, 0)[0] == 303
+        assert s.submit(participant, LIVE)[0] == 303
         results = s.page(participant)
         assert 'data-winner="1"' in results and 'data-board="XXXOO    "' in results
     s.stop()
@@ -203,6 +232,7 @@ async def test_tictactoe_is_played_to_a_win_across_a_sigkill():
 
 async def test_bad_frames_get_a_clear_error_and_change_nothing():
     s = Serve("--game", "auction", db="bad-frames.db")
+    s.arrive_all()
     async with s.ws(1) as a, s.ws(2) as b:
         cases = [
             ("{bad", "the frame is not valid JSON (error at byte 2)"),
@@ -211,7 +241,7 @@ async def test_bad_frames_get_a_clear_error_and_change_nothing():
              'unknown key "pgae" in the frame; a frame has only "page" and "data"'),
             ('{"page": 0, "data": ' + "[" * 70 + "]" * 70 + "}",
              "the frame nests deeper than 64 levels"),
-            ('{"page": 1, "data": 5}', "participant 1 is on page 'live', not 'results'"),
+            ('{"page": 2, "data": 5}', "participant 1 is on page 'live', not 'results'"),
         ]
         for frame, message in cases:
             await a.send(frame)
@@ -225,6 +255,7 @@ async def test_bad_frames_get_a_clear_error_and_change_nothing():
 
 async def test_a_frame_over_the_limit_closes_only_its_connection():
     s = Serve("--game", "auction", "--max-frame", "1000", db="big.db")
+    s.arrive_all()
     async with s.ws(2) as b:
         code, reason = await closed_with(lambda: s.ws(1), "x" * 1001)
         assert (code, reason) == (1009, "message over 1000 bytes")
@@ -259,6 +290,7 @@ async def test_unknown_or_missing_codes_and_unknown_paths_are_refused():
 
 async def test_a_burst_of_1000_messages_is_cut_short_and_others_are_unaffected():
     s = Serve("--game", "auction", db="burst.db")
+    s.arrive_all()
     async with s.ws(1) as a, s.ws(2) as b, s.ws(3) as c:
         for bid in range(1, 1001):
             await send(a, bid)
@@ -316,12 +348,13 @@ def client_frame(text):
 
 async def test_a_reader_that_falls_behind_is_disconnected_and_resyncs_on_reconnect():
     s = Serve("--game", "tictactoe", "--max-rate", "0", db="slow.db")
+    s.arrive_all()
     slow = raw_websocket(s, 2)
     # Tic-tac-toe answers an unknown key with an error naming the key, to the
     # sender alone: 60 kB back per message, which the slow reader never
     # reads. 200 of them (12 MB) outgrow the kernel's buffers and the
     # 1 MiB queue.
-    frame = client_frame(json.dumps({"page": 0, "data": {"k" * 60000: 1}}))
+    frame = client_frame(json.dumps({"page": LIVE, "data": {"k" * 60000: 1}}))
     sent = 0
     try:
         for _ in range(200):

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "engine/scripted_game.h"
+#include "engine/waiting_game.h"
 #include "support.h"
 
 namespace livectl::testing {
@@ -223,6 +224,97 @@ TEST_CASE("a closed page gets nothing more") {
   f.host.detach(*f.pages[0]);
   f.host.end_turn();
   CHECK(f.pages[0]->outgoing.empty());
+}
+
+
+// The host's clock, moved by hand.
+int64_t fake_now = 0;
+int64_t fake_clock() {
+  return fake_now;
+}
+
+// A served session of WaitingGame: a lobby that times out after 5 s.
+struct WaitingFixture {
+  WaitingFixture()
+      : host(
+            durability, {}, count_wake,
+            [](std::string_view) { return std::optional<std::string_view>("<p>{{ group.messages }}</p>"); },
+            fake_clock) {
+    fake_now = 1000;
+    SessionConfig config;
+    config.participants = 3;
+    config.participant_codes = {"w-one", "w-two", "w-three"};
+    config.arrivals = true;
+    REQUIRE(host.add_session(std::make_unique<Session>(game, durability.store(), config)).ok());
+    for (uint32_t i = 0; i < 3; ++i) {
+      pages.push_back(std::make_unique<Connection>(nullptr, server::Seat{0, i + 1}, host.limits()));
+    }
+  }
+  std::vector<std::string> frames(uint32_t id_in_session) {
+    server::OutgoingQueue& queue = pages[id_in_session - 1]->outgoing;
+    std::vector<std::string> texts;
+    while (!queue.empty()) {
+      texts.emplace_back(server::frame_text(queue.front()));
+      queue.pop();
+    }
+    return texts;
+  }
+  const Participant& participant(uint32_t id) { return host.session(0).player(id).participant(); }
+
+  WaitingGame game{5000};
+  FakeDurability durability;
+  SessionHost host;
+  std::vector<std::unique_ptr<Connection>> pages;
+};
+
+const std::string kToLive = R"({"type":"page","page":1,"name":"live"})";
+
+TEST_CASE("opening a page is arriving; the last arrival moves every page of the group on") {
+  WaitingFixture f;
+  REQUIRE(f.host.attach(*f.pages[0], 0).ok());
+  f.host.end_turn();
+  CHECK(f.participant(1).arrived);
+  CHECK(f.participant(1).page_entered_ms == 1000);
+  CHECK(f.frames(1).empty());
+  REQUIRE(f.host.attach(*f.pages[1], 0).ok());
+  // The third participant arrives by loading their page over HTTP.
+  server::HttpExchange exchange(nullptr);
+  exchange.request = server::HttpExchange::Request::kPage;
+  exchange.seat = server::Seat{0, 3};
+  f.host.await_turn_end(exchange);
+  f.host.end_turn();
+  CHECK(exchange.status == 200);
+  for (uint32_t id : {1u, 2u}) CHECK(f.frames(id) == std::vector<std::string>{kToLive});
+  CHECK(f.participant(3).page == 1);
+  // Opening another page later is no new arrival.
+  const uint64_t events = f.host.events_applied();
+  REQUIRE(f.host.attach(*f.pages[2], 1).ok());
+  f.host.end_turn();
+  CHECK(f.host.events_applied() == events);
+  CHECK(f.frames(3).empty());
+}
+
+TEST_CASE("a wait page's timeout fires on the host's clock and moves those present on") {
+  WaitingFixture f;
+  REQUIRE(f.host.attach(*f.pages[0], 0).ok());
+  fake_now = 2000;
+  REQUIRE(f.host.attach(*f.pages[1], 0).ok());
+  f.host.end_turn();
+  fake_now = 5999;  // participant 1's timer runs out at 6000
+  f.host.fire_timeouts();
+  f.host.end_turn();
+  CHECK(f.frames(1).empty());
+  fake_now = 6000 + SessionHost::kTimeoutResolutionMs;
+  f.host.fire_timeouts();
+  f.host.end_turn();
+  for (uint32_t id : {1u, 2u}) CHECK(f.frames(id) == std::vector<std::string>{kToLive});
+  CHECK(f.participant(3).page == 0);
+  // One timeout event moved both; participant 2's own timer was not fired too.
+  CHECK(f.host.events_applied() == 3);
+  // The latecomer goes straight through.
+  REQUIRE(f.host.attach(*f.pages[2], 0).ok());
+  f.host.end_turn();
+  CHECK(f.frames(3) == std::vector<std::string>{kToLive});
 }
 
 }  // namespace

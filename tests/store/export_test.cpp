@@ -22,8 +22,9 @@ struct StoredAuction {
     config.participants = 3;
     config.seed = 1;
     Session session(game_named("auction"), *store, config);
-    session.restore_participant(1, "alice", 0);
-    session.restore_participant(2, "bob, jr", 0);
+    const uint32_t live = session.player(1).participant().page;
+    session.restore_participant(1, "alice", live);
+    session.restore_participant(2, "bob, jr", live);
     REQUIRE(store->add_session(session, "test", Json::object()).ok());
     int64_t t = 0;
     for (auto [who, bid] :
@@ -38,7 +39,7 @@ struct StoredAuction {
     next.kind = EventKind::kSubmit;
     next.participant = 1;
     next.time_ms = 5000;
-    next.page = 0;
+    next.page = static_cast<int32_t>(live);
     REQUIRE_FALSE(session.apply(next).error);
     REQUIRE(store->flush().ok());
     code = session.code();
@@ -110,7 +111,7 @@ TEST_CASE("the event log CSV quotes JSON and keeps errors and page moves") {
             ",2,2," + a.pc(2) + ",live,live,,2000,5,,[],\r\n" + c + ",3,3," + a.pc(3) +
             ",live,live,,3000,12,,\"[[[1,2,3],{\"\"bid\"\":12,\"\"id_in_group\"\":3}]]\",\r\n" + c +
             ",4,2," + a.pc(2) + ",live,live,,4000,\"\"\"oops\"\"\",a bid must be a number,,\r\n" +
-            c + ",5,1," + a.pc(1) + ",submit,live,0,5000,,,[],[1]\r\n");
+            c + ",5,1," + a.pc(1) + ",submit,live,1,5000,,,[],[1]\r\n");
 }
 
 TEST_CASE("the sessions CSV describes each session") {

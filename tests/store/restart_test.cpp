@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include "engine/scripted_game.h"
+#include "engine/waiting_game.h"
+#include "store/replay.h"
 #include "store_support.h"
 
 namespace livectl::testing {
@@ -163,8 +165,62 @@ TEST_CASE("what the schema version and identity of a new database are") {
   const std::string path = dir.file("livectl.db");
   open_store(path);
   CHECK(sql_value(path, "PRAGMA application_id") == std::to_string(0x4c564354));
-  CHECK(sql_value(path, "PRAGMA user_version") == "1");
+  CHECK(sql_value(path, "PRAGMA user_version") == "2");
   CHECK(sql_value(path, "PRAGMA journal_mode") == "wal");
+}
+
+TEST_CASE("who has arrived, and since when page timers run, survive a restart and replay") {
+  WaitingGame game(5000);
+  TempDir dir;
+  const std::string path = dir.file("livectl.db");
+  std::string code;
+  std::string digest;
+  {
+    auto store = open_store(path);
+    SessionConfig config;
+    config.participants = 6;
+    config.arrivals = true;
+    Session session(game, *store, config);
+    REQUIRE(store->add_session(session, "serve", Json::object()).ok());
+    for (auto [participant, time_ms] :
+         std::vector<std::pair<uint32_t, int64_t>>{{1, 1000}, {2, 2000}, {4, 2500}, {5, 2600}}) {
+      Event arrive;
+      arrive.kind = EventKind::kArrive;
+      arrive.participant = participant;
+      arrive.time_ms = time_ms;
+      REQUIRE_FALSE(session.apply(arrive).error);
+    }
+    Event timeout;
+    timeout.kind = EventKind::kTimeout;
+    timeout.participant = 1;
+    timeout.page = 0;
+    timeout.time_ms = 6000;
+    REQUIRE(session.apply(timeout).page_changes == std::vector<uint32_t>{1, 2});
+    REQUIRE(store->flush().ok());
+    code = session.code();
+    digest = session.digest();
+  }
+  auto store = open_store(path);
+  std::unique_ptr<Session> restored;
+  REQUIRE(store->load_session(code, game, &restored).ok());
+  CHECK(restored->digest() == digest);
+  CHECK(restored->page_of(restored->player(1)).name == "live");
+  CHECK(restored->player(1).participant().page_entered_ms == 6000);
+  CHECK_FALSE(restored->player(3).participant().arrived);
+  CHECK(restored->player(4).participant().arrived);
+  CHECK(restored->player(4).participant().page_entered_ms == 2500);
+  // Group 2's timer resumes where it was: 2500 + 5000.
+  CHECK(restored->next_timeout_ms() == 7500);
+  CHECK(restored->arrivals());
+
+  std::optional<StoredSession> stored;
+  REQUIRE(store->find_session(code, &stored).ok());
+  ReplayResult replayed;
+  REQUIRE(replay_session(*store, *stored, [&](std::string_view) { return &game; }, &replayed).ok());
+  INFO(replayed.divergence);
+  CHECK(replayed.matches);
+  CHECK(replayed.events == 5);
+  CHECK(replayed.digest == digest);
 }
 
 }  // namespace

@@ -1,0 +1,440 @@
+#include "server/admin.h"
+
+#include <charconv>
+#include <ctime>
+
+#include "engine/json.h"
+#include "games/registry.h"
+#include "server/admin_auth.h"
+#include "server/admin_zip.h"
+#include "server/assets.h"
+#include "server/page_template.h"
+
+namespace livectl::server {
+
+namespace {
+
+constexpr const char* kHtml = "text/html; charset=utf-8";
+constexpr const char* kJson = "application/json";
+
+constexpr std::string_view kSessionPrefix = "/admin/s/";
+constexpr std::string_view kApiPrefix = "/admin/api/s/";
+
+// Events per second are measured over the last 5 s: long enough to smooth
+// one-second polls, short enough to show a burst ending.
+constexpr int64_t kRateWindowMs = 5000;
+
+constexpr std::string_view kStyle =
+    "body { font-family: system-ui, sans-serif; margin: 1.5rem; line-height: 1.4; }\n"
+    "table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }\n"
+    "th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; text-align: left; }\n"
+    "th { background: #f3f3f3; }\n"
+    "td.offline { color: #999; }\n"
+    "td.connected { color: #070; font-weight: bold; }\n"
+    ".error { color: #b00; }\n"
+    "code, .links a { font-family: ui-monospace, monospace; }\n";
+
+std::string escaped(std::string_view text) {
+  std::string out;
+  append_html_escaped(text, out);
+  return out;
+}
+
+std::string document(std::string_view title, std::string_view body) {
+  std::string html =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>";
+  html += escaped(title);
+  html += " - livectl admin</title>\n<style>\n";
+  html += kStyle;
+  html += "</style>\n</head>\n<body>\n<p><a href=\"/admin\">Sessions</a></p>\n<h1>";
+  html += escaped(title);
+  html += "</h1>\n";
+  html += body;
+  html += "</body>\n</html>\n";
+  return html;
+}
+
+AdminResponse html(int status, std::string body) {
+  AdminResponse response;
+  response.status = status;
+  response.content_type = kHtml;
+  response.body = std::move(body);
+  return response;
+}
+
+// A page that says what went wrong, escaped, with a way back.
+AdminResponse problem(int status, std::string_view title, std::string_view message) {
+  return html(status,
+              document(title, "<p class=\"error\">" + escaped(message) +
+                                  "</p>\n<p><a href=\"/admin\">Back to the sessions</a></p>\n"));
+}
+
+AdminResponse redirect(std::string location) {
+  AdminResponse response;
+  response.status = 303;  // see other: a reload then shows the page, not a second create
+  response.content_type = "text/plain; charset=utf-8";
+  response.body = "See " + location + "\n";
+  response.location = std::move(location);
+  return response;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The value of `key` in an application/x-www-form-urlencoded body, decoded
+// ('+' is a space, %XX a byte); nullopt when the key is missing.
+std::optional<std::string> form_value(std::string_view form, std::string_view key) {
+  while (!form.empty()) {
+    const size_t end = std::min(form.find('&'), form.size());
+    std::string_view pair = form.substr(0, end);
+    form.remove_prefix(std::min(end + 1, form.size()));
+    if (!pair.starts_with(key) || pair.size() == key.size() || pair[key.size()] != '=') continue;
+    pair.remove_prefix(key.size() + 1);
+    std::string value;
+    for (size_t i = 0; i < pair.size(); ++i) {
+      if (pair[i] == '+') {
+        value.push_back(' ');
+      } else if (pair[i] == '%' && i + 2 < pair.size() && hex_digit(pair[i + 1]) >= 0 &&
+                 hex_digit(pair[i + 2]) >= 0) {
+        value.push_back(static_cast<char>(hex_digit(pair[i + 1]) * 16 + hex_digit(pair[i + 2])));
+        i += 2;
+      } else {
+        value.push_back(pair[i]);
+      }
+    }
+    return value;
+  }
+  return std::nullopt;
+}
+
+// Whether a POST came from a page of this server. Browsers send Origin on
+// every cross-site POST, and also send a cached Basic password along: without
+// this check any web page could make an admin's browser create sessions.
+bool same_origin(const AdminRequest& request) {
+  if (request.origin.empty()) return true;  // curl and other non-browser clients
+  const std::string host(request.host);
+  return request.origin == "http://" + host || request.origin == "https://" + host;
+}
+
+// The monitor's JSON keeps its keys in the order written, for people
+// reading it with curl.
+using OrderedJson = nlohmann::ordered_json;
+
+// Appends `value` as JSON. Text that is not UTF-8 (a field a game filled
+// from raw input) is replaced rather than failing the whole answer.
+void append_json(const Json& value, std::string& out) {
+  out += value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// Appends fields as a JSON object by name, in declaration order of `specs`.
+void append_fields(const std::vector<FieldSpec>& specs, const std::vector<Json>& values,
+                   std::string& out) {
+  out += '{';
+  for (size_t i = 0; i < specs.size() && i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json(specs[i].name, out);
+    out += ':';
+    append_json(values[i], out);
+  }
+  out += '}';
+}
+
+OrderedJson field_names(const std::vector<FieldSpec>& specs) {
+  OrderedJson names = OrderedJson::array();
+  for (const FieldSpec& spec : specs) names.push_back(spec.name);
+  return names;
+}
+
+}  // namespace
+
+Status check_participants(const Game& game, int participants) {
+  const int size = game.players_per_group();
+  if (participants <= 0 || participants % size != 0 || participants > kMaxServedParticipants) {
+    return Status::Error(game.name() + " needs a positive multiple of " + std::to_string(size) +
+                         " participants, at most " + std::to_string(kMaxServedParticipants) +
+                         "; not " + std::to_string(participants));
+  }
+  return Status();
+}
+
+Admin::Admin(SessionHost& host, std::string password, AdminHooks hooks)
+    : host_(host), password_(std::move(password)), hooks_(std::move(hooks)) {}
+
+bool Admin::is_admin_path(std::string_view path) {
+  return path == "/admin" || path.starts_with("/admin/");
+}
+
+AdminResponse Admin::handle(const AdminRequest& request, int64_t now_ms) {
+  const std::optional<std::string> password = basic_auth_password(request.authorization);
+  if (!password || !same_secret(*password, password_)) {
+    return problem(
+        401, "Password needed",
+        request.authorization.empty()
+            ? "These pages need the admin password (any user name)."
+            : "That password is not the admin password. The password is the one given with "
+              "--admin-password, or the one livectl serve printed when it started.");
+  }
+
+  // Commit before show, as for participants: what this turn applied so far
+  // is committed (and its frames released) before any page reads the
+  // sessions, so no admin sees a state a failed commit would take back. A
+  // new session is then a commit of its own.
+  host_.end_turn();
+
+  std::string_view path = request.path;
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  if (request.post) {
+    if (path == "/admin/sessions") return create(request);
+    return problem(404, "Not found", "There is no admin action at this address.");
+  }
+  if (path == "/admin") return sessions_page();
+  if (path == "/admin/sessions") return redirect("/admin");  // a reload of a failed create
+  if (path == "/admin/admin.js") {
+    AdminResponse response;
+    response.content_type = "text/javascript; charset=utf-8";
+    response.body = std::string(*embedded_file("server/admin.js"));
+    return response;
+  }
+  if (path.starts_with(kApiPrefix)) {
+    const int64_t index = find_session(path.substr(kApiPrefix.size()));
+    if (index < 0) return problem(404, "Not found", "No session has this code.");
+    return monitor_state(static_cast<uint32_t>(index), now_ms);
+  }
+  if (path.starts_with(kSessionPrefix)) {
+    std::string_view rest = path.substr(kSessionPrefix.size());
+    const size_t slash = rest.find('/');
+    const int64_t index = find_session(rest.substr(0, slash));
+    if (index < 0) return problem(404, "Not found", "No session has this code.");
+    if (slash == std::string_view::npos) return session_page(static_cast<uint32_t>(index), request);
+    const std::string file = "livectl-" + std::string(rest.substr(0, slash));
+    rest.remove_prefix(slash + 1);
+    if (rest == file + "-csv.zip") {
+      return export_download(static_cast<uint32_t>(index), ExportFormat::kCsv);
+    }
+    if (rest == file + "-json.zip") {
+      return export_download(static_cast<uint32_t>(index), ExportFormat::kJson);
+    }
+  }
+  return problem(404, "Not found", "There is no admin page at this address.");
+}
+
+int64_t Admin::find_session(std::string_view code) const {
+  for (uint32_t i = 0; i < host_.session_count(); ++i) {
+    if (host_.session(i).code() == code) return i;
+  }
+  return -1;
+}
+
+AdminResponse Admin::sessions_page() {
+  std::string body;
+  if (host_.session_count() == 0) {
+    body += "<p>No sessions yet.</p>\n";
+  } else {
+    body +=
+        "<table id=\"sessions\">\n<tr><th>Session</th><th>Game</th><th>Participants</th>"
+        "<th>Connected</th><th>Events</th></tr>\n";
+    for (uint32_t i = 0; i < host_.session_count(); ++i) {
+      const Session& session = host_.session(i);
+      size_t connected = 0;
+      for (const Player& player : session.players()) {
+        if (host_.connection_count(Seat{i, player.participant().id_in_session}) > 0) ++connected;
+      }
+      const std::string code = escaped(session.code());
+      body += "<tr><td><a href=\"/admin/s/" + code + "\"><code>" + code + "</code></a></td><td>" +
+              escaped(session.game().name()) + "</td><td>" +
+              std::to_string(session.participant_count()) + "</td><td>" +
+              std::to_string(connected) + "</td><td>" + std::to_string(session.last_seq()) +
+              "</td></tr>\n";
+    }
+    body += "</table>\n";
+  }
+  body +=
+      "<h2>New session</h2>\n<form method=\"post\" action=\"/admin/sessions\">\n"
+      "<p><label>Game <select name=\"game\">\n";
+  for (const Game* game : all_games()) {
+    const std::string name = escaped(game->name());
+    body += "<option value=\"" + name + "\">" + name + " (groups of " +
+            std::to_string(game->players_per_group()) + ")</option>\n";
+  }
+  body +=
+      "</select></label>\n<label>Participants <input type=\"number\" name=\"participants\" "
+      "min=\"1\" max=\"" +
+      std::to_string(kMaxServedParticipants) +
+      "\" required></label>\n<button type=\"submit\">Create</button></p>\n"
+      "<p>A multiple of the game's group size, at most " +
+      std::to_string(kMaxServedParticipants) + ".</p>\n</form>\n";
+  return html(200, document("Sessions", body));
+}
+
+AdminResponse Admin::create(const AdminRequest& request) {
+  if (!same_origin(request)) {
+    return problem(403, "Refused",
+                   "The form was sent from another site (" + std::string(request.origin) +
+                       "); create sessions from this server's admin page.");
+  }
+  const std::optional<std::string> name = form_value(request.form, "game");
+  if (!name || name->empty()) return problem(400, "Bad form", "The form names no game.");
+  const Game* game = find_game(*name);
+  if (!game) {
+    return problem(400, "Bad form",
+                   "There is no game '" + *name + "'; the games are " + game_names() + ".");
+  }
+  const std::optional<std::string> count = form_value(request.form, "participants");
+  int participants = 0;
+  const char* const begin = count ? count->data() : nullptr;
+  const char* const end = count ? count->data() + count->size() : nullptr;
+  const auto [rest, error] = std::from_chars(begin, end, participants);
+  if (!count || count->empty() || error != std::errc() || rest != end) {
+    return problem(400, "Bad form",
+                   "participants must be a whole number, not '" + count.value_or("") + "'.");
+  }
+  if (Status status = check_participants(*game, participants); !status.ok()) {
+    return problem(400, "Bad form", status.message() + ".");
+  }
+  std::string code;
+  if (Status status = hooks_.create_session(*game, participants, &code); !status.ok()) {
+    return problem(500, "Not created", "The session could not be stored: " + status.message());
+  }
+  return redirect(std::string(kSessionPrefix) + code);
+}
+
+AdminResponse Admin::session_page(uint32_t index, const AdminRequest& request) {
+  const Session& session = host_.session(index);
+  const Game& game = session.game();
+  const std::string code = escaped(session.code());
+  const std::string base = link_base_.empty() ? "http://" + std::string(request.host) : link_base_;
+  const std::string download = "/admin/s/" + code + "/livectl-" + code;
+
+  std::string body = "<p>" + escaped(game.name()) + ", " +
+                     std::to_string(session.participant_count()) + " participants in groups of " +
+                     std::to_string(game.players_per_group()) +
+                     ". Export: <a id=\"export-csv\" href=\"" + download +
+                     "-csv.zip\">CSV</a> or <a id=\"export-json\" href=\"" + download +
+                     "-json.zip\">JSON</a> (a ZIP of the files <code>livectl export</code> "
+                     "writes).</p>\n";
+
+  body += "<h2>Monitor</h2>\n<p id=\"summary\">Loading...</p>\n";
+  body +=
+      "<table id=\"players\">\n<thead><tr><th>Participant</th><th>Group</th>"
+      "<th>id_in_group</th><th>Page</th><th>Connection</th>";
+  for (const FieldSpec& field : game.player_fields()) {
+    body += "<th>player." + escaped(field.name) + "</th>";
+  }
+  body += "</tr></thead>\n<tbody></tbody>\n</table>\n";
+  body += "<table id=\"groups\">\n<thead><tr><th>Group</th>";
+  for (const FieldSpec& field : game.group_fields()) {
+    body += "<th>group." + escaped(field.name) + "</th>";
+  }
+  body += "</tr></thead>\n<tbody></tbody>\n</table>\n";
+
+  body += "<h2>Links</h2>\n<table class=\"links\" id=\"links\">\n";
+  for (const Player& player : session.players()) {
+    const std::string link = escaped(base + "/p/" + player.participant().code);
+    body += "<tr><td>" + std::to_string(player.participant().id_in_session) +
+            "</td><td><a href=\"" + link + "\">" + link + "</a></td></tr>\n";
+  }
+  body += "</table>\n";
+  // The code reaches the script through a data- attribute, never inside <script>.
+  body += "<script src=\"/admin/admin.js\" data-session=\"" + code + "\"></script>\n";
+  return html(200, document("Session " + session.code(), body));
+}
+
+double Admin::events_per_second(uint32_t index, int64_t now_ms) {
+  if (samples_.size() < host_.session_count()) samples_.resize(host_.session_count());
+  std::deque<Sample>& samples = samples_[index];
+  samples.push_back({now_ms, host_.session(index).last_seq()});
+  // Keep the newest sample that is at least a window old, as the baseline.
+  while (samples.size() > 2 && samples[1].time_ms <= now_ms - kRateWindowMs) samples.pop_front();
+  const Sample& first = samples.front();
+  if (now_ms <= first.time_ms) return 0;
+  return static_cast<double>(samples.back().events - first.events) * 1000.0 /
+         static_cast<double>(now_ms - first.time_ms);
+}
+
+AdminResponse Admin::monitor_state(uint32_t index, int64_t now_ms) {
+  const Session& session = host_.session(index);
+  const Game& game = session.game();
+  // Each page's name as JSON once, not once per participant.
+  std::vector<std::string> page_names;
+  for (const PageSpec& page : game.pages()) page_names.push_back(OrderedJson(page.name).dump());
+
+  // The players and groups are written by hand: for 10,000 participants a
+  // JSON tree would cost the event loop several times as long.
+  std::string players = "[";
+  size_t connected = 0;
+  for (const Player& player : session.players()) {
+    const Participant& participant = player.participant();
+    const size_t connections = host_.connection_count(Seat{index, participant.id_in_session});
+    if (connections > 0) ++connected;
+    if (players.size() > 1) players += ",\n";
+    players += "{\"id_in_session\":" + std::to_string(participant.id_in_session);
+    players += ",\"code\":";
+    append_json(participant.code, players);
+    players += ",\"group\":" + std::to_string(player.group().id_in_subsession());
+    players += ",\"id_in_group\":" + std::to_string(player.id_in_group());
+    players += ",\"page\":" + std::to_string(participant.page);
+    players += ",\"page_name\":" + page_names[participant.page];
+    players += participant.arrived ? ",\"arrived\":true" : ",\"arrived\":false";
+    players += ",\"connections\":" + std::to_string(connections);
+    players += connections > 0 ? ",\"state\":\"connected\"" : ",\"state\":\"offline\"";
+    players += ",\"fields\":";
+    append_fields(game.player_fields(), player.fields(), players);
+    players += "}";
+  }
+  players += "]";
+  std::string groups = "[";
+  for (const Group& group : session.groups()) {
+    if (groups.size() > 1) groups += ",\n";
+    groups += "{\"id_in_subsession\":" + std::to_string(group.id_in_subsession());
+    groups += ",\"fields\":";
+    append_fields(game.group_fields(), group.fields(), groups);
+    groups += "}";
+  }
+  groups += "]";
+
+  OrderedJson pages = OrderedJson::array();
+  for (const PageSpec& page : game.pages()) pages.push_back(page.name);
+  const OrderedJson summary = {
+      {"session", session.code()},
+      {"game", game.name()},
+      {"participants", session.participant_count()},
+      {"group_size", game.players_per_group()},
+      {"connected", connected},
+      {"events", session.last_seq()},
+      {"events_per_second", events_per_second(index, now_ms)},
+      {"pages", pages},
+      {"player_fields", field_names(game.player_fields())},
+      {"group_fields", field_names(game.group_fields())},
+  };
+  AdminResponse response;
+  response.content_type = kJson;
+  response.body = summary.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+  response.body.pop_back();  // the closing brace: players and groups follow
+  response.body.reserve(response.body.size() + players.size() + groups.size() + 32);
+  response.body += ",\n\"players\":" + players + ",\n\"groups\":" + groups + "}\n";
+  return response;
+}
+
+AdminResponse Admin::export_download(uint32_t index, ExportFormat format) {
+  const std::string& code = host_.session(index).code();
+  std::vector<ExportFile> files;
+  if (Status status = hooks_.export_session(code, format, &files); !status.ok()) {
+    return problem(500, "Export failed", status.message());
+  }
+  std::vector<ZipEntry> entries;
+  entries.reserve(files.size());
+  for (ExportFile& file : files) entries.push_back({file.name, std::move(file.bytes)});
+  AdminResponse response;
+  if (Status status = zip_archive(entries, std::time(nullptr), &response.body); !status.ok()) {
+    return problem(500, "Export failed", status.message());
+  }
+  response.content_type = kAdminDownload;
+  return response;
+}
+
+}  // namespace livectl::server

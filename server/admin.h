@@ -1,0 +1,132 @@
+#pragma once
+// The admin pages of `livectl serve` (docs/protocol.md, "Admin pages"):
+// the sessions and a form that creates one, each session's participant
+// links and live monitor, and the export download; all behind one password.
+//
+//   GET  /admin                          sessions and the create form
+//   POST /admin/sessions                 game=G&participants=N: create, 303 to its page
+//   GET  /admin/s/<code>                 links, monitor, export links
+//   GET  /admin/api/s/<code>             the monitor's state as JSON
+//   GET  /admin/s/<code>/livectl-<code>-csv.zip (or -json.zip)   the export
+//   GET  /admin/admin.js                 the monitor's script
+//
+// Free of libwebsockets: a request comes in as an AdminRequest and leaves as
+// an AdminResponse; http_endpoint.cpp does the reading and writing. Storage
+// comes through AdminHooks, which the CLI implements over SQLite, so that
+// the server still never sees the store.
+//
+// Thread: the event-loop thread only. Nothing here runs per event: the
+// monitor's state is built when it is asked for (once a second per open
+// monitor page).
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/game.h"
+#include "engine/status.h"
+#include "server/session_host.h"
+
+namespace livectl::server {
+
+// A large lab or online study; every link is printed, one per line.
+inline constexpr int kMaxServedParticipants = 10000;
+
+// Whether a served session of `game` can have `participants`: a positive
+// multiple of its group size, at most kMaxServedParticipants. Error:
+// "auction needs a positive multiple of 3 participants, at most 10000; not 4".
+Status check_participants(const Game& game, int participants);
+
+enum class ExportFormat { kCsv, kJson };
+
+// One file of an export, as `livectl export` names it ("auction_players.csv").
+struct ExportFile {
+  std::string name;
+  std::string bytes;
+};
+
+struct AdminHooks {
+  // Creates a session of `game` with `participants` participants, stores
+  // and commits it, then serves it from the host; sets `*code` to its code.
+  // REQUIRES: check_participants(game, participants) is ok; nothing the
+  // host applied is uncommitted (Admin::handle ends the turn first), so the
+  // new session's commit is a batch of its own. Errors (storage) are one
+  // sentence; then nothing is served or stored.
+  std::function<Status(const Game& game, int participants, std::string* code)> create_session;
+  // The files `livectl export --session CODE --format F` writes, with what
+  // is committed now. Errors are one sentence.
+  std::function<Status(const std::string& code, ExportFormat format,
+                       std::vector<ExportFile>* files)>
+      export_session;
+};
+
+struct AdminRequest {
+  bool post = false;
+  std::string_view path;           // as lws decoded it: "/admin/s/<code>"
+  std::string_view authorization;  // the Authorization header; empty when absent
+  std::string_view host;           // the Host header
+  std::string_view origin;         // the Origin header; empty when absent
+  std::string_view form;           // a POST's application/x-www-form-urlencoded body
+};
+
+// The content type of the export download. Whoever writes the response
+// adds "Content-Disposition: attachment" to it (the file's name is the URL's
+// last segment), and "WWW-Authenticate: <kAdminChallenge>" to a 401.
+inline constexpr const char* kAdminDownload = "application/zip";
+
+struct AdminResponse {
+  int status = 200;
+  const char* content_type = nullptr;  // a string constant
+  std::string location;                // a redirect's target
+  std::string body;
+};
+
+class Admin {
+ public:
+  // Serves `host`'s sessions to whoever gives `password`. `host` must
+  // outlive the admin. REQUIRES: `password` is not empty.
+  Admin(SessionHost& host, std::string password, AdminHooks hooks);
+  Admin(const Admin&) = delete;
+  Admin& operator=(const Admin&) = delete;
+
+  // "/admin" and everything under "/admin/".
+  static bool is_admin_path(std::string_view path);
+
+  // The start of participants' links on the session pages, as printed at
+  // start ("http://lab-pc:8000"). Empty (the default): "http://" and the
+  // request's Host header.
+  void set_link_base(std::string base) { link_base_ = std::move(base); }
+
+  // Answers one request. Every path asks for the password first (401), so
+  // that nothing, not even which sessions exist, is shown without it; then:
+  // 404 for an unknown path or session, 400 for a bad create form (with the
+  // reason), 403 for a form posted from another site, 500 when storage
+  // fails. `now_ms` (monotonic) times the events-per-second window.
+  AdminResponse handle(const AdminRequest& request, int64_t now_ms);
+
+ private:
+  // Events a session had applied at one moment, for its events per second.
+  struct Sample {
+    int64_t time_ms;
+    uint64_t events;
+  };
+
+  AdminResponse sessions_page();
+  AdminResponse create(const AdminRequest& request);
+  AdminResponse session_page(uint32_t index, const AdminRequest& request);
+  AdminResponse monitor_state(uint32_t index, int64_t now_ms);
+  AdminResponse export_download(uint32_t index, ExportFormat format);
+  // The index of the served session `code`, or -1.
+  int64_t find_session(std::string_view code) const;
+  double events_per_second(uint32_t index, int64_t now_ms);
+
+  SessionHost& host_;
+  std::string password_;
+  AdminHooks hooks_;
+  std::string link_base_;
+  std::vector<std::deque<Sample>> samples_;  // [session index]
+};
+
+}  // namespace livectl::server

@@ -1,0 +1,391 @@
+#!/usr/bin/env node
+// livectl serve in a real browser: Debian's headless Chromium, driven by
+// playwright-core (which never downloads a browser of its own), plays
+// tic-tac-toe through the pages, live.js and the WebSocket as people do.
+//
+//     node live_pages_test.js LIVECTL ARTIFACT_DIR [TEST_NAME_SUBSTRING]
+//
+// Screenshots are written to ARTIFACT_DIR and their paths printed. Every wait
+// is bounded, a watchdog ends the whole run, and every server is killed on
+// any exit (serve.js).
+'use strict';
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { Server, killAll } = require('./serve.js');
+
+let chromium;
+try {
+  ({ chromium } = require('playwright-core'));
+} catch {
+  console.error('live_pages_test: playwright-core is not installed in ' +
+                'tests/browser/node_modules; scripts/bootstrap.sh installs it (npm ci)');
+  process.exit(1);
+}
+
+const [LIVECTL, ARTIFACTS, ONLY = ''] = process.argv.slice(2);
+if (!LIVECTL || !ARTIFACTS) {
+  console.error('usage: node live_pages_test.js LIVECTL ARTIFACT_DIR [TEST_NAME_SUBSTRING]');
+  process.exit(2);
+}
+const CHROMIUM = '/usr/bin/chromium';  // Debian's package; scripts/bootstrap.sh installs it
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'livectl-browser-test-'));
+
+// Below the CTest TIMEOUT, so that a hang still ends with our diagnostics
+// and with the servers and the browser killed by us.
+const WATCHDOG_MS = 100000;
+// A page shows what the server said within milliseconds; the margin is for
+// a sanitized server and two Chromium renderers sharing two busy cores.
+const VIEW_MS = 20000;
+// live.js waits up to 5 s between attempts, and the restarted server has to
+// open its database first.
+const RECONNECT_MS = 30000;
+
+const EMPTY = ' '.repeat(9);
+const LINES = [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8],
+               [0, 4, 8], [2, 4, 6]];
+// Chromium's own line for a WebSocket that could not connect: expected while
+// the server is down or the browser is offline, and nowhere else.
+const isFailedWebSocket = error =>
+  /^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/live\/\w+\?page=\d+' failed/.test(error.text);
+
+// ---- the browser side ----
+
+// What a tic-tac-toe page shows; runs in the page.
+function readView() {
+  const text = id => {
+    const element = document.getElementById(id);
+    return element && !element.hidden ? element.textContent : null;
+  };
+  // The nine cells with ids prefix-0..8 as a board string, ' ' for empty.
+  const board = prefix => {
+    const cells = [...Array(9).keys()].map(i => document.getElementById(prefix + i));
+    return cells.every(Boolean) ? cells.map(cell => cell.textContent || ' ').join('') : null;
+  };
+  return {
+    board: board('square-'),       // the live page
+    status: text('status'),
+    error: text('error'),
+    next: text('next'),
+    outcome: text('outcome'),      // the results page
+    final: board('final-'),
+  };
+}
+
+// Two participants' pages in separate browser contexts (separate cookies and
+// storage, as two people's browsers), with their console and WebSockets.
+class Players {
+  constructor(browser, testName) {
+    this.browser = browser;
+    this.testName = testName;
+    this.pages = new Map();     // label -> page
+    this.console = [];          // every console line, for a failure report
+    this.errors = [];           // console errors and uncaught exceptions
+    this.sockets = new Map();   // label -> WebSockets the page opened
+  }
+
+  async open(label, link) {
+    const context = await this.browser.newContext({ viewport: { width: 640, height: 560 } });
+    context.setDefaultTimeout(VIEW_MS);
+    // Every page the context loads gets readView as a global, for the waits.
+    await context.addInitScript({ content: `window.readView = ${readView.toString()};` });
+    const page = await context.newPage();
+    this.pages.set(label, page);
+    this.sockets.set(label, []);
+    page.on('console', message => {
+      const where = message.location().url;
+      const line = `${label}: console.${message.type()}: ${message.text()} (${where})`;
+      this.console.push(line);
+      if (message.type() === 'error') this.errors.push({ label, text: message.text(), where });
+    });
+    page.on('pageerror', error => {
+      this.console.push(`${label}: uncaught ${error.message}`);
+      this.errors.push({ label, text: 'uncaught ' + error.message, where: page.url() });
+    });
+    page.on('websocket', socket => this.sockets.get(label).push(socket));
+    await page.goto(link, { timeout: VIEW_MS });
+    return page;
+  }
+
+  // Resolves once `want` (fields of readView(), null = hidden) is what the
+  // page shows; fails after `timeout` with what it showed instead. Survives
+  // the page loading another page (the wait page moving on, a submit).
+  async waitFor(label, want, timeout = VIEW_MS) {
+    const page = this.pages.get(label);
+    try {
+      await page.waitForFunction(want => {
+        const view = window.readView();
+        return Object.keys(want).every(key => view[key] === want[key]);
+      }, want, { timeout, polling: 50 });
+    } catch (error) {
+      const seen = await page.evaluate(readView).catch(e => `unreadable: ${e.message}`);
+      throw new Error(`${label}'s page did not show ${JSON.stringify(want)} within ` +
+                      `${timeout} ms; it shows ${JSON.stringify(seen)} at ${page.url()}`);
+    }
+  }
+
+  async view(label) {
+    return this.pages.get(label).evaluate(readView);
+  }
+
+  async screenshot(label, name) {
+    const file = path.join(ARTIFACTS, `${this.testName}-${name}.png`);
+    await this.pages.get(label).screenshot({ path: file, fullPage: true });
+    console.log(`screenshot: ${file}`);
+  }
+
+  // Resolves once live.js has seen its connection drop and is trying to
+  // connect again: it opened a WebSocket after the one it had. From then on
+  // a liveSend is held, not written to a closing socket (and lost).
+  async reconnecting(label, timeout) {
+    const sockets = this.sockets.get(label);
+    const before = sockets.length;
+    const deadline = Date.now() + timeout;
+    while (sockets.length === before) {
+      if (Date.now() > deadline) {
+        throw new Error(`${label}'s page did not try to reconnect within ${timeout} ms`);
+      }
+      await new Promise(resolve => setTimeout(resolve, 50));
+    }
+  }
+
+  // Console errors and uncaught exceptions, but those `expected` accepts, as
+  // readable lines. (Pages declare an empty icon, so not even a favicon 404
+  // is expected.)
+  unexpectedErrors(expected = () => false) {
+    return this.errors.filter(e => !expected(e))
+                      .map(e => `${e.label}: ${e.text} (${e.where})`);
+  }
+
+  async close(failed) {
+    for (const [label, page] of this.pages) {
+      if (failed) await this.screenshot(label, `${label.toLowerCase()}-failure`).catch(() => {});
+      await page.context().close().catch(() => {});
+    }
+  }
+}
+
+// The tic-tac-toe game as both pages must show it: X is participant 1.
+class Table {
+  constructor(players) {
+    this.players = players;
+    this.board = EMPTY;
+  }
+
+  get winner() {
+    const b = this.board;
+    const line = LINES.find(([x, y, z]) => b[x] !== ' ' && b[x] === b[y] && b[y] === b[z]);
+    return line ? (b[line[0]] === 'X' ? 1 : 2) : null;
+  }
+
+  get turn() {
+    return [...this.board].filter(mark => mark !== ' ').length % 2 === 0 ? 1 : 2;
+  }
+
+  // The live page's status line for player `me` (games/tictactoe/live.html).
+  status(me) {
+    const mark = id => (id === 1 ? 'X' : 'O');
+    const winner = this.winner;
+    if (winner !== null) {
+      return winner === me ? 'You won!' : `Player ${winner} (${mark(winner)}) won.`;
+    }
+    if (this.turn === me) return `Your turn: place an ${mark(me)}.`;
+    return `Waiting for player ${this.turn} (${mark(this.turn)}).`;
+  }
+
+  want(me) {
+    return { board: this.board, status: this.status(me), error: null,
+             next: this.winner === null ? null : 'Next' };
+  }
+
+  async bothShowIt(timeout = VIEW_MS) {
+    await Promise.all([this.players.waitFor('X', this.want(1), timeout),
+                       this.players.waitFor('O', this.want(2), timeout)]);
+  }
+
+  // The player whose turn it is clicks `square`; both pages must show it.
+  async move(square) {
+    const label = this.turn === 1 ? 'X' : 'O';
+    await this.players.pages.get(label).click(`#square-${square}`);
+    this.board = this.board.slice(0, square) + label + this.board.slice(square + 1);
+    await this.bothShowIt();
+  }
+}
+
+// ---- tests ----
+
+async function two_browsers_play_tictactoe_to_a_win_and_both_reach_the_results(players) {
+  const server = await Server.start(LIVECTL, {
+    db: path.join(TMP, 'game.db'), args: ['--game', 'tictactoe', '--participants', '2'] });
+  assert.equal(server.links.length, 2, server.stdout);
+  // X opens the link first: X may be shown a wait page until O is there
+  // too, which moves on to the live page by itself (a page frame).
+  await players.open('X', server.links[0]);
+  await players.screenshot('X', 'x-opened-first');
+  await players.open('O', server.links[1]);
+  const table = new Table(players);
+  await table.bothShowIt();
+
+  await table.move(0);
+  await table.move(3);
+  // Illegal clicks change nothing and tell only the clicker why.
+  await players.pages.get('O').click('#square-5');
+  await players.waitFor('O', { ...table.want(2), error: 'not your turn' });
+  await players.pages.get('X').click('#square-3');
+  await players.waitFor('X', { ...table.want(1), error: 'square 3 is taken' });
+  await players.screenshot('X', 'x-midgame');
+  await players.screenshot('O', 'o-midgame');
+  await table.move(1);  // the next state clears the error
+  await table.move(4);
+  await table.move(2);
+  assert.equal(table.winner, 1);
+  assert.equal(table.board, 'XXXOO    ');
+  await players.screenshot('X', 'x-end');
+  await players.screenshot('O', 'o-end');
+
+  // Next submits the live page's form: both reach the results page.
+  for (const [label, outcome] of [['X', 'You won!'], ['O', 'Player 1 (X) won.']]) {
+    await players.pages.get(label).click('#next');
+    await players.waitFor(label, { outcome, final: table.board });
+    await players.screenshot(label, `${label.toLowerCase()}-results`);
+  }
+  await server.stop();
+  assert.deepEqual(players.unexpectedErrors(), []);
+}
+
+async function a_page_reconnects_after_a_server_sigkill_and_shows_the_moves_it_missed(players) {
+  const db = path.join(TMP, 'reconnect.db');
+  const server = await Server.start(LIVECTL, {
+    db, args: ['--game', 'tictactoe', '--participants', '2'] });
+  await players.open('X', server.links[0]);
+  await players.open('O', server.links[1]);
+  const table = new Table(players);
+  await table.bothShowIt();
+  await table.move(0);
+  await table.move(3);
+  // A page that reconnects must keep its JavaScript state (no reload): mark
+  // it, and count live.js's livereconnect events.
+  for (const page of players.pages.values()) {
+    await page.evaluate(() => {
+      window.keptAcrossReconnect = true;
+      window.reconnects = 0;
+      document.addEventListener('livereconnect', () => { window.reconnects += 1; });
+    });
+  }
+
+  // O's browser goes offline, so it misses X's next move; then the server
+  // dies without committing or closing anything.
+  await players.pages.get('O').context().setOffline(true);
+  const xReconnecting = players.reconnecting('X', VIEW_MS);
+  const oReconnecting = players.reconnecting('O', VIEW_MS);
+  await server.crash();
+  await Promise.all([xReconnecting, oReconnecting]);
+  // X moves while the server is down: live.js holds the message until it
+  // has reconnected.
+  await players.pages.get('X').click('#square-1');
+  await players.screenshot('X', 'x-server-down');
+
+  const again = await Server.start(LIVECTL, { db, port: server.port });
+  assert.deepEqual(again.links, server.links, again.stdout);
+  table.board = 'XX O     ';
+  await players.waitFor('X', table.want(1), RECONNECT_MS);
+  assert.deepEqual(await players.view('O'), { ...table.want(2), board: 'X  O     ',
+                                              status: 'Waiting for player 1 (X).',
+                                              outcome: null, final: null });
+  await players.screenshot('O', 'o-offline');
+
+  // Back online, O's page reconnects by itself and asks for the state.
+  await players.pages.get('O').context().setOffline(false);
+  await players.waitFor('O', table.want(2), RECONNECT_MS);
+  for (const [label, page] of players.pages) {
+    const { kept, reconnects } = await page.evaluate(
+        () => ({ kept: window.keptAcrossReconnect, reconnects: window.reconnects }));
+    assert.equal(kept, true, `${label}'s page reloaded instead of reconnecting`);
+    assert.ok(reconnects >= 1, `${label}'s page saw no livereconnect event`);
+  }
+  await table.move(4);
+  await table.move(2);
+  assert.equal(table.winner, 1);
+  await players.screenshot('X', 'x-end');
+  await players.screenshot('O', 'o-end');
+  await again.stop();
+  assert.deepEqual(players.unexpectedErrors(isFailedWebSocket), []);
+}
+
+// ---- runner ----
+
+async function main() {
+  // Only this run's screenshots: a failure's from an earlier run would mislead.
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  for (const file of fs.readdirSync(ARTIFACTS)) {
+    if (file.endsWith('.png')) fs.rmSync(path.join(ARTIFACTS, file));
+  }
+  const watchdog = setTimeout(() => {
+    console.error(`FAIL: the browser tests did not finish within ${WATCHDOG_MS} ms`);
+    killAll();
+    process.exit(1);
+  }, WATCHDOG_MS);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => { killAll(); process.exit(1); });
+  }
+
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 60000,
+    // Without the background-networking flags Chromium keeps reaching for
+    // Google's hosts, which this machine's closed network refuses.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  // Each test with the prefix of its screenshots.
+  const tests = [
+    [two_browsers_play_tictactoe_to_a_win_and_both_reach_the_results, 'game'],
+    [a_page_reconnects_after_a_server_sigkill_and_shows_the_moves_it_missed, 'reconnect'],
+  ].filter(([test]) => test.name.includes(ONLY));
+  let failed = 0;
+  for (const [test, prefix] of tests) {
+    const started = Date.now();
+    const players = new Players(browser, prefix);
+    let error = null;
+    try {
+      await test(players);
+    } catch (e) {
+      error = e;
+    }
+    killAll();
+    await players.close(error !== null);
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    if (error === null) {
+      console.log(`ok   ${test.name} (${seconds} s)`);
+    } else {
+      failed += 1;
+      console.log(`FAIL ${test.name} (${seconds} s)`);
+      console.log(error.stack || String(error));
+      console.log('console of the pages:\n  ' + (players.console.join('\n  ') || '(empty)'));
+      for (const server of Server.started) {
+        const port = server.port ?? '(none: it never served)';
+        const stderr = server.stderr.trim() || '(empty)';
+        console.log(`stderr of livectl serve on port ${port}:\n${stderr}`);
+      }
+    }
+    Server.started.length = 0;
+  }
+  await browser.close();
+  clearTimeout(watchdog);
+  console.log(`${tests.length - failed} passed, ${failed} failed`);
+  if (failed === 0) {
+    fs.rmSync(TMP, { recursive: true, force: true });
+  } else {
+    console.log(`databases kept in ${TMP}`);
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(code => process.exit(code), error => {
+  console.error(error.stack || String(error));
+  killAll();
+  process.exit(1);
+});

@@ -1,0 +1,373 @@
+#!/usr/bin/python3
+"""livectl serve's admin pages end to end: real servers on free 127.0.0.1
+ports, driven over HTTP with urllib, and played by Python websockets clients
+(Debian's python3-websockets).
+
+    admin_test.py LIVECTL [TEST_NAME_SUBSTRING]
+
+Every wait is bounded; every server is stopped or killed at the end.
+"""
+import asyncio
+import base64
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+
+import websockets
+
+LIVECTL = sys.argv[1]
+ONLY = sys.argv[2] if len(sys.argv) > 2 else ""
+TMP = tempfile.mkdtemp(prefix="livectl-admin-test-")
+SERVERS = []
+PASSWORD = "correct horse:battery"  # a space and a colon: both are allowed in a password
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a 303 is returned as it is, to be looked at
+
+
+OPENER = urllib.request.build_opener(NoRedirects)
+
+
+class Serve:
+    """One `livectl serve` process; reads its links and admin line from stdout."""
+
+    def __init__(self, *args, db="admin.db", env=None):
+        self.db = os.path.join(TMP, db)
+        self.proc = subprocess.Popen(
+            [LIVECTL, "serve", "--port", "0", "--db", self.db, *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, **(env or {})})
+        SERVERS.append(self)
+        self.stdout = ""
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise AssertionError("serve exited early: " + self.proc.stderr.read())
+            self.stdout += line
+            if line.startswith("serving on "):
+                break
+        self.base = re.search(r"serving on (http://\S+)", self.stdout).group(1)
+        self.host, self.port = self.base[len("http://"):].split(":")
+        self.admin_line = re.search(r"^admin: .*$", self.stdout, re.M).group(0)
+
+    def http(self, method, path, form=None, password=PASSWORD, user="admin", headers=None):
+        """(status, headers, body bytes); never raises for an HTTP status."""
+        data = None if form is None else urllib.parse.urlencode(form).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method,
+                                         headers=dict(headers or {}))
+        if password is not None:
+            token = base64.b64encode(f"{user}:{password}".encode()).decode()
+            request.add_header("Authorization", "Basic " + token)
+        try:
+            with OPENER.open(request, timeout=10) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    def get(self, path, **kwargs):
+        status, _, body = self.http("GET", path, **kwargs)
+        assert status == 200, (path, status, body[:300])
+        return body.decode()
+
+    def monitor(self, code):
+        return json.loads(self.get(f"/admin/api/s/{code}"))
+
+    def create(self, game, participants):
+        """Creates a session through the admin form; its code."""
+        status, headers, body = self.http(
+            "POST", "/admin/sessions", {"game": game, "participants": str(participants)})
+        assert status == 303, (status, body)
+        return re.fullmatch(r"/admin/s/(\w+)", headers["Location"]).group(1)
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+        code = self.proc.wait(timeout=10)
+        self.stderr = self.proc.stderr.read()
+        assert code == 0, (code, self.stderr)
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+
+def links_of(html):
+    return re.findall(r'<a href="(http://[^"]+/p/(\w+))">', html)
+
+
+def until(check, seconds=5):
+    """Polls `check` until it returns a true value, which it returns."""
+    deadline = time.time() + seconds
+    while True:
+        value = check()
+        if value or time.time() > deadline:
+            assert value, "timed out"
+            return value
+        time.sleep(0.05)
+
+
+# ---- tests ----
+
+def test_the_admin_link_is_printed_and_a_given_password_is_not():
+    s = Serve("--game", "auction", "--participants", "3", "--admin-password", PASSWORD,
+              db="printed.db")
+    assert s.admin_line == (f"admin: {s.base}/admin (the password given with --admin-password)")
+    assert PASSWORD not in s.stdout
+    # The line comes after the participants' links, before "serving on".
+    assert s.stdout.index("participant 3:") < s.stdout.index("admin:") < s.stdout.index(
+        "serving on")
+    s.stop()
+
+
+def test_every_admin_path_needs_the_password():
+    s = Serve("--game", "auction", "--admin-password", PASSWORD, db="auth.db")
+    session = re.search(r"session (\w+):", s.stdout).group(1)
+    paths = ["/admin", "/admin/", f"/admin/s/{session}", f"/admin/api/s/{session}",
+             f"/admin/s/{session}/livectl-{session}-csv.zip", "/admin/admin.js",
+             "/admin/s/nosuchsession", "/admin/whatever"]
+    for path in paths:
+        for password in (None, "wrong", PASSWORD + " ", PASSWORD[:-1], ""):
+            status, headers, body = s.http("GET", path, password=password)
+            assert status == 401, (path, password, status)
+            assert headers["WWW-Authenticate"] == 'Basic realm="livectl admin", charset="UTF-8"'
+            assert session.encode() not in body  # nothing shown, not even the code
+    # Not Basic, or not base64: refused the same way.
+    for authorization in ("Bearer " + PASSWORD, "Basic !!!!", "Basic",
+                          "Basic " + base64.b64encode(PASSWORD.encode()).decode()):
+        status, _, _ = s.http("GET", "/admin", password=None,
+                              headers={"Authorization": authorization})
+        assert status == 401, authorization
+    status, _, _ = s.http("POST", "/admin/sessions", {"game": "auction", "participants": "3"},
+                          password="wrong")
+    assert status == 401
+    # Any user name; the scheme's name in any case.
+    assert s.http("GET", "/admin", user="")[0] == 200
+    assert s.http("GET", "/admin", user="someone else")[0] == 200
+    token = base64.b64encode(f"x:{PASSWORD}".encode()).decode()
+    assert s.http("GET", "/admin", password=None,
+                  headers={"Authorization": "bAsIc " + token})[0] == 200
+    assert "Sessions" in s.get("/admin") and session in s.get("/admin")
+    # Nothing the admin pages refused disturbed the participants' pages.
+    participant = re.search(r"/p/(\w+)", s.stdout).group(1)
+    assert s.http("GET", f"/p/{participant}", password=None)[0] == 200
+    s.stop()
+
+
+def test_a_generated_password_is_printed_and_works():
+    s = Serve("--game", "tictactoe", db="generated.db")
+    match = re.fullmatch(rf"admin: {re.escape(s.base)}/admin \(any user name, password (\w+)\)",
+                         s.admin_line)
+    assert match, s.admin_line
+    password = match.group(1)
+    assert len(password) == 16, password
+    assert s.http("GET", "/admin", password=password)[0] == 200
+    assert s.http("GET", "/admin", password=None)[0] == 401
+    s.stop()
+    # A second server generates another one.
+    again = Serve(db="generated.db")
+    assert password not in again.admin_line
+    again.stop()
+
+
+def test_the_password_can_come_from_the_environment_and_must_not_be_empty():
+    s = Serve("--game", "tictactoe", db="env.db", env={"LIVECTL_ADMIN_PASSWORD": "from env"})
+    assert "the password given with --admin-password" in s.admin_line
+    assert "from env" not in s.stdout
+    assert s.http("GET", "/admin", password="from env")[0] == 200
+    s.stop()
+    p = subprocess.run([LIVECTL, "serve", "--port", "0", "--db", os.path.join(TMP, "empty.db"),
+                        "--admin-password", ""], capture_output=True, text=True, timeout=10)
+    assert p.returncode == 2 and "the admin password must not be empty" in p.stderr, p.stderr
+    p = subprocess.run([LIVECTL, "serve", "--help"], capture_output=True, text=True, timeout=10)
+    assert "--admin-password" in p.stdout
+
+
+async def test_a_session_created_in_the_admin_is_played_monitored_and_exported():
+    s = Serve("--game", "tictactoe", "--admin-password", PASSWORD, db="created.db")
+    code = s.create("auction", 3)
+    page = s.get(f"/admin/s/{code}")
+    links = links_of(page)
+    assert len(links) == 3 and all(link.startswith(s.base + "/p/") for link, _ in links), links
+    participants = [participant for _, participant in links]
+    assert code in s.get("/admin")
+    # The links work at once.
+    for participant in participants:
+        assert s.http("GET", f"/p/{participant}", password=None)[0] == 200
+
+    state = s.monitor(code)
+    assert state["session"] == code and state["game"] == "auction"
+    assert state["participants"] == 3 and state["group_size"] == 3
+    assert state["group_fields"] == ["highest_bid", "highest_bidder"]
+    live = state["pages"].index("live")
+    assert [p["id_in_session"] for p in state["players"]] == [1, 2, 3]
+    assert [p["code"] for p in state["players"]] == participants
+    assert all(p["group"] == 1 for p in state["players"])
+    assert [p["id_in_group"] for p in state["players"]] == [1, 2, 3]
+    # Every participant opened their link: the group is on the live page.
+    assert all(p["page"] == live and p["page_name"] == "live" for p in state["players"])
+    assert all(p["state"] == "offline" and p["connections"] == 0 for p in state["players"])
+    assert state["groups"] == [{"id_in_subsession": 1,
+                                "fields": {"highest_bid": 0, "highest_bidder": None}}]
+    events_before = state["events"]
+    assert events_before >= 3  # the three arrivals
+
+    ws_base = f"ws://{s.host}:{s.port}/live/"
+    async with websockets.connect(ws_base + participants[0], open_timeout=5) as a, \
+            websockets.connect(ws_base + participants[1], open_timeout=5) as b, \
+            websockets.connect(ws_base + participants[1], open_timeout=5):
+        state = until(lambda: (lambda st: st if st["connected"] == 2 else None)(s.monitor(code)))
+        assert [p["connections"] for p in state["players"]] == [1, 2, 0]
+        assert [p["state"] for p in state["players"]] == ["connected", "connected", "offline"]
+        await a.send(json.dumps({"page": live, "data": 10}))
+        frame = json.loads(await asyncio.wait_for(b.recv(), 5))
+        assert frame == {"type": "live", "data": {"id_in_group": 1, "bid": 10}}, frame
+        state = s.monitor(code)
+        assert state["groups"][0]["fields"] == {"highest_bid": 10, "highest_bidder": 1}
+        assert state["events"] == events_before + 1
+        assert state["events_per_second"] > 0, state["events_per_second"]
+    # Closed pages show as offline.
+    state = until(lambda: (lambda st: st if st["connected"] == 0 else None)(s.monitor(code)))
+    assert all(p["state"] == "offline" for p in state["players"])
+
+    # The export, CSV: the files `livectl export` writes, in one ZIP.
+    path = f"/admin/s/{code}/livectl-{code}-csv.zip"
+    assert f'href="{path}"' in page
+    status, headers, body = s.http("GET", path)
+    assert status == 200 and headers["Content-Type"] == "application/zip", (status, headers)
+    assert headers["Content-Disposition"] == "attachment"
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    assert archive.testzip() is None
+    assert {"sessions.csv", "auction_players.csv", "events.csv"} <= set(archive.namelist())
+    # Byte for byte what `livectl export` writes.
+    for format, zipped in (("csv", archive), ("json", None)):
+        if zipped is None:
+            status, _, body = s.http("GET", f"/admin/s/{code}/livectl-{code}-json.zip")
+            assert status == 200
+            zipped = zipfile.ZipFile(io.BytesIO(body))
+        out = os.path.join(TMP, "exported-" + format)
+        p = subprocess.run([LIVECTL, "export", "--db", s.db, "--session", code, "--format",
+                            format, "--out", out], capture_output=True, text=True, timeout=10)
+        assert p.returncode == 0, p.stderr
+        assert sorted(zipped.namelist()) == sorted(os.listdir(out))
+        for name in zipped.namelist():
+            with open(os.path.join(out, name), "rb") as f:
+                assert f.read() == zipped.read(name), name
+    players = list(csv.DictReader(io.StringIO(archive.read("auction_players.csv").decode())))
+    assert [row["participant.code"] for row in players] == participants
+    assert all(row["session.code"] == code and row["group.highest_bid"] == "10" and
+               row["group.highest_bidder"] == "1" for row in players), players
+    events = list(csv.DictReader(io.StringIO(archive.read("events.csv").decode())))
+    assert len(events) == events_before + 1 and events[-1]["event.data"] == "10", events[-1]
+    sessions = list(csv.DictReader(io.StringIO(archive.read("sessions.csv").decode())))
+    assert [row["session.code"] for row in sessions] == [code]  # this session only
+    # And JSON, typed.
+    status, _, body = s.http("GET", f"/admin/s/{code}/livectl-{code}-json.zip")
+    players = json.loads(zipfile.ZipFile(io.BytesIO(body)).read("auction_players.json"))
+    assert [row["group.highest_bid"] for row in players] == [10, 10, 10]
+
+    # Created sessions are stored: a restart resumes both.
+    s.stop()
+    again = Serve("--admin-password", PASSWORD, db="created.db")
+    assert "resumed 2 sessions" in again.stdout, again.stdout
+    for participant in participants:
+        assert f"/p/{participant}" in again.stdout
+    state = again.monitor(code)
+    assert state["groups"][0]["fields"] == {"highest_bid": 10, "highest_bidder": 1}
+    again.stop()
+
+
+def test_a_bad_create_form_gets_400_with_the_reason_and_creates_nothing():
+    s = Serve("--game", "tictactoe", "--admin-password", PASSWORD, db="bad-form.db")
+    sessions_before = s.get("/admin").count("/admin/s/")
+    cases = [
+        ({"game": "chess", "participants": "2"},
+         "There is no game &#39;chess&#39;; the games are auction, tictactoe"),
+        ({"participants": "2"}, "The form names no game."),
+        ({"game": "auction", "participants": "4"},
+         "auction needs a positive multiple of 3 participants, at most 10000; not 4."),
+        ({"game": "auction", "participants": "0"}, "not 0."),
+        ({"game": "auction", "participants": "-3"}, "not -3."),
+        ({"game": "tictactoe", "participants": "10002"}, "at most 10000; not 10002."),
+        ({"game": "tictactoe", "participants": "two"},
+         "participants must be a whole number, not &#39;two&#39;."),
+        ({"game": "tictactoe", "participants": "2.0"}, "whole number"),
+        ({"game": "tictactoe"}, "participants must be a whole number, not &#39;&#39;."),
+        ({"game": "<script>alert(1)</script>", "participants": "2"},
+         "There is no game &#39;&lt;script&gt;alert(1)&lt;/script&gt;&#39;"),
+    ]
+    for form, message in cases:
+        status, headers, body = s.http("POST", "/admin/sessions", form)
+        assert status == 400, (form, status)
+        assert headers["Content-Type"].startswith("text/html")
+        assert message in body.decode(), (form, body.decode())
+        assert "<script>alert" not in body.decode()
+    # A form posted from another site's page.
+    status, _, body = s.http("POST", "/admin/sessions", {"game": "tictactoe", "participants": "2"},
+                             headers={"Origin": "http://attacker.example"})
+    assert status == 403 and "another site" in body.decode()
+    assert s.get("/admin").count("/admin/s/") == sessions_before
+    # The same form from this server's own page works.
+    status, _, _ = s.http("POST", "/admin/sessions", {"game": "tictactoe", "participants": "2"},
+                          headers={"Origin": s.base})
+    assert status == 303
+    assert s.get("/admin").count("/admin/s/") == sessions_before + 1
+    s.stop()
+
+
+def test_unknown_sessions_and_paths_are_404():
+    s = Serve("--game", "auction", "--admin-password", PASSWORD, db="404.db")
+    code = re.search(r"session (\w+):", s.stdout).group(1)
+    for path in ("/admin/s/nosuchsession", "/admin/api/s/nosuchsession",
+                 "/admin/s/nosuchsession/livectl-nosuchsession-csv.zip",
+                 f"/admin/s/{code}/livectl-{code}-xml.zip", f"/admin/s/{code}/export",
+                 f"/admin/s/{code}/../../etc/passwd", "/admin/other", "/admin/api/s/"):
+        status, _, body = s.http("GET", path)
+        assert status == 404 and b"root:" not in body, (path, status)
+    assert s.http("POST", "/admin/other", {"x": "1"})[0] == 404
+    # A reload of a failed create shows the sessions.
+    status, headers, _ = s.http("GET", "/admin/sessions")
+    assert status == 303 and headers["Location"] == "/admin"
+    s.stop()
+
+
+def main():
+    tests = [(name, fn) for name, fn in globals().items()
+             if name.startswith("test_") and ONLY in name]
+    failed = 0
+    for name, fn in tests:
+        started = time.time()
+        try:
+            result = fn()
+            if asyncio.iscoroutine(result):
+                asyncio.run(result)
+            print(f"ok   {name} ({time.time() - started:.1f} s)")
+        except Exception:
+            failed += 1
+            print(f"FAIL {name}")
+            traceback.print_exc()
+        for server in SERVERS:
+            if server.proc.poll() is None:
+                server.kill()
+        SERVERS.clear()
+    print(f"{len(tests) - failed} passed, {failed} failed")
+    if not failed:
+        shutil.rmtree(TMP, ignore_errors=True)  # kept after a failure, to look at
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
