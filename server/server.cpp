@@ -47,6 +47,32 @@ void request_stop(int) {
   stop_requested = 1;
 }
 
+// Installed as soon as the server listens, before its address is printed:
+// a SIGTERM sent by whoever read that line must stop it gracefully, not
+// kill it. Restored when the server is destroyed.
+struct sigaction old_int {
+}, old_term{};
+bool handlers_installed = false;
+
+void install_stop_handlers() {
+  stop_requested = 0;
+  // No SA_RESTART: the signal interrupts lws's poll, so the loop sees it at once.
+  struct sigaction action {};
+  action.sa_handler = request_stop;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, &old_int);
+  sigaction(SIGTERM, &action, &old_term);
+  signal(SIGPIPE, SIG_IGN);
+  handlers_installed = true;
+}
+
+void restore_stop_handlers() {
+  if (!handlers_installed) return;
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  handlers_installed = false;
+}
+
 int callback(lws* socket, lws_callback_reasons reason, void* user, void* in, size_t len) {
   auto* per_socket = static_cast<PerSocket*>(user);
   auto* server = static_cast<Server*>(lws_context_user(lws_get_context(socket)));
@@ -173,6 +199,7 @@ Status Server::start(SessionHost& host, const std::string& host_address, int por
   }
   server->port_ = lws_get_vhost_listen_port(lws_get_vhost_by_name(server->context_, "default"));
   if (server->port_ <= 0) server->port_ = port;
+  install_stop_handlers();
   *out = std::move(server);
   return Status();
 }
@@ -183,20 +210,10 @@ void Server::wake(lws* socket) {
 
 Server::~Server() {
   if (context_) lws_context_destroy(context_);
+  restore_stop_handlers();
 }
 
 Status Server::run() {
-  stop_requested = 0;
-  // No SA_RESTART: the signal interrupts lws's poll, so the loop sees it at once.
-  struct sigaction action {};
-  action.sa_handler = request_stop;
-  sigemptyset(&action.sa_mask);
-  struct sigaction old_int {
-  }, old_term{};
-  sigaction(SIGINT, &action, &old_int);
-  sigaction(SIGTERM, &action, &old_term);
-  signal(SIGPIPE, SIG_IGN);
-
   Status result;
   std::memset(&tick, 0, sizeof(tick));
   tick_context = context_;
@@ -218,8 +235,7 @@ Status Server::run() {
   lws_sul_cancel(&tick);
   lws_context_destroy(context_);
   context_ = nullptr;
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
+  restore_stop_handlers();
   return result;
 }
 

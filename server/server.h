@@ -31,9 +31,9 @@ class Server {
   // The port listened on.
   int port() const { return port_; }
 
-  // Serves until SIGINT or SIGTERM: then stops accepting, commits what was
-  // applied, and closes every connection. Returns the error that stopped it
-  // early, if any. REQUIRES: one Server runs at a time (signals are global).
+  // Serves until SIGINT or SIGTERM (handled from start() on): then stops accepting, commits what
+  // was applied, and closes every connection. Returns the error that stopped it early, if any.
+  // REQUIRES: one Server runs at a time (signals are global).
   Status run();
 
   SessionHost& host() { return host_; }

@@ -387,6 +387,15 @@ async def test_a_reader_that_falls_behind_is_disconnected_and_resyncs_on_reconne
     s.stop()
 
 
+def test_a_sigterm_right_after_the_address_is_printed_stops_it_gracefully():
+    # The handlers are installed before "serving on" is printed, so whoever
+    # read that line may stop the server at once.
+    for run in range(5):
+        s = Serve("--game", "tictactoe", db=f"early-stop-{run}.db")
+        s.stop()
+        assert "stopped after" in s.stderr, s.stderr
+
+
 def test_usage_errors_exit_2_with_one_sentence():
     def run(*args):
         p = subprocess.run([LIVECTL, "serve", *args], capture_output=True, text=True, timeout=10)
