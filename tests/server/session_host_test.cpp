@@ -59,6 +59,16 @@ Outbox echo(const ScriptedGame& game, Player& player, const Json& data) {
   return {{0, data}};
 }
 
+// The frames waiting on `page`, oldest first; the queue is left empty.
+std::vector<std::string> take_frames(Connection& page) {
+  std::vector<std::string> texts;
+  while (!page.outgoing.empty()) {
+    texts.emplace_back(server::frame_text(page.outgoing.front()));
+    page.outgoing.pop();
+  }
+  return texts;
+}
+
 struct Fixture {
   explicit Fixture(server::ServerLimits limits = {})
       : host(durability, limits, count_wake, tiny_templates) {
@@ -76,13 +86,7 @@ struct Fixture {
   }
   // The frames waiting on participant `id_in_session`'s page, oldest first.
   std::vector<std::string> frames(uint32_t id_in_session) {
-    server::OutgoingQueue& queue = pages[id_in_session - 1]->outgoing;
-    std::vector<std::string> texts;
-    while (!queue.empty()) {
-      texts.emplace_back(server::frame_text(queue.front()));
-      queue.pop();
-    }
-    return texts;
+    return take_frames(*pages[id_in_session - 1]);
   }
 
   ScriptedGame game{echo};
@@ -251,13 +255,7 @@ struct WaitingFixture {
     }
   }
   std::vector<std::string> frames(uint32_t id_in_session) {
-    server::OutgoingQueue& queue = pages[id_in_session - 1]->outgoing;
-    std::vector<std::string> texts;
-    while (!queue.empty()) {
-      texts.emplace_back(server::frame_text(queue.front()));
-      queue.pop();
-    }
-    return texts;
+    return take_frames(*pages[id_in_session - 1]);
   }
   const Participant& participant(uint32_t id) { return host.session(0).player(id).participant(); }
 
