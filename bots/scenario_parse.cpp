@@ -17,9 +17,7 @@ constexpr int64_t kMaxParticipants = 100000;
 
 void reject_unknown_keys(const Json& object, std::initializer_list<const char*> known,
                          const std::string& where) {
-  for (const auto& item : object.items()) {
-    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
-    const std::string& key = item.key();
+  for (const auto& [key, value] : object.items()) {
     if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
       fail(where, "unknown key \"" + key + "\"");
     }
@@ -150,17 +148,99 @@ void parse_final(const Json& final, const std::string& file, Scenario& scenario)
   }
 }
 
+// Follows where a parse is in the document, so that a JSON error inside a
+// step can name the step. A first pass over the text, run only when parsing
+// failed.
+class JsonErrorLocator final : public nlohmann::json_sax<Json> {
+ public:
+  // "step N" when the error is inside the N-th step, else "".
+  std::string step() const {
+    if (path_.size() < 2 || path_[0].array || path_[0].key != "steps" || !path_[1].array) return "";
+    // The failing value itself is not counted yet when it is the step.
+    const int64_t index = path_.size() == 2 ? path_[1].index + 1 : path_[1].index;
+    return "step " + std::to_string(index + 1);
+  }
+  // Where the value that failed starts, counting bytes from 1.
+  std::size_t error_byte() const { return error_byte_; }
+
+  bool null() override { return value(); }
+  bool boolean(bool) override { return value(); }
+  bool number_integer(number_integer_t) override { return value(); }
+  bool number_unsigned(number_unsigned_t) override { return value(); }
+  bool number_float(number_float_t, const string_t&) override { return value(); }
+  bool string(string_t&) override { return value(); }
+  bool binary(binary_t&) override { return value(); }
+  bool start_object(std::size_t) override {
+    value();
+    path_.push_back({false, -1, ""});
+    return true;
+  }
+  bool key(string_t& key) override {
+    path_.back().key = key;
+    return true;
+  }
+  bool end_object() override {
+    path_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    value();
+    path_.push_back({true, -1, ""});
+    return true;
+  }
+  bool end_array() override {
+    path_.pop_back();
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string& last_token,
+                   const nlohmann::detail::exception&) override {
+    // `position` counts the bytes read, up to the end of the failing token.
+    error_byte_ = position >= last_token.size() ? position - last_token.size() + 1 : 1;
+    return false;
+  }
+
+ private:
+  struct Level {
+    bool array;
+    int64_t index;  // arrays: the element being read
+    std::string key;  // objects: the member being read
+  };
+  bool value() {
+    if (!path_.empty() && path_.back().array) ++path_.back().index;
+    return true;
+  }
+  std::vector<Level> path_;
+  std::size_t error_byte_ = 0;
+};
+
+// nlohmann's exception text without its "[json.exception.parse_error.101] " prefix.
+std::string json_error_reason(const Json::exception& e) {
+  std::string reason = e.what();
+  if (auto bracket = reason.find("] "); bracket != std::string::npos) reason.erase(0, bracket + 2);
+  return reason;
+}
+
 }  // namespace
 
 Scenario parse_scenario(const std::string& text, const std::string& file) {
   Json json;
   try {
     json = Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    // nlohmann's text starts with "[json.exception.parse_error.101] ".
-    std::string reason = e.what();
-    if (auto bracket = reason.find("] "); bracket != std::string::npos) reason.erase(0, bracket + 2);
-    fail(file, "invalid JSON: " + reason);
+  } catch (const Json::exception& e) {
+    // parse_error for bad syntax; out_of_range (406) for a number beyond a
+    // double, such as 1e400, which JSON allows and a double cannot hold.
+    // Syntax errors carry their line and column; a number overflow carries
+    // neither, so it is placed by a second pass.
+    std::string reason = json_error_reason(e);
+    std::string where = file;
+    if (e.id == 406) {
+      JsonErrorLocator locator;
+      Json::sax_parse(text, &locator);
+      reason += " at byte " + std::to_string(locator.error_byte()) +
+                " (a number too large for a double)";
+      if (!locator.step().empty()) where += ": " + locator.step();
+    }
+    fail(where, "invalid JSON: " + reason);
   }
   if (!json.is_object()) fail(file, "a scenario must be a JSON object");
   reject_unknown_keys(json, {"name", "game", "participants", "seed", "steps", "final"}, file);

@@ -1,9 +1,11 @@
 #include "engine/game.h"
 
+#include <cmath>
 #include <stdexcept>
 
 #include "engine/bot.h"
 #include "engine/invariant.h"
+#include "engine/text.h"
 
 namespace livectl {
 
@@ -17,15 +19,30 @@ const char* field_type_name(FieldType type) {
   return "?";
 }
 
-bool field_accepts(FieldType type, const Json& value) {
-  if (value.is_null()) return true;
+std::optional<std::string> field_value_problem(FieldType type, const Json& value) {
+  if (value.is_null()) return std::nullopt;
+  bool fits = false;
   switch (type) {
-    case FieldType::kInteger: return value.is_number_integer();
-    case FieldType::kNumber: return value.is_number();
-    case FieldType::kString: return value.is_string();
-    case FieldType::kBoolean: return value.is_boolean();
+    case FieldType::kInteger: fits = value.is_number_integer(); break;
+    case FieldType::kNumber: fits = value.is_number(); break;
+    case FieldType::kString: fits = value.is_string(); break;
+    case FieldType::kBoolean: fits = value.is_boolean(); break;
   }
-  return false;
+  if (!fits) {
+    return std::string("is of type ") + field_type_name(type) + "; got " + value.type_name();
+  }
+  if (value.is_number_float()) {
+    const double number = value.get<double>();
+    if (!std::isfinite(number)) {
+      // JSON has no spelling for these: they would be stored and exported as null.
+      const char* spelling = std::isnan(number) ? "nan" : number > 0 ? "inf" : "-inf";
+      return std::string("is of type number; got ") + spelling + ", which is not finite";
+    }
+  }
+  if (value.is_string() && !valid_utf8(value.get_ref<const std::string&>())) {
+    return std::string("must be valid UTF-8 text");
+  }
+  return std::nullopt;
 }
 
 namespace {
@@ -35,9 +52,8 @@ void check_declaration(const std::vector<FieldSpec>& existing, const std::string
   for (const auto& field : existing) {
     if (field.name == name) throw std::logic_error("field '" + name + "' is declared twice");
   }
-  if (!field_accepts(type, initial)) {
-    throw std::logic_error("initial value of field '" + name + "' is not a " +
-                           field_type_name(type));
+  if (auto problem = field_value_problem(type, initial)) {
+    throw std::logic_error("the initial value of field '" + name + "' " + *problem);
   }
 }
 

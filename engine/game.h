@@ -3,6 +3,7 @@
 // A Game object holds no session state; one instance serves every session.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,15 @@ class Invariant;
 enum class FieldType { kInteger, kNumber, kString, kBoolean };
 
 const char* field_type_name(FieldType type);
-// True when `value` may be stored in a field of `type`; null always may.
-bool field_accepts(FieldType type, const Json& value);
+// Why `value` may not be stored in a field of `type`, as the end of a
+// sentence that starts with the field's name ("is of type integer; got
+// string", "must be valid UTF-8 text"); nullopt when it may. Null always may;
+// numbers must be finite and strings well-formed UTF-8, so that every stored
+// value serializes and exports as itself.
+std::optional<std::string> field_value_problem(FieldType type, const Json& value);
+inline bool field_accepts(FieldType type, const Json& value) {
+  return !field_value_problem(type, value);
+}
 
 struct FieldSpec {
   std::string name;

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "engine/text.h"
+
 namespace livectl {
 
 namespace {
@@ -96,12 +98,16 @@ Session::Session(const Game& game, Store& store, SessionConfig config)
 
 void Session::set_field(Change::Scope scope, uint32_t owner, uint32_t field,
                         std::vector<Json>& fields, const FieldSpec& spec, Json value) {
-  if (!field_accepts(spec.type, value)) {
-    throw std::invalid_argument("field '" + spec.name + "' is of type " +
-                                field_type_name(spec.type) + "; got " + value.type_name());
+  if (auto problem = field_value_problem(spec.type, value)) {
+    throw std::invalid_argument("field '" + spec.name + "' " + *problem);
   }
-  Json& slot = fields[field];
-  if (in_transaction_) undo_.push_back({scope, owner, field, std::move(slot)});
+  Json& slot = fields.at(field);
+  if (in_transaction_) {
+    // The undo entry exists before the old value moves into it, so a failed
+    // push_back loses nothing.
+    undo_.push_back({scope, owner, field, Json()});
+    undo_.back().old = std::move(slot);
+  }
   slot = std::move(value);
 }
 
@@ -127,10 +133,9 @@ void Session::append_record(Player& player, RecordType type, std::vector<Json> v
                                 std::to_string(values.size()));
   }
   for (size_t c = 0; c < values.size(); ++c) {
-    if (!field_accepts(spec.columns[c].type, values[c])) {
+    if (auto problem = field_value_problem(spec.columns[c].type, values[c])) {
       throw std::invalid_argument("column '" + spec.columns[c].name + "' of record '" + spec.name +
-                                  "' is of type " + field_type_name(spec.columns[c].type) +
-                                  "; got " + values[c].type_name());
+                                  "' " + *problem);
     }
   }
   const uint32_t group = player.group_->index_;
@@ -260,9 +265,44 @@ int64_t Session::next_timeout_ms() const {
   return next;
 }
 
-Player& Group::player(int id_in_group) { return session_->players_[first_ + id_in_group - 1]; }
-const Player& Group::player(int id_in_group) const {
+namespace {
+
+[[noreturn]] void throw_no_member(int group, int id_in_group, uint32_t size) {
+  throw std::out_of_range("group " + std::to_string(group) + " has no player with id_in_group " +
+                          std::to_string(id_in_group) + " (ids 1.." + std::to_string(size) + ")");
+}
+
+[[noreturn]] void throw_no_participant(uint32_t id_in_session, size_t count) {
+  throw std::out_of_range("the session has no participant " + std::to_string(id_in_session) +
+                          " (ids 1.." + std::to_string(count) + ")");
+}
+
+}  // namespace
+
+Player& Group::player(int id_in_group) {
+  if (id_in_group < 1 || static_cast<uint32_t>(id_in_group) > size_) {
+    throw_no_member(id_in_subsession(), id_in_group, size_);
+  }
   return session_->players_[first_ + id_in_group - 1];
+}
+const Player& Group::player(int id_in_group) const {
+  if (id_in_group < 1 || static_cast<uint32_t>(id_in_group) > size_) {
+    throw_no_member(id_in_subsession(), id_in_group, size_);
+  }
+  return session_->players_[first_ + id_in_group - 1];
+}
+
+Player& Session::player(uint32_t id_in_session) {
+  if (id_in_session < 1 || id_in_session > players_.size()) {
+    throw_no_participant(id_in_session, players_.size());
+  }
+  return players_[id_in_session - 1];
+}
+const Player& Session::player(uint32_t id_in_session) const {
+  if (id_in_session < 1 || id_in_session > players_.size()) {
+    throw_no_participant(id_in_session, players_.size());
+  }
+  return players_[id_in_session - 1];
 }
 
 // ---- transactions ----
@@ -303,7 +343,9 @@ void Session::rollback() {
 void Session::reject(std::string message) {
   rollback();
   result_.clear();
-  result_.error = std::move(message);
+  // Messages carry game and exception texts, which may be cut mid-character;
+  // the sender's error frame and the log must still serialize.
+  result_.error = valid_utf8(message) ? std::move(message) : repair_utf8(message);
 }
 
 bool Session::was_on_page(const Player& member, uint32_t page) const {
@@ -350,8 +392,17 @@ void Session::route(const Player& sender, uint32_t page, Outbox& outbox) {
     const Player& member = players_[group.first_ + id - 1];
     if (!was_on_page(member, page)) continue;
     if (payload_of_entry[entry] == kNone) {
+      std::string serialized;
+      try {
+        serialized = entries[entry].second.dump();
+      } catch (const Json::type_error&) {
+        // nlohmann's only dump failure: a string that is not valid UTF-8.
+        reject("live_method returned a payload for id_in_group " +
+               std::to_string(entries[entry].first) + " that is not valid UTF-8 text");
+        return;
+      }
       payload_of_entry[entry] = static_cast<int>(result_.payloads.size());
-      result_.payloads.push_back(entries[entry].second.dump());
+      result_.payloads.push_back(std::move(serialized));
       result_.payload_values.push_back(std::move(entries[entry].second));
     }
     result_.deliveries.push_back({member.index_ + 1, static_cast<uint32_t>(payload_of_entry[entry])});
@@ -363,75 +414,31 @@ const EventResult& Session::apply(const Event& event) {
   result_.seq = next_seq_;
   changes_.clear();
   begin();
-  now_ms_ = event.time_ms;
+  now_ms_ = std::max(now_ms_, event.time_ms);
 
-  if (event.participant < 1 || event.participant > players_.size()) {
-    reject("there is no participant " + std::to_string(event.participant) + " in this session");
-  } else {
-    Player& player = players_[event.participant - 1];
-    const uint32_t page = player.participant_.page;
-    const PageSpec& spec = game_.pages()[page];
-    if (event.page >= 0 && static_cast<uint32_t>(event.page) != page) {
-      const auto& pages = game_.pages();
-      const std::string stale = static_cast<size_t>(event.page) < pages.size()
-                                    ? "'" + pages[event.page].name + "'"
-                                    : std::to_string(event.page);
-      reject("participant " + std::to_string(event.participant) + " is on page '" + spec.name +
-             "', not " + stale);
-    } else if (event.kind == EventKind::kArrive) {
-      if (player.participant_.arrived) {
-        reject("participant " + std::to_string(event.participant) + " has already arrived");
-      } else {
-        arrive(player);
-        collect_page_changes();
-      }
-    } else if (!player.participant_.arrived) {
-      reject("participant " + std::to_string(event.participant) +
-             " has not arrived yet (an arrive event comes first)");
-    } else if (event.kind == EventKind::kTimeout) {
-      apply_timeout(player, event);
-      if (!result_.error) collect_page_changes();
-    } else if (event.kind == EventKind::kSubmit) {
-      if (spec.kind == PageKind::kWait) {
-        reject("participant " + std::to_string(event.participant) + " is on wait page '" +
-               spec.name + "', which moves on by itself when the group is complete");
-      } else if (page + 1 >= game_.pages().size()) {
-        reject("page '" + spec.name + "' is the last page; there is nothing to submit");
-      } else {
-        advance(player);
-        collect_page_changes();
-      }
-    } else if (spec.kind != PageKind::kLive) {
-      reject("participant " + std::to_string(event.participant) + " is not on a live page (on '" +
-             spec.name + "')");
-    } else {
-      Outbox outbox;
-      std::optional<std::string> failure;
-      try {
-        outbox = game_.live_method(player, event.data);
-      } catch (const std::exception& e) {
-        failure = std::string("live_method failed: ") + e.what();
-      } catch (...) {
-        failure = "live_method failed with an unknown exception";
-      }
-      if (failure) {
-        reject(std::move(*failure));
-      } else if (outbox.rejection()) {
-        reject(*outbox.rejection());
-      } else if (outbox.malformed()) {
-        reject(*outbox.malformed());
-      } else {
-        route(player, page, outbox);
-        if (!result_.error) collect_page_changes();
-      }
-    }
+  // Whatever fails inside the event, wherever, leaves no trace: the game's
+  // own exceptions are caught nearer to it with a better message; this
+  // catches the rest (routing, an engine bug, an allocation failure).
+  try {
+    dispatch(event);
+  } catch (const std::exception& e) {
+    reject(std::string("the event failed: ") + e.what());
+  } catch (...) {
+    reject("the event failed with an unknown exception");
   }
 
   for (const Undo& undo : undo_) {
     changes_.push_back({undo.scope, undo.owner, undo.field,
                         undo.scope == Change::Scope::kRecord ? undo.old.get<uint32_t>() : 0});
   }
-  const Status recorded = store_.record(*this, event, result_, changes_);
+  Status recorded;
+  try {
+    recorded = store_.record(*this, event, result_, changes_);
+  } catch (const std::exception& e) {
+    recorded = Status::Error(e.what());
+  } catch (...) {
+    recorded = Status::Error("the store failed with an unknown exception");
+  }
   if (!recorded.ok()) {
     // Not recorded means not applied: the state must match what is durable.
     reject("the event could not be recorded: " + recorded.message());
@@ -442,6 +449,70 @@ const EventResult& Session::apply(const Event& event) {
   in_transaction_ = false;
   ++next_seq_;
   return result_;
+}
+
+void Session::dispatch(const Event& event) {
+  if (event.participant < 1 || event.participant > players_.size()) {
+    reject("there is no participant " + std::to_string(event.participant) + " in this session");
+    return;
+  }
+  Player& player = players_[event.participant - 1];
+  const uint32_t page = player.participant_.page;
+  const PageSpec& spec = game_.pages()[page];
+  if (event.page >= 0 && static_cast<uint32_t>(event.page) != page) {
+    const auto& pages = game_.pages();
+    const std::string stale = static_cast<size_t>(event.page) < pages.size()
+                                  ? "'" + pages[event.page].name + "'"
+                                  : std::to_string(event.page);
+    reject("participant " + std::to_string(event.participant) + " is on page '" + spec.name +
+           "', not " + stale);
+  } else if (event.kind == EventKind::kArrive) {
+    if (player.participant_.arrived) {
+      reject("participant " + std::to_string(event.participant) + " has already arrived");
+    } else {
+      arrive(player);
+      collect_page_changes();
+    }
+  } else if (!player.participant_.arrived) {
+    reject("participant " + std::to_string(event.participant) +
+           " has not arrived yet (an arrive event comes first)");
+  } else if (event.kind == EventKind::kTimeout) {
+    apply_timeout(player, event);
+    if (!result_.error) collect_page_changes();
+  } else if (event.kind == EventKind::kSubmit) {
+    if (spec.kind == PageKind::kWait) {
+      reject("participant " + std::to_string(event.participant) + " is on wait page '" +
+             spec.name + "', which moves on by itself when the group is complete");
+    } else if (page + 1 >= game_.pages().size()) {
+      reject("page '" + spec.name + "' is the last page; there is nothing to submit");
+    } else {
+      advance(player);
+      collect_page_changes();
+    }
+  } else if (spec.kind != PageKind::kLive) {
+    reject("participant " + std::to_string(event.participant) + " is not on a live page (on '" +
+           spec.name + "')");
+  } else {
+    Outbox outbox;
+    std::optional<std::string> failure;
+    try {
+      outbox = game_.live_method(player, event.data);
+    } catch (const std::exception& e) {
+      failure = std::string("live_method failed: ") + e.what();
+    } catch (...) {
+      failure = "live_method failed with an unknown exception";
+    }
+    if (failure) {
+      reject(std::move(*failure));
+    } else if (outbox.rejection()) {
+      reject(*outbox.rejection());
+    } else if (outbox.malformed()) {
+      reject(*outbox.malformed());
+    } else {
+      route(player, page, outbox);
+      if (!result_.error) collect_page_changes();
+    }
+  }
 }
 
 // ---- restoring ----

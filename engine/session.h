@@ -54,10 +54,12 @@ class Player {
   Session& session() { return *session_; }
   const Session& session() const { return *session_; }
 
-  const Json& get(PlayerField field) const { return fields_[field.index]; }
+  // Throws std::out_of_range for a handle this game did not declare.
+  const Json& get(PlayerField field) const { return fields_.at(field.index); }
   // Sets a field inside the current event's transaction. Throws
-  // std::invalid_argument when the value does not fit the field's type
-  // (which, inside live_method, fails and rolls back the event).
+  // std::invalid_argument when the value does not fit the field's type, is
+  // a number that is not finite or a string that is not valid UTF-8 (which,
+  // inside live_method, fails and rolls back the event).
   void set(PlayerField field, Json value);
 
   // Appends a row to an extra-record table for this player and their group.
@@ -86,11 +88,14 @@ class Group {
  public:
   int id_in_subsession() const { return static_cast<int>(index_) + 1; }
   int size() const { return static_cast<int>(size_); }
-  // REQUIRES: 1 <= id_in_group <= size().
+  // The member with this id. Throws std::out_of_range naming the valid ids
+  // when there is none (inside live_method: the event is rejected with that
+  // message), so an id taken from client data can never reach another group.
   Player& player(int id_in_group);
   const Player& player(int id_in_group) const;
 
-  const Json& get(GroupField field) const { return fields_[field.index]; }
+  // Throws std::out_of_range for a handle this game did not declare.
+  const Json& get(GroupField field) const { return fields_.at(field.index); }
   // As Player::set.
   void set(GroupField field, Json value);
 
@@ -132,10 +137,11 @@ class Session {
 
   // The one door. Applies `event` as one transaction: on success the state
   // changes, the store records the event and the result carries the
-  // deliveries; on a rejection, an invalid outbox, an exception in the game or
-  // a store failure, nothing changes and result.error says why (the rejected
-  // event is still recorded when the store can). The returned reference is
-  // valid until the next apply().
+  // deliveries; on any failure (a rejection, an invalid outbox, an exception
+  // in the game, a payload that cannot be serialized, a store that fails or
+  // throws) nothing changes and result.error says why, in valid UTF-8 (the
+  // rejected event is still recorded when the store can). Never throws. The
+  // returned reference is valid until the next apply().
   const EventResult& apply(const Event& event);
 
   const Game& game() const { return game_; }
@@ -145,7 +151,9 @@ class Session {
   bool arrivals() const { return arrivals_; }
   Rng& rng() { return rng_; }
   const Rng& rng() const { return rng_; }
-  // The session clock: the time of the event being applied (or last applied).
+  // The session clock: the time of the event being applied (or last
+  // applied). It never goes backwards: an event stamped earlier than the
+  // clock (a wall clock stepped back) is applied at the clock's time.
   int64_t now_ms() const { return now_ms_; }
   // Sequence number of the last recorded event (0 before the first).
   uint64_t last_seq() const { return next_seq_ - 1; }
@@ -156,9 +164,10 @@ class Session {
     return id_in_session >= 1 && id_in_session <= players_.size() ? &players_[id_in_session - 1]
                                                                    : nullptr;
   }
-  // REQUIRES: 1 <= id_in_session <= participant_count().
-  Player& player(uint32_t id_in_session) { return players_[id_in_session - 1]; }
-  const Player& player(uint32_t id_in_session) const { return players_[id_in_session - 1]; }
+  // The participant with this id. Throws std::out_of_range naming the valid
+  // ids when there is none (use find_player to ask without throwing).
+  Player& player(uint32_t id_in_session);
+  const Player& player(uint32_t id_in_session) const;
   std::span<Player> players() { return players_; }
   std::span<const Player> players() const { return players_; }
   std::span<Group> groups() { return groups_; }
@@ -223,6 +232,7 @@ class Session {
   void begin();
   void rollback();
   void reject(std::string message);
+  void dispatch(const Event& event);
   void route(const Player& sender, uint32_t page, Outbox& outbox);
   bool was_on_page(const Player& member, uint32_t page) const;
 

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "engine/session.h"
+#include "engine/text.h"
 #include "store/database.h"
 #include "store/event_codec.h"
 #include "store/statement.h"
@@ -17,7 +18,8 @@ using store::Statement;
 // Long payloads are cut in messages: one sentence, not a page.
 std::string shown(const std::string& text) {
   constexpr size_t kLimit = 120;
-  return text.size() <= kLimit ? text : text.substr(0, kLimit) + "...";
+  // Cut on a character boundary: the message may be printed as JSON.
+  return text.size() <= kLimit ? text : std::string(cut_utf8(text, kLimit)) + "...";
 }
 std::string shown(const Json& value) {
   return shown(value.dump());

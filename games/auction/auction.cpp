@@ -22,8 +22,16 @@ class Auction final : public Game {
   }
 
   Outbox live_method(Player& player, const Json& bid) const override {
-    if (!bid.is_number()) return reject("a bid must be a number");
     Group& group = player.group();
+    if (bid.is_object() && bid.empty()) {
+      // oTree's history pattern: a page that (re)loads sends {} and gets the
+      // state it missed, to itself only.
+      Json state(Json::value_t::object);
+      state.emplace("highest_bid", group.get(highest_bid));
+      state.emplace("highest_bidder", group.get(highest_bidder));
+      return {{player.id_in_group(), std::move(state)}};
+    }
+    if (!bid.is_number()) return reject("a bid must be a number");
     if (bid <= group.get(highest_bid)) return {};
     group.set(highest_bid, bid);
     group.set(highest_bidder, player.id_in_group());
@@ -55,6 +63,7 @@ class AuctionBot final : public Bot {
     return BotAction::send(highest_ + rng.between(1, 10));
   }
   void on_receive(const Json& payload) override {
+    if (!payload.contains("bid")) return;  // a state reply; this bot never asks for one
     // Bids from people may be fractional; this bot bids whole numbers above them.
     const double bid = payload.at("bid").get<double>();
     if (bid > static_cast<double>(highest_)) highest_ = static_cast<int64_t>(bid);
@@ -81,6 +90,18 @@ class HighestBidIsMaximum final : public Invariant {
     if (best_.empty()) best_.assign(session.groups().size(), Best{});
     Best& best = best_[group.id_in_subsession() - 1];
     for (const Json& payload : result.payload_values) {
+      if (payload.contains("highest_bid")) {
+        // A state reply: it must tell the truth and go to the sender only.
+        if (payload.at("highest_bid") != group.get(game_.highest_bid) ||
+            payload.at("highest_bidder") != group.get(game_.highest_bidder)) {
+          return "a state reply differs from the group's state";
+        }
+        if (result.deliveries.size() != 1 ||
+            result.deliveries[0].participant != sender.participant().id_in_session) {
+          return "a state reply went to someone other than the sender";
+        }
+        continue;
+      }
       if (payload.at("id_in_group") != sender.id_in_group()) {
         return "a bid was broadcast under another player's id";
       }

@@ -34,6 +34,20 @@ TEST_CASE("invalid JSON is reported with its line and column") {
         "unexpected '}'; expected '[', '{', or a literal");
 }
 
+TEST_CASE("a number beyond a double in a step names the file, the step and the reason") {
+  // Regression: 1e400 used to escape as nlohmann's out_of_range exception.
+  CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "send": 5},
+                   {"player": 2, "send": 1e400}]})") ==
+        "s.json: step 2: invalid JSON: number overflow parsing '1e400' at byte 98 "
+        "(a number too large for a double)");
+  CHECK(error_for(R"({"game": "auction", "steps": [1e400]})") ==
+        "s.json: step 1: invalid JSON: number overflow parsing '1e400' at byte 31 "
+        "(a number too large for a double)");
+  CHECK(error_for(R"({"game": "auction", "seed": -1e400, "steps": []})") ==
+        "s.json: invalid JSON: number overflow parsing '-1e400' at byte 29 "
+        "(a number too large for a double)");
+}
+
 TEST_CASE("a scenario that is not an object is rejected") {
   CHECK(error_for("[1, 2]") == "s.json: a scenario must be a JSON object");
 }

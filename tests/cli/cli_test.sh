@@ -80,5 +80,14 @@ check "a bad scenario file exits 2" expect_exit 2 "$livectl" test "$work/bad.jso
 check "the bad file is located" grep -q "bad.json: step 1: \"player\" must be a participant id from 1 to 3, not 9" "$work/out"
 check "a missing path exits 2" expect_exit 2 "$livectl" test "$work/nothing-here"
 
+# Regression: a number beyond a double escaped as a library exception (exit 1,
+# no summary line). It is a bad file: exit 2, the file, the step, the reason.
+printf '{"game": "auction", "steps": [{"player": 1, "send": 1e400}]}' >"$work/huge.json"
+check "a number beyond a double in a scenario exits 2" expect_exit 2 "$livectl" test "$work/huge.json"
+check "the huge number is located and explained" grep -qF \
+  "ERROR $work/huge.json: step 1: invalid JSON: number overflow parsing '1e400' at byte 53 (a number too large for a double)" "$work/out"
+check "the huge number still ends with the summary line" test "$(tail -n 1 "$work/out")" = "0 passed, 1 failed"
+check "nothing about the library leaks to stderr" test ! -s "$work/err"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
