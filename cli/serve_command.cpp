@@ -32,6 +32,7 @@ struct ServeArgs {
   std::string db = "livectl.db";
   std::optional<std::string> admin_password;  // none: one is generated and printed
   server::ServerLimits limits;
+  int stall_timeout_seconds = 30;  // ServerLimits::stall_timeout_ms says why
 };
 
 // The server's storage seam over SQLite: one commit per event-loop turn.
@@ -181,7 +182,35 @@ std::string public_host(const std::string& host) {
   return gethostname(name, sizeof(name) - 1) == 0 ? name : "localhost";
 }
 
+// The game and participants of the session a new --db starts with.
+struct NewSession {
+  const Game* game;
+  int participants;
+};
+
+// Checks what a new session needs, as the command line gives it.
+// Throws UsageError, one sentence.
+NewSession check_new_session(const ServeArgs& args) {
+  const std::string name = args.game.empty() ? kDefaultGame : args.game;
+  const Game* game = find_game(name);
+  if (!game) throw UsageError("unknown game '" + name + "'; the games are " + game_names());
+  const int participants = args.participants.value_or(game->players_per_group());
+  if (Status status = server::check_participants(*game, participants); !status.ok()) {
+    throw UsageError("--participants: " + status.message());
+  }
+  return {game, participants};
+}
+
 int run_serve(const ServeArgs& args) {
+  // Everything the command line says is checked before --db is opened,
+  // which creates it: a usage error leaves no file behind. (Whether a
+  // --game given with an existing --db is used depends on what it holds:
+  // that is checked after opening it, which creates nothing.)
+  std::error_code ignored;
+  if (!std::filesystem::exists(args.db, ignored)) check_new_session(args);
+  if (Status status = server::Server::check_address(args.host, args.port); !status.ok()) {
+    throw UsageError(status.message());
+  }
   std::unique_ptr<SqliteStore> db;
   if (Status status = SqliteStore::open(args.db, &db); !status.ok()) {
     throw UsageError(status.message());
@@ -190,15 +219,10 @@ int run_serve(const ServeArgs& args) {
   server::SessionHost host(durability, args.limits, &server::Server::wake);
   const int resumed = resume_sessions(*db, host);
   if (resumed == 0) {
-    const std::string name = args.game.empty() ? kDefaultGame : args.game;
-    const Game* game = find_game(name);
-    if (!game) throw UsageError("unknown game '" + name + "'; the games are " + game_names());
-    const int participants = args.participants.value_or(game->players_per_group());
-    if (Status status = server::check_participants(*game, participants); !status.ok()) {
-      throw UsageError("--participants: " + status.message());
-    }
+    const NewSession wanted = check_new_session(args);
     std::string code;
-    if (Status status = create_session(*game, participants, *db, host, &code); !status.ok()) {
+    if (Status status = create_session(*wanted.game, wanted.participants, *db, host, &code);
+        !status.ok()) {
       throw UsageError(status.message());
     }
   }
@@ -306,7 +330,13 @@ void add_serve_command(CLI::App& app, Runner& run) {
                    "messages per second per connection, with bursts of twice as many; more are\n"
                    "dropped and the sender told (default 50; 0 = no limit)")
       ->check(CLI::Range(0.0, 1e6));
+  command
+      ->add_option("--stall-timeout", args->stall_timeout_seconds,
+                   "seconds a page may take none of the frames waiting for it before it is\n"
+                   "closed as not reading (default 30)")
+      ->check(CLI::Range(1, 3600));
   command->callback([&run, args] {
+    args->limits.stall_timeout_ms = int64_t{1000} * args->stall_timeout_seconds;
     args->limits.message_burst = 2 * args->limits.messages_per_second;
     run = [args] { return run_serve(*args); };
   });

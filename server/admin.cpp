@@ -112,13 +112,28 @@ std::optional<std::string> form_value(std::string_view form, std::string_view ke
   return std::nullopt;
 }
 
-// Whether a POST came from a page of this server. Browsers send Origin on
-// every cross-site POST, and also send a cached Basic password along: without
-// this check any web page could make an admin's browser create sessions.
+// Whether a POST says it came from a page of this server. A browser sends
+// a cached Basic password along with any site's form: without this check
+// any web page could make an admin's browser create sessions. The browser's
+// own word comes first: Sec-Fetch-Site (same-origin, or none for what the
+// admin typed), else Origin, else Referer; a POST that says none of them
+// is refused (curl: add -H 'Sec-Fetch-Site: same-origin').
 bool same_origin(const AdminRequest& request) {
-  if (request.origin.empty()) return true;  // curl and other non-browser clients
+  if (!request.fetch_site.empty()) {
+    return request.fetch_site == "same-origin" || request.fetch_site == "none";
+  }
   const std::string host(request.host);
-  return request.origin == "http://" + host || request.origin == "https://" + host;
+  if (host.empty()) return false;
+  const std::string http = "http://" + host;
+  const std::string https = "https://" + host;
+  if (!request.origin.empty()) return request.origin == http || request.origin == https;
+  const std::string_view referer = request.referer;
+  for (const std::string& base : {http, https}) {
+    if (referer == base || (referer.starts_with(base) && referer[base.size()] == '/')) {
+      return true;
+    }
+  }
+  return false;
 }
 
 // The monitor's JSON keeps its keys in the order written, for people
@@ -172,12 +187,11 @@ bool Admin::is_admin_path(std::string_view path) {
 AdminResponse Admin::handle(const AdminRequest& request, int64_t now_ms) {
   const std::optional<std::string> password = basic_auth_password(request.authorization);
   if (!password || !same_secret(*password, password_)) {
-    return problem(
-        401, "Password needed",
-        request.authorization.empty()
-            ? "These pages need the admin password (any user name)."
-            : "That password is not the admin password. The password is the one given with "
-              "--admin-password, or the one livectl serve printed when it started.");
+    AdminResponse response;
+    response.status = 401;
+    response.content_type = "text/plain; charset=utf-8";
+    response.body = std::string(kAdminPasswordNeeded);
+    return response;
   }
 
   // Commit before show, as for participants: what this turn applied so far
@@ -203,6 +217,9 @@ AdminResponse Admin::handle(const AdminRequest& request, int64_t now_ms) {
   if (path.starts_with(kApiPrefix)) {
     const int64_t index = find_session(path.substr(kApiPrefix.size()));
     if (index < 0) return problem(404, "Not found", "No session has this code.");
+    if (const auto reason = host_.offline_reason(static_cast<uint32_t>(index))) {
+      return problem(503, "Session offline", *reason);
+    }
     return monitor_state(static_cast<uint32_t>(index), now_ms);
   }
   if (path.starts_with(kSessionPrefix)) {
@@ -210,6 +227,9 @@ AdminResponse Admin::handle(const AdminRequest& request, int64_t now_ms) {
     const size_t slash = rest.find('/');
     const int64_t index = find_session(rest.substr(0, slash));
     if (index < 0) return problem(404, "Not found", "No session has this code.");
+    if (const auto reason = host_.offline_reason(static_cast<uint32_t>(index))) {
+      return problem(503, "Session offline", *reason);
+    }
     if (slash == std::string_view::npos) return session_page(static_cast<uint32_t>(index), request);
     const std::string file = "livectl-" + std::string(rest.substr(0, slash));
     rest.remove_prefix(slash + 1);
@@ -274,8 +294,8 @@ AdminResponse Admin::sessions_page() {
 AdminResponse Admin::create(const AdminRequest& request) {
   if (!same_origin(request)) {
     return problem(403, "Refused",
-                   "The form was sent from another site (" + std::string(request.origin) +
-                       "); create sessions from this server's admin page.");
+                   "The form was sent from another site, or did not say where it came from; "
+                   "create sessions from this server's admin page.");
   }
   const std::optional<std::string> name = form_value(request.form, "game");
   if (!name || name->empty()) return problem(400, "Bad form", "The form names no game.");

@@ -9,6 +9,7 @@
 //   GET  /admin/api/s/<code>             the monitor's state as JSON
 //   GET  /admin/s/<code>/livectl-<code>-csv.zip (or -json.zip)   the export
 //   GET  /admin/admin.js                 the monitor's script
+
 //
 // Free of libwebsockets: a request comes in as an AdminRequest and leaves as
 // an AdminResponse; http_endpoint.cpp does the reading and writing. Storage
@@ -30,6 +31,10 @@
 #include "server/session_host.h"
 
 namespace livectl::server {
+
+// The text of a 401, whatever the path and whatever was wrong.
+inline constexpr std::string_view kAdminPasswordNeeded =
+    "the admin pages need the admin password (any user name)\n";
 
 // A large lab or online study; every link is printed, one per line.
 inline constexpr int kMaxServedParticipants = 10000;
@@ -68,6 +73,8 @@ struct AdminRequest {
   std::string_view authorization;  // the Authorization header; empty when absent
   std::string_view host;           // the Host header
   std::string_view origin;         // the Origin header; empty when absent
+  std::string_view referer;        // the Referer header; empty when absent
+  std::string_view fetch_site;     // the Sec-Fetch-Site header; empty when absent
   std::string_view form;           // a POST's application/x-www-form-urlencoded body
 };
 
@@ -99,11 +106,14 @@ class Admin {
   // request's Host header.
   void set_link_base(std::string base) { link_base_ = std::move(base); }
 
-  // Answers one request. Every path asks for the password first (401), so
-  // that nothing, not even which sessions exist, is shown without it; then:
-  // 404 for an unknown path or session, 400 for a bad create form (with the
-  // reason), 403 for a form posted from another site, 500 when storage
-  // fails. `now_ms` (monotonic) times the events-per-second window.
+  // Answers one request. Every path asks for the password first (401, the
+  // same short text for every path), so that nothing, not even which
+  // sessions exist, is shown without it; then: 404 for an unknown path or
+  // session, 400 for a bad create form (with the reason), 403 for a form
+  // that does not say it was sent from this server's pages (see
+  // same_origin in admin.cpp), 500 when storage fails, 503 for the pages
+  // of an offline session (SessionHost::offline_reason). `now_ms`
+  // (monotonic) times the events-per-second window.
   AdminResponse handle(const AdminRequest& request, int64_t now_ms);
 
  private:

@@ -29,6 +29,10 @@ struct ServerLimits {
   double message_burst = 100;
   // Open pages per participant: a few tabs are normal, thousands are an attack.
   int max_connections_per_participant = 8;
+  // A page with frames to take that takes none for this long is closed: a
+  // browser tab that is merely slow reads within seconds; 30 s without a
+  // byte is a page that stopped reading but whose queue has not filled.
+  int64_t stall_timeout_ms = 30'000;
 };
 
 // A participant of a served session: the session's index in the host and
@@ -53,9 +57,17 @@ struct Connection {
   std::string incoming;   // the fragments of the message being received
   bool incoming_binary = false;
   // Set to close the connection at its next writable callback, with this
-  // WebSocket close code and reason.
+  // WebSocket close code and reason (SessionHost::close also makes sure it
+  // closes when no writable callback comes).
   int close_code = 0;
   std::string close_reason;
+  // Monotonic ms since which the socket has had something to write and
+  // written nothing (frames queued here, or bytes lws holds because the
+  // kernel took only part of them: `choked`). Meaningful only while it
+  // has something to write.
+  int64_t waiting_since_ms = 0;
+  bool choked = false;
+  size_t os_unsent = 0;  // the OS's unsent bytes at the last stall check
 };
 
 // One HTTP request to a participant's page. Its response is built at the end

@@ -20,8 +20,9 @@ int on_http(SessionHost& host, lws* socket, lws_callback_reasons reason, HttpExc
 int on_websocket(SessionHost& host, lws* socket, lws_callback_reasons reason,
                  Connection*& connection, void* in, size_t len);
 
-// A monotonic clock for rate limits, in milliseconds. (Session time is
-// wall_clock_ms(), declared in session_host.h.)
-int64_t monotonic_ms();
+// Answers a WebSocket upgrade request before lws accepts it
+// (LWS_CALLBACK_HTTP_CONFIRM_UPGRADE): 0 to go on, 1 when a refusal was
+// written (a Sec-WebSocket-Version other than 13 gets 426), -1 to hang up.
+int confirm_upgrade(lws* socket);
 
 }  // namespace livectl::server

@@ -2,6 +2,11 @@
 
 #include <libwebsockets.h>
 
+#include <cmath>
+#include <cstdlib>
+
+#include "engine/text.h"
+
 namespace livectl::server {
 
 namespace {
@@ -44,6 +49,41 @@ int nesting_depth(std::string_view text, int limit) {
   return deepest;
 }
 
+// The 1-based byte where the first number of `text` that is too large for a
+// double starts (outside strings), or 0 when there is none. Called only
+// after the parser refused such a number, so `text` is otherwise JSON.
+size_t huge_number_at(std::string_view text) {
+  bool in_string = false;
+  bool escaped = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) continue;
+    size_t end = i;
+    while (end < text.size() &&
+           std::string_view("+-0123456789.eE").find(text[end]) != std::string_view::npos) {
+      ++end;
+    }
+    const std::string number(text.substr(i, end - i));
+    if (std::isinf(std::strtod(number.c_str(), nullptr))) return i + 1;
+    i = end - 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 Frame live_frame(std::string_view payload_json) {
@@ -51,7 +91,10 @@ Frame live_frame(std::string_view payload_json) {
 }
 
 Frame error_frame(std::string_view message) {
-  return make_frame("{\"type\":\"error\",\"message\":", Json(message).dump(), "}");
+  // A message that is not UTF-8 is repaired, never thrown on: an error
+  // frame must always be sendable.
+  return make_frame("{\"type\":\"error\",\"message\":",
+                    Json(message).dump(-1, ' ', false, Json::error_handler_t::replace), "}");
 }
 
 Frame page_frame(uint32_t page, std::string_view page_name) {
@@ -79,6 +122,12 @@ Status parse_live_message(std::string_view text, LiveMessage* out) {
   } catch (const Json::parse_error& e) {
     return Status::Error("the frame is not valid JSON (error at byte " + std::to_string(e.byte) +
                          ")");
+  } catch (const Json::out_of_range&) {
+    // The parser's one out_of_range: a number beyond a double (1e400).
+    return Status::Error("the frame has a number too large for a double at byte " +
+                         std::to_string(huge_number_at(text)));
+  } catch (const Json::exception& e) {
+    return Status::Error(std::string("the frame could not be read: ") + e.what());
   }
   if (!frame.is_object()) {
     return Status::Error("a frame must be an object {\"page\": P, \"data\": D}");
@@ -96,7 +145,7 @@ Status parse_live_message(std::string_view text, LiveMessage* out) {
       }
       message.page = value.get<int32_t>();
     } else {
-      return Status::Error("unknown key \"" + key.substr(0, 40) +
+      return Status::Error("unknown key \"" + std::string(cut_utf8(key, 40)) +
                            "\" in the frame; a frame has only \"page\" and \"data\"");
     }
   }

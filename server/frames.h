@@ -47,6 +47,7 @@ constexpr int kMaxJsonDepth = 64;
 // Parses a client text frame. Errors, one sentence each:
 //   "the frame is not valid JSON (error at byte N)"
 //   "the frame nests deeper than 64 levels"
+//   "the frame has a number too large for a double at byte N"
 //   "a frame must be an object {\"page\": P, \"data\": D}"
 //   "unknown key \"K\" in the frame; a frame has only \"page\" and \"data\""
 //   "\"page\" must be a page index (an integer from 0)"

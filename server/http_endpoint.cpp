@@ -1,5 +1,6 @@
 // Participants' pages and live.js over HTTP (docs/protocol.md, "URLs"), and
 // the admin pages' requests handed to server/admin.h.
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <string_view>
@@ -53,9 +54,8 @@ int32_t form_page(std::string_view form) {
   return -1;
 }
 
-// ---- admin pages (server/admin.h) ----
-
-// A request header's value; empty when absent.
+// A request header's value; empty when absent. A header sent more than
+// once reads as its values joined by ',' (lws_hdr_copy).
 std::string header(lws* socket, lws_token_indexes token) {
   const int length = lws_hdr_total_length(socket, token);
   if (length <= 0) return {};
@@ -64,6 +64,118 @@ std::string header(lws* socket, lws_token_indexes token) {
   value.resize(copied > 0 ? static_cast<size_t>(copied) : 0);
   return value;
 }
+
+// A header lws has no token for ("sec-fetch-site:"); empty when absent.
+std::string custom_header(lws* socket, const char* name_with_colon) {
+  const int name_length = static_cast<int>(std::strlen(name_with_colon));
+  const int length = lws_hdr_custom_length(socket, name_with_colon, name_length);
+  if (length <= 0) return {};
+  std::string value(static_cast<size_t>(length) + 1, '\0');
+  const int copied =
+      lws_hdr_custom_copy(socket, value.data(), length + 1, name_with_colon, name_length);
+  value.resize(copied > 0 ? static_cast<size_t>(copied) : 0);
+  return value;
+}
+
+// Every value of a header sent once or more, in order, without the
+// spaces around it (lws keeps each line as one fragment, and starts a
+// repeated one with a space).
+std::vector<std::string> header_values(lws* socket, lws_token_indexes token) {
+  std::vector<std::string> values;
+  for (int index = 0;; ++index) {
+    const int length = lws_hdr_fragment_length(socket, token, index);
+    std::string value(static_cast<size_t>(std::max(length, 0)) + 1, '\0');
+    const int copied =
+        lws_hdr_copy_fragment(socket, value.data(), static_cast<int>(value.size()), token, index);
+    if (copied < 0) return values;
+    value.resize(static_cast<size_t>(copied));
+    const size_t first = value.find_first_not_of(" \t");
+    const size_t last = value.find_last_not_of(" \t");
+    values.push_back(first == std::string::npos ? std::string()
+                                                : value.substr(first, last - first + 1));
+  }
+}
+
+// ---- answers that end the connection ----
+
+// Writes a whole plain-text response now and asks lws to close the
+// connection (the return value for the callback). For requests whose
+// framing is in doubt: nothing after them on the connection is read.
+// `allow`, when given, is the Allow header of a 405.
+int answer_and_close(lws* socket, int status, std::string_view text, const char* allow = nullptr) {
+  unsigned char buffer[LWS_PRE + 512];
+  unsigned char* start = buffer + LWS_PRE;
+  unsigned char* p = start;
+  unsigned char* end = buffer + sizeof(buffer) - 1;
+  auto add = [&](const char* name, std::string_view value) {
+    return lws_add_http_header_by_name(socket, reinterpret_cast<const unsigned char*>(name),
+                                       reinterpret_cast<const unsigned char*>(value.data()),
+                                       static_cast<int>(value.size()), &p, end);
+  };
+  // lws_add_http_common_headers would promise keep-alive; this one closes.
+  if (lws_add_http_header_status(socket, static_cast<unsigned int>(status), &p, end) ||
+      add("content-type:", kText) || add("content-length:", std::to_string(text.size())) ||
+      add("connection:", "close") || (allow && add("allow:", allow)) ||
+      lws_finalize_write_http_header(socket, start, &p, end)) {
+    return -1;
+  }
+  std::string body(LWS_PRE, '\0');
+  body += text;
+  lws_write(socket, reinterpret_cast<unsigned char*>(body.data()) + LWS_PRE, text.size(),
+            LWS_WRITE_HTTP_FINAL);
+  return -1;
+}
+
+bool all_digits(std::string_view text) {
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// RFC 9112 §6: a request whose body two readers could frame differently is
+// refused, so that no second request can hide in it (request smuggling).
+// lws 4.1 reads a Content-Length sent twice as the first of its values and
+// does not read chunked request bodies at all. Returns the callback's
+// value when the request was refused, 0 when it may go on.
+int refuse_bad_framing(lws* socket) {
+  const std::vector<std::string> lengths = header_values(socket, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+  const bool chunked = !header_values(socket, WSI_TOKEN_HTTP_TRANSFER_ENCODING).empty();
+  if (chunked && !lengths.empty()) {
+    return answer_and_close(socket, 400,
+                            "the request has both Transfer-Encoding and Content-Length\n");
+  }
+  for (const std::string& length : lengths) {
+    if (!all_digits(length)) {
+      return answer_and_close(socket, 400, "the request's Content-Length is not a number\n");
+    }
+    if (length != lengths.front()) {
+      return answer_and_close(socket, 400, "the request has two different Content-Lengths\n");
+    }
+  }
+  const bool post = lws_hdr_total_length(socket, WSI_TOKEN_POST_URI) > 0;
+  if (chunked || (post && lengths.empty())) {
+    // Without a length, the end of the body is the end of the connection,
+    // which a client keeping it open would wait for.
+    return answer_and_close(socket, 411, "send the form with a Content-Length header\n");
+  }
+  return 0;
+}
+
+// The request's method when it is one this server never serves (PUT,
+// DELETE, ...); nullptr for GET and POST.
+const char* refused_method(lws* socket) {
+  static constexpr struct {
+    lws_token_indexes token;
+    const char* name;
+  } kOthers[] = {{WSI_TOKEN_PUT_URI, "PUT"},       {WSI_TOKEN_PATCH_URI, "PATCH"},
+                 {WSI_TOKEN_DELETE_URI, "DELETE"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+                 {WSI_TOKEN_HEAD_URI, "HEAD"},     {WSI_TOKEN_CONNECT, "CONNECT"}};
+  for (const auto& other : kOthers) {
+    if (lws_hdr_total_length(socket, other.token) > 0) return other.name;
+  }
+  return nullptr;
+}
+
+// ---- admin pages (server/admin.h) ----
 
 // The admin pages of `host`, when it has them and `path` is theirs.
 Admin* admin_for(SessionHost& host, std::string_view path) {
@@ -77,12 +189,16 @@ void answer_admin(Admin& admin, lws* socket, HttpExchange& exchange, std::string
   const std::string authorization = header(socket, WSI_TOKEN_HTTP_AUTHORIZATION);
   const std::string host_header = header(socket, WSI_TOKEN_HOST);
   const std::string origin = header(socket, WSI_TOKEN_ORIGIN);
+  const std::string referer = header(socket, WSI_TOKEN_HTTP_REFERER);
+  const std::string fetch_site = custom_header(socket, "sec-fetch-site:");
   AdminRequest request;
   request.post = post;
   request.path = path;
   request.authorization = authorization;
   request.host = host_header;
   request.origin = origin;
+  request.referer = referer;
+  request.fetch_site = fetch_site;
   request.form = exchange.form;
   AdminResponse response = admin.handle(request, monotonic_ms());
   exchange.location = std::move(response.location);
@@ -92,12 +208,24 @@ void answer_admin(Admin& admin, lws* socket, HttpExchange& exchange, std::string
 // ---- routing ----
 
 int start_request(SessionHost& host, lws* socket, HttpExchange& exchange, std::string_view path) {
+  if (const int refused = refuse_bad_framing(socket)) return refused;
+  constexpr std::string_view kPagePrefix = "/p/";
+  if (const char* method = refused_method(socket)) {
+    const bool page = path.starts_with(kPagePrefix) || admin_for(host, path);
+    if (page || path == "/live.js") {
+      return answer_and_close(socket, 405,
+                              std::string(method) + " is not allowed here; use " +
+                                  (page ? "GET or POST" : "GET") + "\n",
+                              page ? "GET, POST" : "GET");
+    }
+    return answer_and_close(socket, 404,
+                            "There is no page at this address. Check the link you were given.\n");
+  }
   const bool post = lws_hdr_total_length(socket, WSI_TOKEN_POST_URI) > 0;
   if (Admin* admin = admin_for(host, path)) {
     if (!post) answer_admin(*admin, socket, exchange, path, false);
     return 0;  // a POST is answered when its body is complete
   }
-  constexpr std::string_view kPagePrefix = "/p/";
   if (path.starts_with(kPagePrefix)) {
     const std::optional<Seat> seat = host.find(path.substr(kPagePrefix.size()));
     exchange.request = post ? HttpExchange::Request::kSubmit : HttpExchange::Request::kPage;
@@ -109,6 +237,9 @@ int start_request(SessionHost& host, lws* socket, HttpExchange& exchange, std::s
       host.await_turn_end(exchange);
     }
     return 0;
+  }
+  if (post && path == "/live.js") {
+    return answer_and_close(socket, 405, "POST is not allowed here; use GET\n", "GET");
   }
   if (post) return 0;  // the body is read, then answered 404
   if (path == "/live.js") {
@@ -148,7 +279,7 @@ void finish_post(SessionHost& host, lws* socket, HttpExchange& exchange) {
     ready(exchange, 400, kText, "the form must have page=<index of the page being submitted>\n");
     return;
   }
-  host.submit(exchange.seat, page, wall_clock_ms());
+  host.submit(exchange.seat, page);
   host.await_turn_end(exchange);
 }
 

@@ -2,8 +2,10 @@
 
 #include <arpa/inet.h>
 #include <libwebsockets.h>
+#include <linux/sockios.h>
 #include <netdb.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "engine/text.h"
 #include "server/endpoints.h"
 
 namespace livectl::server {
@@ -73,12 +76,55 @@ void restore_stop_handlers() {
   handlers_installed = false;
 }
 
+// A socket that is being closed gets this long for its close frame to
+// leave before lws drops it: plenty for a page that reads at all, and a
+// page that reads nothing never takes it.
+constexpr int kCloseGraceSeconds = 2;
+
+// How often sockets are checked for stalled writes: the stall timeout is
+// counted in seconds.
+constexpr int64_t kStallCheckMs = 1000;
+
+// The SessionHost::Unsent of this server's sockets: what the kernel holds
+// that the peer has not acknowledged.
+size_t unsent_bytes(lws* socket) {
+  int bytes = 0;
+  if (ioctl(lws_get_socket_fd(socket), SIOCOUTQ, &bytes) != 0 || bytes < 0) return 0;
+  return static_cast<size_t>(bytes);
+}
+
+// Closes a socket after a failure nothing else handled, telling a
+// WebSocket client why (1011: the server failed).
+int close_after_internal_error(lws* socket, lws_callback_reasons reason, const char* what) {
+  std::fprintf(stderr, "livectl: closing a connection after an internal error: %s\n", what);
+  switch (reason) {
+    case LWS_CALLBACK_ESTABLISHED:
+    case LWS_CALLBACK_RECEIVE:
+    case LWS_CALLBACK_SERVER_WRITEABLE: {
+      std::string text = "internal error: ";
+      text += what;
+      text = std::string(cut_utf8(text, 123));
+      lws_close_reason(socket, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+                       reinterpret_cast<unsigned char*>(text.data()), text.size());
+      return -1;
+    }
+    default:
+      // HTTP: the response may be half written; closing is all that is left.
+      return -1;
+  }
+}
+
 int callback(lws* socket, lws_callback_reasons reason, void* user, void* in, size_t len) {
   auto* per_socket = static_cast<PerSocket*>(user);
   auto* server = static_cast<Server*>(lws_context_user(lws_get_context(socket)));
-  // Nothing may unwind into C; an unexpected failure closes this socket only.
+  // The boundary with C: nothing unwinds into lws. An unexpected failure
+  // closes this socket only, logged, with 1011 and the reason for a
+  // WebSocket. (The CLOSED callbacks' clean-up does not throw, so a
+  // connection is always detached from the host.)
   try {
     switch (reason) {
+      case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return confirm_upgrade(socket);
       case LWS_CALLBACK_HTTP:
       case LWS_CALLBACK_HTTP_BODY:
       case LWS_CALLBACK_HTTP_BODY_COMPLETION:
@@ -97,8 +143,9 @@ int callback(lws* socket, lws_callback_reasons reason, void* user, void* in, siz
         return lws_callback_http_dummy(socket, reason, user, in, len);
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "livectl: closing a connection after an internal error: %s\n", e.what());
-    return -1;
+    return close_after_internal_error(socket, reason, e.what());
+  } catch (...) {
+    return close_after_internal_error(socket, reason, "an unknown exception");
   }
 }
 
@@ -174,6 +221,18 @@ int64_t monotonic_ms() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+int64_t served_clock_ms() {
+  // Read once, on the event-loop thread, before the first event.
+  static const int64_t wall_at_start = wall_clock_ms();
+  static const int64_t monotonic_at_start = monotonic_ms();
+  return wall_at_start + (monotonic_ms() - monotonic_at_start);
+}
+
+Status Server::check_address(const std::string& host_address, int port) {
+  if (port < 0 || port > 65535) return Status::Error("--port must be from 0 to 65535");
+  return check_listen(host_address, port);
+}
+
 Status Server::start(SessionHost& host, const std::string& host_address, int port,
                      std::unique_ptr<Server>* out) {
   raise_open_file_limit();
@@ -200,12 +259,20 @@ Status Server::start(SessionHost& host, const std::string& host_address, int por
   server->port_ = lws_get_vhost_listen_port(lws_get_vhost_by_name(server->context_, "default"));
   if (server->port_ <= 0) server->port_ = port;
   install_stop_handlers();
+  host.set_abort(&Server::abort);
   *out = std::move(server);
   return Status();
 }
 
 void Server::wake(lws* socket) {
   lws_callback_on_writable(socket);
+}
+
+void Server::abort(lws* socket) {
+  // The writable callback, if it comes, sends the close frame; if it never
+  // comes, the timeout releases the socket anyway.
+  lws_callback_on_writable(socket);
+  lws_set_timeout(socket, PENDING_TIMEOUT_USER_OK, kCloseGraceSeconds);
 }
 
 Server::~Server() {
@@ -218,6 +285,7 @@ Status Server::run() {
   std::memset(&tick, 0, sizeof(tick));
   tick_context = context_;
   lws_sul_schedule(context_, 0, &tick, on_tick, kTickUs);
+  int64_t next_stall_check_ms = monotonic_ms() + kStallCheckMs;
   while (!stop_requested) {
     if (lws_service(context_, 0) < 0) {
       result = Status::Error("the event loop failed");
@@ -225,6 +293,10 @@ Status Server::run() {
     }
     host_.fire_timeouts();
     host_.end_turn();
+    if (const int64_t now = monotonic_ms(); now >= next_stall_check_ms) {
+      next_stall_check_ms = now + kStallCheckMs;
+      host_.close_stalled(now, unsent_bytes);
+    }
   }
   host_.end_turn();
   // What was committed was promised: give the sockets a moment to write it.

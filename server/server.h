@@ -24,6 +24,9 @@ class Server {
   //   "cannot listen on HOST port PORT: <reason>"
   static Status start(SessionHost& host, const std::string& host_address, int port,
                       std::unique_ptr<Server>* out);
+  // Whether start() could listen there now, with start()'s errors; for
+  // checking a command line before anything is created.
+  static Status check_address(const std::string& host_address, int port);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -40,6 +43,10 @@ class Server {
 
   // The SessionHost::Wake for sockets this server serves.
   static void wake(lws* socket);
+  // The SessionHost::Abort (Server::start sets it): the close frame is
+  // written if the socket becomes writable; it is dropped after a short
+  // grace either way.
+  static void abort(lws* socket);
 
  private:
   explicit Server(SessionHost& host) : host_(host) {}

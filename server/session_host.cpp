@@ -1,7 +1,9 @@
 #include "server/session_host.h"
 
 #include <algorithm>
-#include <stdexcept>
+#include <cstdio>
+
+#include "engine/text.h"
 
 namespace livectl::server {
 
@@ -30,6 +32,10 @@ Status SessionHost::add_session(std::unique_ptr<Session> session) {
     seats_.emplace(player.participant().code, Seat{index, player.participant().id_in_session});
   }
   connections_.emplace_back(session->participant_count());
+  offline_.emplace_back();
+  // A resumed session's clock may be ahead of this machine's (it was set
+  // back since): served time never goes below it.
+  served_ms_ = std::max(served_ms_, session->now_ms());
   sessions_.push_back(std::move(session));
   return Status();
 }
@@ -42,7 +48,28 @@ std::optional<Seat> SessionHost::find(std::string_view code) const {
 
 // ---- WebSocket connections ----
 
+int64_t SessionHost::now() {
+  const int64_t reading = clock_();
+  if (!clock_started_) {
+    clock_started_ = true;
+    served_ms_ = std::max(served_ms_, reading);
+  } else if (reading > last_reading_ms_) {
+    served_ms_ += reading - last_reading_ms_;
+  }
+  last_reading_ms_ = reading;
+  return served_ms_;
+}
+
+size_t SessionHost::connection_count(Seat seat) const {
+  const auto& open = connections_[seat.session][seat.participant - 1];
+  return static_cast<size_t>(std::count_if(open.begin(), open.end(),
+                                           [](const Connection* c) { return c->close_code == 0; }));
+}
+
 Status SessionHost::attach(Connection& connection, int32_t page_seen) {
+  if (offline_[connection.seat.session]) {
+    return Status::Error(*offline_[connection.seat.session]);
+  }
   std::vector<Connection*>& open = connections_of(connection.seat);
   if (static_cast<int>(open.size()) >= limits_.max_connections_per_participant) {
     return Status::Error("participant " + std::to_string(connection.seat.participant) +
@@ -51,7 +78,7 @@ Status SessionHost::attach(Connection& connection, int32_t page_seen) {
   open.push_back(&connection);
   const Session& session = *sessions_[connection.seat.session];
   const uint32_t page = session.player(connection.seat.participant).participant().page;
-  if (page_seen >= 0 && static_cast<uint32_t>(page_seen) != page) {
+  if (page_seen != kPageNotNamed && static_cast<int64_t>(page_seen) != page) {
     hold_for(connection, page_frame(page, session.game().pages()[page].name));
   }
   // After the check: if arriving moves the page on, the page frame of that
@@ -65,8 +92,7 @@ void SessionHost::detach(Connection& connection) {
   std::erase_if(held_, [&](const Held& held) { return held.only_to == &connection; });
 }
 
-void SessionHost::receive(Connection& connection, std::string_view text, int64_t now_ms,
-                          int64_t monotonic_ms) {
+void SessionHost::receive(Connection& connection, std::string_view text, int64_t monotonic_ms) {
   if (!connection.rate.take(monotonic_ms)) {
     // Told once per run of dropped messages, so a flood does not turn into
     // a flood of errors back.
@@ -88,7 +114,7 @@ void SessionHost::receive(Connection& connection, std::string_view text, int64_t
   Event event;
   event.kind = EventKind::kLive;
   event.participant = connection.seat.participant;
-  event.time_ms = now_ms;
+  event.time_ms = now();
   event.page = message.page;
   event.data = std::move(message.data);
   apply(connection.seat, event, &connection);
@@ -100,13 +126,13 @@ void SessionHost::refuse(Connection& connection, std::string_view message) {
 
 // ---- HTTP ----
 
-void SessionHost::submit(Seat seat, int32_t page, int64_t now_ms) {
-  if (page < 0) return;
+void SessionHost::submit(Seat seat, int32_t page) {
+  if (page < 0 || offline_[seat.session]) return;
   arrive(seat);  // a client that posts without having loaded the page
   Event event;
   event.kind = EventKind::kSubmit;
   event.participant = seat.participant;
-  event.time_ms = now_ms;
+  event.time_ms = now();
   event.page = page;
   apply(seat, event, nullptr);
 }
@@ -121,6 +147,13 @@ void SessionHost::forget(HttpExchange& exchange) {
 }
 
 void SessionHost::respond(HttpExchange& exchange) {
+  if (const auto& reason = offline_[exchange.seat.session]) {
+    exchange.status = 503;
+    exchange.content_type = "text/plain; charset=utf-8";
+    exchange.body = *reason + "\n";
+    wake_(exchange.socket);
+    return;
+  }
   const Session& session = *sessions_[exchange.seat.session];
   const Player& player = session.player(exchange.seat.participant);
   if (exchange.request == HttpExchange::Request::kSubmit) {
@@ -140,6 +173,7 @@ void SessionHost::respond(HttpExchange& exchange) {
 // ---- events and the end of the turn ----
 
 void SessionHost::apply(Seat seat, const Event& event, Connection* sender) {
+  if (offline_[seat.session]) return;  // ahead of storage: it takes nothing more
   Session& session = *sessions_[seat.session];
   const EventResult& result = session.apply(event);
   uncommitted_ = true;
@@ -165,21 +199,21 @@ void SessionHost::apply(Seat seat, const Event& event, Connection* sender) {
 
 void SessionHost::arrive(Seat seat) {
   const Session& session = *sessions_[seat.session];
-  if (session.player(seat.participant).participant().arrived) return;
+  if (offline_[seat.session] || session.player(seat.participant).participant().arrived) return;
   Event event;
   event.kind = EventKind::kArrive;
   event.participant = seat.participant;
-  event.time_ms = clock_();
+  event.time_ms = now();
   apply(seat, event, nullptr);
 }
 
 void SessionHost::fire_timeouts() {
-  const int64_t now = clock_();
+  const int64_t now = this->now();
   if (now < next_timeout_check_ms_) return;
   next_timeout_check_ms_ = now + kTimeoutResolutionMs;
   for (uint32_t index = 0; index < sessions_.size(); ++index) {
     const Session& session = *sessions_[index];
-    if (session.next_timeout_ms() > now) continue;
+    if (offline_[index] || session.next_timeout_ms() > now) continue;
     session.due_timeouts(now, &due_);
     for (const DueTimeout& due : due_) {
       // An earlier timeout of this batch may have moved this participant on.
@@ -200,13 +234,45 @@ void SessionHost::hold_for(Connection& connection, Frame frame) {
 
 void SessionHost::deliver(Connection& connection, const Frame& frame) {
   if (connection.close_code != 0) return;
+  // From idle to waiting: the stall clock starts (SessionHost::close_stalled).
+  if (connection.outgoing.empty() && !connection.choked && connection.os_unsent == 0) {
+    connection.waiting_since_ms = monotonic_ms();
+  }
   if (!connection.outgoing.push(frame)) {
-    connection.outgoing.clear();
-    connection.close_code = 1008;  // policy violation
-    connection.close_reason = "outgoing queue over " + std::to_string(limits_.max_queue_bytes) +
-                              " bytes: the page reads too slowly; reconnect to resync";
+    close(connection, 1008,  // policy violation
+          "outgoing queue over " + std::to_string(limits_.max_queue_bytes) +
+              " bytes: the page reads too slowly; reconnect to resync");
+    return;
   }
   wake_(connection.socket);
+}
+
+void SessionHost::close(Connection& connection, int code, std::string_view reason) {
+  if (connection.close_code != 0) return;
+  connection.outgoing.clear();
+  connection.close_code = code;
+  connection.close_reason = std::string(cut_utf8(reason, 123));
+  wake_(connection.socket);
+  if (abort_) abort_(connection.socket);
+}
+
+void SessionHost::close_stalled(int64_t now_ms, Unsent unsent) {
+  for (auto& session : connections_) {
+    for (auto& participant : session) {
+      for (Connection* connection : participant) {
+        if (connection->close_code != 0) continue;
+        const size_t in_os = unsent ? unsent(connection->socket) : 0;
+        const bool progress = in_os < connection->os_unsent;
+        connection->os_unsent = in_os;
+        if (connection->outgoing.empty() && !connection->choked && in_os == 0) continue;
+        if (progress) connection->waiting_since_ms = std::max(connection->waiting_since_ms, now_ms);
+        if (now_ms - connection->waiting_since_ms < limits_.stall_timeout_ms) continue;
+        close(*connection, 1008,
+              "the page took nothing for " + std::to_string(limits_.stall_timeout_ms / 1000) +
+                  " s: it reads too slowly; reconnect to resync");
+      }
+    }
+  }
 }
 
 void SessionHost::end_turn() {
@@ -244,14 +310,15 @@ void SessionHost::recover(const Status& failure, const std::vector<std::string>&
                                     [&](const auto& session) { return session->code() == code; });
     if (found == sessions_.end()) continue;
     const auto index = static_cast<uint32_t>(found - sessions_.begin());
+    std::erase_if(held_, [&](const Held& held) { return held.seat.session == index; });
     std::unique_ptr<Session> reloaded;
     if (Status status = durability_.reload(code, (*found)->game(), &reloaded); !status.ok()) {
       // Nothing consistent is left to serve this session from.
-      throw std::runtime_error("session " + code + " could not be stored (" + failure.message() +
-                               ") nor reloaded (" + status.message() + ")");
+      take_offline(index, "the session could not be stored: " + failure.message() +
+                              "; reloading it failed too: " + status.message());
+      continue;
     }
     *found = std::move(reloaded);
-    std::erase_if(held_, [&](const Held& held) { return held.seat.session == index; });
     // Every page of the session may show what was lost: each reloads.
     const Session& session = **found;
     for (const Player& player : session.players()) {
@@ -264,6 +331,15 @@ void SessionHost::recover(const Status& failure, const std::vector<std::string>&
       }
     }
   }
+}
+
+void SessionHost::take_offline(uint32_t index, std::string reason) {
+  std::fprintf(stderr, "livectl: session %s is offline: %s\n", sessions_[index]->code().c_str(),
+               reason.c_str());
+  for (auto& participant : connections_[index]) {
+    for (Connection* connection : participant) close(*connection, 1011, reason);
+  }
+  offline_[index] = std::move(reason);
 }
 
 }  // namespace livectl::server

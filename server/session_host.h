@@ -26,21 +26,36 @@ namespace livectl::server {
 
 class Admin;  // server/admin.h
 
-// Session time for events (recorded with them, so replay sees the same
-// times), in milliseconds of the system clock. Defined in server.cpp.
+// The time of the system clock in milliseconds. Defined in server.cpp.
 int64_t wall_clock_ms();
+
+// A monotonic clock in milliseconds (rate limits, stalls). Defined in server.cpp.
+int64_t monotonic_ms();
+
+// Session time for served events (recorded with them, so replay sees the
+// same times): the system clock's time at the first call, then advanced by
+// a monotonic clock, so that a wall clock stepped back (NTP) holds no page
+// timer and no event time. Defined in server.cpp.
+int64_t served_clock_ms();
 
 class SessionHost {
  public:
   // Asks for a writable callback on `socket` (lws_callback_on_writable).
   using Wake = void (*)(lws* socket);
+  // Closes `socket` within a bounded time even when it never becomes
+  // writable again (a reader that reads nothing): its close code and reason
+  // are in its Connection. See set_abort().
+  using Abort = void (*)(lws* socket);
 
-  // Session time for the events the host makes itself (arrivals, timeouts).
+  // The clock session time is read from, in milliseconds. It may jump back
+  // (a wall clock); session time never does: it advances by the clock's
+  // forward steps only, from max(the first reading, the served sessions'
+  // own clocks), so page timers keep running at the clock's pace.
   using Clock = int64_t (*)();
 
   // `durability` must outlive the host. Page templates come from `templates`.
   SessionHost(Durability& durability, ServerLimits limits, Wake wake,
-              TemplateSource templates = embedded_file, Clock clock = wall_clock_ms);
+              TemplateSource templates = embedded_file, Clock clock = served_clock_ms);
   SessionHost(const SessionHost&) = delete;
   SessionHost& operator=(const SessionHost&) = delete;
 
@@ -55,28 +70,40 @@ class SessionHost {
   // The participant with this code, in any session.
   std::optional<Seat> find(std::string_view code) const;
 
+  // The close of a socket that reads nothing, set through set_abort(); the
+  // default (tests, no sockets) does nothing.
+  void set_abort(Abort abort) { abort_ = abort; }
+
   // ---- WebSocket connections ----
+  // What attach() is told when the client named no page, and when it named
+  // something that is not a page index (?page=abc): the latter always gets
+  // a page frame.
+  static constexpr int32_t kPageNotNamed = -1;
+  static constexpr int32_t kNotAPageIndex = -2;
   // Registers an open connection. `page_seen` is the page the client shows
-  // (-1: unknown); when the participant is elsewhere, the client is told to
-  // move. A participant's first page or connection is their arrival (a
-  // kArrive event, which may let their group past a wait page).
-  // Errors: "participant N already has 8 open pages".
+  // (or one of the two constants above); when the participant is
+  // elsewhere, the client is told to move. A participant's first page or
+  // connection is their arrival (a kArrive event, which may let their group
+  // past a wait page).
+  // Errors: "participant N already has 8 open pages"; an offline session's
+  // reason (offline_reason()).
   Status attach(Connection& connection, int32_t page_seen);
   // Unregisters a closing connection and drops what was held for it alone.
   void detach(Connection& connection);
   // A complete text message from `connection`: rate-limited, parsed, then
-  // applied as a live event at session time `now_ms`. `monotonic_ms` drives
+  // applied as a live event at session time (now()). `monotonic_ms` drives
   // the rate limit.
-  void receive(Connection& connection, std::string_view text, int64_t now_ms, int64_t monotonic_ms);
+  void receive(Connection& connection, std::string_view text, int64_t monotonic_ms);
   // Sends `connection` an error frame (at the end of the turn) and nothing else.
   void refuse(Connection& connection, std::string_view message);
 
   // ---- HTTP ----
   // Applies a page submit of `seat` for page `page` (-1 when the form named
-  // none, which changes nothing).
-  void submit(Seat seat, int32_t page, int64_t now_ms);
+  // none, which changes nothing) at session time now().
+  void submit(Seat seat, int32_t page);
   // Builds the exchange's response at the end of the turn: the current page
-  // for kPage, a 303 to it for kSubmit. Until then the host keeps a pointer.
+  // for kPage, a 303 to it for kSubmit; for an offline session, 503 with
+  // the reason. Until then the host keeps a pointer.
   void await_turn_end(HttpExchange& exchange);
   void forget(HttpExchange& exchange);
 
@@ -85,11 +112,32 @@ class SessionHost {
   void fire_timeouts();
   static constexpr int64_t kTimeoutResolutionMs = 50;
 
+  // Bytes the OS has taken for `socket` and not yet delivered (SIOCOUTQ).
+  using Unsent = size_t (*)(lws* socket);
+  // Closes, with 1008 and a reason, every connection that has had something
+  // to write (frames queued here, bytes lws holds, or `unsent` bytes in the
+  // OS) and made no progress for limits().stall_timeout_ms (monotonic
+  // `now_ms`): no frame taken, and no fewer bytes in the OS than at the
+  // last check. `unsent` may be null (no OS to ask). Cheap enough for once a
+  // second.
+  void close_stalled(int64_t now_ms, Unsent unsent);
+
   // The end of an event-loop turn: commits what this turn applied, then
-  // releases the frames and HTTP responses it held. After a failed commit,
-  // the sessions storage lost are reloaded, their held frames dropped, and
-  // their pages told to reload.
+  // releases the frames and HTTP responses it held. Never throws. After a
+  // failed commit, the sessions storage lost are reloaded, their held frames
+  // dropped, and their pages told to reload. A session that cannot be
+  // reloaded either goes offline (one policy, whoever ended the turn): its
+  // pages are closed with 1011 and the reason, its HTTP pages answer 503,
+  // and it takes no more events until the server is restarted, which
+  // resumes it from what storage holds. Other sessions go on.
   void end_turn();
+
+  // Why session `index` is offline ("the session could not be stored:
+  // ..."), or nullopt while it is served.
+  std::optional<std::string> offline_reason(uint32_t index) const { return offline_[index]; }
+
+  // Session time now: see Clock. Never less than an earlier reading.
+  int64_t now();
 
   // True while some connection has frames its socket has not taken yet.
   bool sending() const;
@@ -98,11 +146,10 @@ class SessionHost {
   uint64_t events_applied() const { return events_applied_; }
 
   // ---- For the admin pages (server/admin.h): read-only, but for set_admin ----
-  // Open WebSocket connections of `seat`'s participant.
+  // Open WebSocket connections of `seat`'s participant; one being closed
+  // (close_code set) no longer counts.
   // REQUIRES: `seat` is a participant of a served session.
-  size_t connection_count(Seat seat) const {
-    return connections_[seat.session][seat.participant - 1].size();
-  }
+  size_t connection_count(Seat seat) const;
   // The admin pages served beside the sessions (http_endpoint.cpp routes
   // /admin to them); null, the default, serves none: /admin is then 404.
   // The admin must outlive its use here.
@@ -124,6 +171,10 @@ class SessionHost {
   void deliver(Connection& connection, const Frame& frame);
   void respond(HttpExchange& exchange);
   void recover(const Status& failure, const std::vector<std::string>& lost);
+  void take_offline(uint32_t index, std::string reason);
+  // Marks `connection` to close with `code` and `reason` (cut to the 123
+  // bytes a close frame holds) and makes sure its socket closes.
+  void close(Connection& connection, int code, std::string_view reason);
   std::vector<Connection*>& connections_of(Seat seat) {
     return connections_[seat.session][seat.participant - 1];
   }
@@ -132,11 +183,17 @@ class SessionHost {
   ServerLimits limits_;
   Wake wake_;
   TemplateSource templates_;
+  Abort abort_ = nullptr;
   Clock clock_;
+  // Session time (see Clock): the last clock reading and the time served then.
+  bool clock_started_ = false;
+  int64_t last_reading_ms_ = 0;
+  int64_t served_ms_ = 0;
   int64_t next_timeout_check_ms_ = 0;
   std::vector<DueTimeout> due_;  // scratch for fire_timeouts
   std::vector<std::unique_ptr<Session>> sessions_;
-  std::unordered_map<std::string, Seat> seats_;  // by participant code
+  std::vector<std::optional<std::string>> offline_;  // [session index], see offline_reason
+  std::unordered_map<std::string, Seat> seats_;      // by participant code
   std::unordered_map<const Game*, std::unique_ptr<GamePages>> pages_;
   // [session][participant - 1] -> open connections
   std::vector<std::vector<std::vector<Connection*>>> connections_;

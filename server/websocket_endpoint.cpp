@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "engine/text.h"
 #include "server/endpoints.h"
 
 namespace livectl::server {
@@ -12,26 +13,43 @@ namespace {
 
 // WebSocket close codes this endpoint sends, with what a client should do.
 constexpr int kCloseMessageTooBig = 1009;  // do not resend it
+constexpr int kCloseServerFailed = 1011;   // the session is offline (SessionHost::end_turn)
 constexpr int kCloseUnknownCode = 4404;    // the link is wrong; do not reconnect
 constexpr int kCloseTooManyPages = 4429;   // close another tab first
 
+// The only version of the protocol there is (RFC 6455 §4.4).
+constexpr std::string_view kWebSocketVersion = "13";
+
 // Closes `socket` now, telling the client `code` and `reason` (cut to the
-// 123 bytes a close frame can carry).
+// 123 bytes a close frame can carry, on a character boundary).
 int close_with(lws* socket, int code, std::string_view reason) {
-  std::string text(reason.substr(0, 123));
+  std::string text(cut_utf8(reason, 123));
   lws_close_reason(socket, static_cast<lws_close_status>(code),
                    reinterpret_cast<unsigned char*>(text.data()), text.size());
   return -1;
 }
 
+// The ?page= argument: a page index, SessionHost::kPageNotNamed when there
+// is none, or SessionHost::kNotAPageIndex when it is something else
+// (-1, abc, 2^66, empty). Each argument is one fragment of lws's URI_ARGS
+// header, already %-decoded.
 int32_t page_argument(lws* socket) {
-  char buffer[32];
-  const char* value = lws_get_urlarg_by_name(socket, "page=", buffer, sizeof(buffer));
-  if (!value) return -1;
-  int32_t page = -1;
-  const char* end = value + std::strlen(value);
-  const auto [rest, error] = std::from_chars(value, end, page);
-  return error == std::errc() && rest == end && page >= 0 ? page : -1;
+  for (int index = 0;; ++index) {
+    const int length = lws_hdr_fragment_length(socket, WSI_TOKEN_HTTP_URI_ARGS, index);
+    std::string argument(static_cast<size_t>(std::max(length, 0)) + 1, '\0');
+    const int copied = lws_hdr_copy_fragment(
+        socket, argument.data(), static_cast<int>(argument.size()), WSI_TOKEN_HTTP_URI_ARGS, index);
+    if (copied < 0) return SessionHost::kPageNotNamed;  // no more arguments
+    argument.resize(static_cast<size_t>(copied));
+    if (argument != "page" && !argument.starts_with("page=")) continue;
+    const std::string_view value =
+        std::string_view(argument).substr(std::min<size_t>(5, argument.size()));
+    int32_t page = -1;
+    const auto [rest, error] = std::from_chars(value.data(), value.data() + value.size(), page);
+    const bool index_ok =
+        !value.empty() && error == std::errc() && rest == value.data() + value.size() && page >= 0;
+    return index_ok ? page : SessionHost::kNotAPageIndex;
+  }
 }
 
 int open(SessionHost& host, lws* socket, Connection*& connection) {
@@ -48,7 +66,8 @@ int open(SessionHost& host, lws* socket, Connection*& connection) {
   auto* opened = new Connection(socket, *seat, host.limits());
   if (Status status = host.attach(*opened, page_argument(socket)); !status.ok()) {
     delete opened;
-    return close_with(socket, kCloseTooManyPages, status.message());
+    const bool offline = host.offline_reason(seat->session).has_value();
+    return close_with(socket, offline ? kCloseServerFailed : kCloseTooManyPages, status.message());
   }
   connection = opened;
   return 0;
@@ -68,7 +87,7 @@ int receive(SessionHost& host, lws* socket, Connection& connection, const char* 
   if (connection.incoming_binary) {
     host.refuse(connection, "binary frames are not accepted; send JSON text frames");
   } else {
-    host.receive(connection, connection.incoming, wall_clock_ms(), monotonic_ms());
+    host.receive(connection, connection.incoming, monotonic_ms());
   }
   connection.incoming.clear();
   return 0;
@@ -84,6 +103,8 @@ int write_next(lws* socket, Connection& connection) {
   if (connection.close_code != 0) {
     return close_with(socket, connection.close_code, connection.close_reason);
   }
+  // A writable callback is progress: whatever lws held has left.
+  connection.waiting_since_ms = monotonic_ms();
   while (!connection.outgoing.empty()) {
     const Frame& frame = connection.outgoing.front();
     const size_t size = frame_text(frame).size();
@@ -93,11 +114,49 @@ int write_next(lws* socket, Connection& connection) {
     connection.outgoing.pop();
     if (lws_send_pipe_choked(socket)) break;
   }
-  if (!connection.outgoing.empty()) lws_callback_on_writable(socket);
+  // lws keeps what the kernel did not take and calls back when it has
+  // left; until then the socket counts as waiting (SessionHost::close_stalled).
+  connection.choked = lws_send_pipe_choked(socket);
+  if (!connection.outgoing.empty() || connection.choked) lws_callback_on_writable(socket);
   return 0;
 }
 
 }  // namespace
+
+int confirm_upgrade(lws* socket) {
+  char version[16];
+  const int length = lws_hdr_copy(socket, version, sizeof(version), WSI_TOKEN_VERSION);
+  if (length > 0 && std::string_view(version, static_cast<size_t>(length)) == kWebSocketVersion) {
+    return 0;
+  }
+  // lws 4.1 would log the version and go on as if it were 13: answer as
+  // RFC 6455 §4.4 says, 426 naming the version this server speaks.
+  static constexpr std::string_view kBody =
+      "this server speaks WebSocket version 13 only (Sec-WebSocket-Version: 13)\n";
+  unsigned char buffer[LWS_PRE + 512];
+  unsigned char* start = buffer + LWS_PRE;
+  unsigned char* p = start;
+  unsigned char* end = buffer + sizeof(buffer) - 1;
+  if (lws_add_http_common_headers(socket, 426, "text/plain; charset=utf-8", kBody.size(), &p,
+                                  end) ||
+      lws_add_http_header_by_name(socket,
+                                  reinterpret_cast<const unsigned char*>("sec-websocket-version:"),
+                                  reinterpret_cast<const unsigned char*>(kWebSocketVersion.data()),
+                                  static_cast<int>(kWebSocketVersion.size()), &p, end) ||
+      lws_add_http_header_by_name(socket, reinterpret_cast<const unsigned char*>("upgrade:"),
+                                  reinterpret_cast<const unsigned char*>("websocket"), 9, &p,
+                                  end) ||
+      lws_finalize_write_http_header(socket, start, &p, end)) {
+    return -1;
+  }
+  std::string body(LWS_PRE, '\0');
+  body += kBody;
+  if (lws_write(socket, reinterpret_cast<unsigned char*>(body.data()) + LWS_PRE, kBody.size(),
+                LWS_WRITE_HTTP_FINAL) < static_cast<int>(kBody.size())) {
+    return -1;
+  }
+  return 1;
+}
 
 int on_websocket(SessionHost& host, lws* socket, lws_callback_reasons reason,
                  Connection*& connection, void* in, size_t len) {

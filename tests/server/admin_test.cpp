@@ -146,7 +146,9 @@ struct AdminFixture {
     return admin.handle(request, now_ms);
   }
 
-  AdminResponse post(std::string_view path, std::string_view form, std::string_view origin = "") {
+  AdminResponse post(std::string_view path, std::string_view form,
+                     std::string_view origin = "http://lab:8000", std::string_view referer = "",
+                     std::string_view fetch_site = "") {
     authorization = basic("a:pw");
     AdminRequest request;
     request.post = true;
@@ -154,6 +156,8 @@ struct AdminFixture {
     request.authorization = authorization;
     request.host = "lab:8000";
     request.origin = origin;
+    request.referer = referer;
+    request.fetch_site = fetch_site;
     request.form = form;
     return admin.handle(request, 0);
   }
@@ -171,7 +175,7 @@ TEST_CASE("without the password every admin path is 401 and shows nothing") {
     for (const std::string& auth : {std::string(), basic("a:wrong"), basic("a:pw "), basic("pw")}) {
       const AdminResponse response = f.get(path, 0, auth);
       CHECK(response.status == 401);
-      CHECK(response.body.find("session1") == std::string::npos);
+      CHECK(response.body == "the admin pages need the admin password (any user name)\n");
     }
   }
 }
@@ -236,6 +240,20 @@ TEST_CASE("a create form posted from another site is refused") {
   CHECK(f.created == 1);
 }
 
+TEST_CASE("a create form that does not say where it came from is refused") {
+  AdminFixture f;
+  const char* form = "game=auction&participants=3";
+  CHECK(f.post("/admin/sessions", form, "").status == 403);
+  CHECK(f.post("/admin/sessions", form, "", "http://evil.example/x").status == 403);
+  CHECK(f.post("/admin/sessions", form, "", "http://lab:8000.evil/admin").status == 403);
+  CHECK(f.post("/admin/sessions", form, "http://lab:8000", "", "cross-site").status == 403);
+  CHECK(f.created == 0);
+  CHECK(f.post("/admin/sessions", form, "", "http://lab:8000/admin").status == 303);
+  CHECK(f.post("/admin/sessions", form, "", "", "same-origin").status == 303);
+  CHECK(f.post("/admin/sessions", form, "", "", "none").status == 303);
+  CHECK(f.created == 3);
+}
+
 TEST_CASE("the monitor shows pages, connections, fields and events per second") {
   AdminFixture f;
   server::Connection page(nullptr, server::Seat{0, 2}, f.host.limits());
@@ -252,7 +270,7 @@ TEST_CASE("the monitor shows pages, connections, fields and events per second") 
   CHECK(state["groups"][0]["fields"] == Json{{"highest_bid", 0}, {"highest_bidder", nullptr}});
 
   for (int bid = 1; bid <= 4; ++bid) {
-    f.host.receive(page, R"({"data":)" + std::to_string(bid) + "}", bid, 0);
+    f.host.receive(page, R"({"data":)" + std::to_string(bid) + "}", 0);
   }
   state = Json::parse(f.get("/admin/api/s/session1", 12'000).body);
   CHECK(state["events"] == 4);

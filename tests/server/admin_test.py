@@ -88,9 +88,10 @@ class Serve:
         return json.loads(self.get(f"/admin/api/s/{code}"))
 
     def create(self, game, participants):
-        """Creates a session through the admin form; its code."""
+        """Creates a session through the admin form, as its page sends it; its code."""
         status, headers, body = self.http(
-            "POST", "/admin/sessions", {"game": game, "participants": str(participants)})
+            "POST", "/admin/sessions", {"game": game, "participants": str(participants)},
+            headers={"Origin": self.base})
         assert status == 303, (status, body)
         return re.fullmatch(r"/admin/s/(\w+)", headers["Location"]).group(1)
 
@@ -310,7 +311,7 @@ def test_a_bad_create_form_gets_400_with_the_reason_and_creates_nothing():
          "There is no game &#39;&lt;script&gt;alert(1)&lt;/script&gt;&#39;"),
     ]
     for form, message in cases:
-        status, headers, body = s.http("POST", "/admin/sessions", form)
+        status, headers, body = s.http("POST", "/admin/sessions", form, headers={"Origin": s.base})
         assert status == 400, (form, status)
         assert headers["Content-Type"].startswith("text/html")
         assert message in body.decode(), (form, body.decode())
@@ -325,6 +326,55 @@ def test_a_bad_create_form_gets_400_with_the_reason_and_creates_nothing():
                           headers={"Origin": s.base})
     assert status == 303
     assert s.get("/admin").count("/admin/s/") == sessions_before + 1
+    s.stop()
+
+
+def test_a_create_form_must_come_from_this_servers_own_pages():
+    # Issue 9: a POST with neither Origin nor Referer was accepted. The
+    # browser says where a form came from in Sec-Fetch-Site, else Origin,
+    # else Referer; a POST that says none of them is refused.
+    s = Serve("--game", "tictactoe", "--admin-password", PASSWORD, db="origin.db")
+    form = {"game": "tictactoe", "participants": "2"}
+    refused = [
+        {},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "cross-site", "Origin": s.base},  # the browser's word wins
+        {"Origin": "http://attacker.example"},
+        {"Origin": "null"},
+        {"Referer": "http://attacker.example/page"},
+        {"Referer": s.base + ".attacker.example/admin"},
+        {"Origin": "http://attacker.example", "Referer": s.base + "/admin"},
+    ]
+    for headers in refused:
+        status, _, body = s.http("POST", "/admin/sessions", form, headers=headers)
+        assert status == 403, (headers, status)
+        assert "create sessions from this server&#39;s admin page" in body.decode(), body
+    assert s.get("/admin").count("/admin/s/") == 1
+    accepted = [
+        {"Sec-Fetch-Site": "same-origin"},
+        {"Sec-Fetch-Site": "none"},  # typed or bookmarked by the admin
+        {"Origin": s.base},
+        {"Referer": s.base + "/admin"},
+        {"Referer": s.base + "/"},
+    ]
+    for headers in accepted:
+        status, _, _ = s.http("POST", "/admin/sessions", form, headers=headers)
+        assert status == 303, (headers, status)
+    assert s.get("/admin").count("/admin/s/") == 1 + len(accepted)
+    s.stop()
+
+
+def test_the_401_page_and_the_monitor_script_are_as_documented():
+    s = Serve("--game", "auction", "--admin-password", PASSWORD, db="doc.db")
+    status, headers, body = s.http("GET", "/admin", password=None)
+    assert status == 401 and headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert body == b"the admin pages need the admin password (any user name)\n", body
+    status, headers, body = s.http("GET", "/admin", password="wrong")
+    assert status == 401 and body == b"the admin pages need the admin password (any user name)\n"
+    status, headers, body = s.http("GET", "/admin/admin.js")
+    assert status == 200 and headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert b"/admin/api/s/" in body
     s.stop()
 
 

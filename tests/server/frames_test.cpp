@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include "engine/text.h"
+
 namespace livectl::testing {
 namespace {
 
@@ -53,6 +55,32 @@ TEST_CASE("a frame nesting deeper than 64 levels is refused before it is parsed"
   CHECK(parse_error(deeper) == "the frame nests deeper than 64 levels");
   // Brackets inside strings do not count.
   CHECK(parse_live_message("{\"data\":\"" + std::string(100, '[') + "\"}", &message).ok());
+}
+
+TEST_CASE("a number too large for a double is refused with its place, not thrown") {
+  CHECK(parse_error(R"({"page":1,"data":1e400})") ==
+        "the frame has a number too large for a double at byte 18");
+  CHECK(parse_error(R"({"page":1,"data":-1e400})") ==
+        "the frame has a number too large for a double at byte 18");
+  CHECK(parse_error(R"({"page":1,"data":[1e400]})") ==
+        "the frame has a number too large for a double at byte 19");
+  CHECK(parse_error(R"({"page":1,"data":{"a":1e400}})") ==
+        "the frame has a number too large for a double at byte 23");
+  CHECK(parse_error(R"({"page":1e400,"data":1})") ==
+        "the frame has a number too large for a double at byte 9");
+  // The largest doubles still parse.
+  LiveMessage message;
+  CHECK(parse_live_message(R"({"data":1.7976931348623157e308})", &message).ok());
+  CHECK(parse_live_message(R"({"data":-1e-400})", &message).ok());
+}
+
+TEST_CASE("an unknown key is cut without splitting a character") {
+  std::string key = "a";
+  for (int i = 0; i < 30; ++i) key += "\xc3\xa9";  // é: the 40-byte cut falls inside one
+  const std::string message = parse_error("{\"" + key + "\": 1, \"data\": 1}");
+  CHECK(message == "unknown key \"" + key.substr(0, 39) +
+                       "\" in the frame; a frame has only \"page\" and \"data\"");
+  CHECK(valid_utf8(message));
 }
 
 }  // namespace

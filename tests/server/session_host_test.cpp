@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "engine/scripted_game.h"
+#include "engine/text.h"
 #include "engine/waiting_game.h"
 #include "support.h"
 
@@ -34,17 +35,20 @@ class FakeDurability final : public server::Durability {
     if (!lose_next.empty()) {
       *lost = {lose_next};
       lose_next.clear();
-      return Status::Error("the disk is full");
+      return Status::Error(commit_error);
     }
     return Status();
   }
   Status reload(const std::string&, const Game& game, std::unique_ptr<Session>* out) override {
+    if (reload_fails) return Status::Error("the database is gone");
     *out = std::make_unique<Session>(game, store_, config);
     return Status();
   }
 
   int commits = 0;
   std::string lose_next;
+  bool reload_fails = false;
+  std::string commit_error = "the disk is full";
   SessionConfig config;
 
  private:
@@ -82,7 +86,7 @@ struct Fixture {
     }
   }
   void send(uint32_t id_in_session, std::string_view frame) {
-    host.receive(*pages[id_in_session - 1], frame, ++clock_ms, 0);
+    host.receive(*pages[id_in_session - 1], frame, 0);
   }
   // The frames waiting on participant `id_in_session`'s page, oldest first.
   std::vector<std::string> frames(uint32_t id_in_session) {
@@ -93,7 +97,6 @@ struct Fixture {
   FakeDurability durability;
   SessionHost host;
   std::vector<std::unique_ptr<Connection>> pages;
-  int64_t clock_ms = 0;
 };
 
 TEST_CASE("live frames reach pages only after the turn's commit") {
@@ -176,10 +179,10 @@ TEST_CASE("a page whose queue passes the limit is closed with a named reason") {
 
 TEST_CASE("a submit moves the participant's pages on; the same submit again changes nothing") {
   Fixture f;
-  f.host.submit(server::Seat{0, 2}, 0, 1);
+  f.host.submit(server::Seat{0, 2}, 0);
   f.host.end_turn();
   CHECK(f.frames(2) == std::vector<std::string>{R"({"type":"page","page":1,"name":"middle"})"});
-  f.host.submit(server::Seat{0, 2}, 0, 2);
+  f.host.submit(server::Seat{0, 2}, 0);
   f.host.end_turn();
   CHECK(f.frames(2).empty());
   CHECK(f.host.session(0).player(2).participant().page == 1);
@@ -222,6 +225,63 @@ TEST_CASE("a lost commit drops the turn's frames and makes every page reload") {
   CHECK(f.host.session(0).player(1).group().get(f.game.counter) == 0);
 }
 
+TEST_CASE("a session that can be neither stored nor reloaded goes offline; others go on") {
+  Fixture f;
+  SessionConfig other = f.durability.config;
+  other.participant_codes = {"other-one", "other-two", "other-three"};
+  REQUIRE(f.host.add_session(std::make_unique<Session>(f.game, f.durability.store(), other)).ok());
+  Connection bystander(nullptr, server::Seat{1, 1}, f.host.limits());
+  REQUIRE(f.host.attach(bystander, 0).ok());
+  f.durability.lose_next = f.host.session(0).code();
+  f.durability.reload_fails = true;
+  f.send(1, R"({"data":7})");
+  f.host.end_turn();  // no exception: the policy is one, for every caller
+  const std::string reason =
+      "the session could not be stored: the disk is full; reloading it failed too: the database "
+      "is gone";
+  for (uint32_t id = 1; id <= 3; ++id) {
+    CHECK(f.pages[id - 1]->close_code == 1011);
+    CHECK(f.pages[id - 1]->close_reason == std::string(cut_utf8(reason, 123)));
+    CHECK(f.frames(id).empty());  // what was not stored is never shown
+  }
+  // Its pages answer 503 with the reason; it takes no more events.
+  server::HttpExchange exchange(nullptr);
+  exchange.request = server::HttpExchange::Request::kPage;
+  exchange.seat = server::Seat{0, 2};
+  f.host.await_turn_end(exchange);
+  const uint64_t events = f.host.events_applied();
+  f.send(2, R"({"data":8})");
+  f.host.submit(server::Seat{0, 2}, 0);
+  f.host.end_turn();
+  CHECK(exchange.status == 503);
+  CHECK(exchange.body == reason + "\n");
+  CHECK(f.host.events_applied() == events);
+  CHECK(f.host.offline_reason(0) == reason);
+  Connection late(nullptr, server::Seat{0, 3}, f.host.limits());
+  CHECK(f.host.attach(late, 0).message() == reason);
+  // The other session is served as before.
+  CHECK(!f.host.offline_reason(1));
+  f.host.receive(bystander, R"({"data":9})", 0);
+  f.host.end_turn();
+  CHECK(take_frames(bystander) == std::vector<std::string>{R"({"type":"live","data":9})"});
+  f.host.detach(bystander);
+}
+
+TEST_CASE("a close reason is cut to 123 bytes without splitting a character") {
+  Fixture f;
+  f.durability.commit_error = "le disque est plein: " + std::string(40, 'x');
+  for (int i = 0; i < 40; ++i) f.durability.commit_error += "\xc3\xa9";  // é
+  f.durability.lose_next = f.host.session(0).code();
+  f.durability.reload_fails = true;
+  f.send(1, R"({"data":7})");
+  f.host.end_turn();
+  const std::string& reason = f.pages[0]->close_reason;
+  CHECK(reason.size() <= 123);
+  CHECK(reason.size() >= 121);
+  CHECK(valid_utf8(reason));
+  CHECK(reason.starts_with("the session could not be stored: le disque est plein: xxx"));
+}
+
 TEST_CASE("a closed page gets nothing more") {
   Fixture f;
   f.send(1, "{nope");
@@ -229,7 +289,6 @@ TEST_CASE("a closed page gets nothing more") {
   f.host.end_turn();
   CHECK(f.pages[0]->outgoing.empty());
 }
-
 
 // The host's clock, moved by hand.
 int64_t fake_now = 0;
@@ -242,7 +301,9 @@ struct WaitingFixture {
   WaitingFixture()
       : host(
             durability, {}, count_wake,
-            [](std::string_view) { return std::optional<std::string_view>("<p>{{ group.messages }}</p>"); },
+            [](std::string_view) {
+              return std::optional<std::string_view>("<p>{{ group.messages }}</p>");
+            },
             fake_clock) {
     fake_now = 1000;
     SessionConfig config;
@@ -313,6 +374,64 @@ TEST_CASE("a wait page's timeout fires on the host's clock and moves those prese
   REQUIRE(f.host.attach(*f.pages[2], 0).ok());
   f.host.end_turn();
   CHECK(f.frames(3) == std::vector<std::string>{kToLive});
+}
+
+}  // namespace
+}  // namespace livectl::testing
+
+namespace livectl::testing {
+namespace {
+
+TEST_CASE("a wall clock stepped back holds no page timer and no event time goes back") {
+  WaitingFixture f;
+  REQUIRE(f.host.attach(*f.pages[0], 0).ok());  // arrives at 1000: the timer runs out at 6000
+  f.host.end_turn();
+  fake_now -= 3'600'000;  // NTP steps the wall clock back an hour
+  REQUIRE(f.host.attach(*f.pages[1], 0).ok());
+  f.host.end_turn();
+  CHECK(f.participant(2).page_entered_ms == 1000);  // served time did not go back
+  fake_now += 4999;
+  f.host.fire_timeouts();
+  f.host.end_turn();
+  CHECK(f.frames(1).empty());
+  fake_now +=
+      1 + SessionHost::kTimeoutResolutionMs;  // 5 s after the arrival, on the wall clock's pace
+  f.host.fire_timeouts();
+  f.host.end_turn();
+  for (uint32_t id : {1u, 2u}) CHECK(f.frames(id) == std::vector<std::string>{kToLive});
+  CHECK(f.host.session(0).now_ms() == 1000 + 5000 + SessionHost::kTimeoutResolutionMs);
+}
+
+TEST_CASE("served time resumes from the stored session's clock when the wall clock is behind it") {
+  WaitingFixture f;
+  fake_now = 50'000;
+  REQUIRE(f.host.attach(*f.pages[0], 0).ok());
+  f.host.end_turn();
+  // A second host serves the same session after a restart on a clock that is behind.
+  FakeDurability durability;
+  SessionHost again(
+      durability, {}, count_wake,
+      [](std::string_view) {
+        return std::optional<std::string_view>("<p>{{ group.messages }}</p>");
+      },
+      fake_clock);
+  SessionConfig config;
+  config.participants = 3;
+  config.participant_codes = {"r-one", "r-two", "r-three"};
+  config.arrivals = true;
+  auto session = std::make_unique<Session>(f.game, durability.store(), config);
+  session->restore_progress(0, 50'000, session->rng().state());
+  REQUIRE(again.add_session(std::move(session)).ok());
+  fake_now = 20'000;
+  Connection page(nullptr, server::Seat{0, 1}, again.limits());
+  REQUIRE(again.attach(page, 0).ok());
+  again.end_turn();
+  CHECK(again.session(0).player(1).participant().page_entered_ms == 50'000);
+  fake_now += 5000 + SessionHost::kTimeoutResolutionMs;
+  again.fire_timeouts();
+  again.end_turn();
+  CHECK(take_frames(page) == std::vector<std::string>{kToLive});
+  again.detach(page);
 }
 
 }  // namespace
