@@ -20,6 +20,11 @@ int on_http(SessionHost& host, lws* socket, lws_callback_reasons reason, HttpExc
 int on_websocket(SessionHost& host, lws* socket, lws_callback_reasons reason,
                  Connection*& connection, void* in, size_t len);
 
+// After a failure nothing else handled, inside an HTTP callback: a 500
+// with `what` when no response has been started on the socket, then the
+// connection closes. Returns the callback's value.
+int answer_internal_error(lws* socket, const HttpExchange* exchange, std::string_view what);
+
 // Answers a WebSocket upgrade request before lws accepts it
 // (LWS_CALLBACK_HTTP_CONFIRM_UPGRADE): 0 to go on, 1 when a refusal was
 // written (a Sec-WebSocket-Version other than 13 gets 426), -1 to hang up.

@@ -341,6 +341,12 @@ int write_response(lws* socket, HttpExchange& exchange) {
 
 }  // namespace
 
+int answer_internal_error(lws* socket, const HttpExchange* exchange, std::string_view what) {
+  if (exchange && exchange->headers_sent)
+    return -1;  // half a response: closing is all that is left
+  return answer_and_close(socket, 500, "internal error: " + std::string(what) + "\n");
+}
+
 int on_http(SessionHost& host, lws* socket, lws_callback_reasons reason, HttpExchange*& exchange,
             void* in, size_t len) {
   switch (reason) {

@@ -93,23 +93,38 @@ size_t unsent_bytes(lws* socket) {
   return static_cast<size_t>(bytes);
 }
 
-// Closes a socket after a failure nothing else handled, telling a
-// WebSocket client why (1011: the server failed).
-int close_after_internal_error(lws* socket, lws_callback_reasons reason, const char* what) {
+// Closes a socket after a failure nothing else handled, telling the client
+// why: a WebSocket with 1011 (the server failed), an HTTP request with 500
+// when its response has not begun.
+int close_after_internal_error(lws* socket, lws_callback_reasons reason,
+                               const PerSocket* per_socket, const char* what) {
   std::fprintf(stderr, "livectl: closing a connection after an internal error: %s\n", what);
   switch (reason) {
     case LWS_CALLBACK_ESTABLISHED:
     case LWS_CALLBACK_RECEIVE:
     case LWS_CALLBACK_SERVER_WRITEABLE: {
-      std::string text = "internal error: ";
-      text += what;
-      text = std::string(cut_utf8(text, 123));
+      // Built in a fixed buffer: nothing here may throw again. The prefix
+      // is 16 bytes, so `what` gets the other 107 of the 123, cut on a
+      // character boundary.
+      const std::string_view cut = cut_utf8(what, 107);
+      char text[124];
+      const int length = std::snprintf(text, sizeof(text), "internal error: %.*s",
+                                       static_cast<int>(cut.size()), cut.data());
       lws_close_reason(socket, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
-                       reinterpret_cast<unsigned char*>(text.data()), text.size());
+                       reinterpret_cast<unsigned char*>(text),
+                       static_cast<size_t>(std::max(length, 0)));
       return -1;
     }
+    case LWS_CALLBACK_HTTP:
+    case LWS_CALLBACK_HTTP_BODY:
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+      try {
+        return answer_internal_error(socket, per_socket ? per_socket->exchange : nullptr, what);
+      } catch (...) {
+        return -1;  // not even the answer could be made
+      }
     default:
-      // HTTP: the response may be half written; closing is all that is left.
       return -1;
   }
 }
@@ -143,9 +158,9 @@ int callback(lws* socket, lws_callback_reasons reason, void* user, void* in, siz
         return lws_callback_http_dummy(socket, reason, user, in, len);
     }
   } catch (const std::exception& e) {
-    return close_after_internal_error(socket, reason, e.what());
+    return close_after_internal_error(socket, reason, per_socket, e.what());
   } catch (...) {
-    return close_after_internal_error(socket, reason, "an unknown exception");
+    return close_after_internal_error(socket, reason, per_socket, "an unknown exception");
   }
 }
 
