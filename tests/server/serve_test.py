@@ -541,11 +541,12 @@ def test_a_websocket_version_other_than_13_gets_426_naming_13():
     # RFC 6455 §4.4.
     s = Serve("--game", "auction", db="ws-version.db")
     key = base64.b64encode(os.urandom(16)).decode()
-    for version in (b"8", b"12", b"abc"):
+    for version in (b"8", b"12", b"abc", None):
+        header = b"" if version is None else b"Sec-WebSocket-Version: " + version + b"\r\n"
         response, _ = raw_http(s, b"GET /live/" + s.codes[0].encode() + b" HTTP/1.1\r\n"
                                b"Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                               b"Sec-WebSocket-Key: " + key.encode() + b"\r\n"
-                               b"Sec-WebSocket-Version: " + version + b"\r\n\r\n", timeout=2)
+                               b"Sec-WebSocket-Key: " + key.encode() + b"\r\n" + header +
+                               b"\r\n", timeout=2)
         assert statuses(response) == [426], (version, response)
         assert b"\r\nsec-websocket-version: 13\r\n" in response.lower(), response
     s.stop()
