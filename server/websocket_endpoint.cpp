@@ -6,12 +6,14 @@
 
 #include "engine/text.h"
 #include "server/endpoints.h"
+#include "server/frame_tap.h"
 
 namespace livectl::server {
 
 namespace {
 
 // WebSocket close codes this endpoint sends, with what a client should do.
+constexpr int kCloseProtocolError = 1002;  // the client broke RFC 6455
 constexpr int kCloseMessageTooBig = 1009;  // do not resend it
 constexpr int kCloseServerFailed = 1011;   // the session is offline (SessionHost::end_turn)
 constexpr int kCloseUnknownCode = 4404;    // the link is wrong; do not reconnect
@@ -70,10 +72,15 @@ int open(SessionHost& host, lws* socket, Connection*& connection) {
     return close_with(socket, offline ? kCloseServerFailed : kCloseTooManyPages, status.message());
   }
   connection = opened;
+  watch_client_frames(lws_get_socket_fd(socket));
   return 0;
 }
 
 int receive(SessionHost& host, lws* socket, Connection& connection, const char* in, size_t len) {
+  if (sent_unmasked_frame(lws_get_socket_fd(socket))) {
+    return close_with(socket, kCloseProtocolError,
+                      "client frames must be masked (RFC 6455, section 5.1)");
+  }
   // A message may arrive in several fragments and each in several chunks;
   // its size is checked before any of it is kept past the limit.
   if (connection.incoming.empty()) connection.incoming_binary = lws_frame_is_binary(socket);
@@ -171,6 +178,7 @@ int on_websocket(SessionHost& host, lws* socket, lws_callback_reasons reason,
       return write_next(socket, *connection);
     case LWS_CALLBACK_CLOSED:
       if (connection) {
+        unwatch_client_frames(lws_get_socket_fd(socket));
         host.detach(*connection);
         delete connection;
         connection = nullptr;

@@ -552,6 +552,30 @@ def test_a_websocket_version_other_than_13_gets_426_naming_13():
     s.stop()
 
 
+async def test_an_unmasked_client_frame_is_closed_with_1002():
+    # RFC 6455 §5.1; libwebsockets 4.1 served such frames like any other.
+    s = Serve("--game", "auction", db="unmasked.db")
+    s.arrive_all()
+    async with s.ws(2) as b:
+        sock = raw_websocket(s, 1)
+        payload = json.dumps({"page": LIVE, "data": 5}).encode()
+        sock.sendall(b"\x81" + bytes([len(payload)]) + payload)  # no mask bit, no key
+        answer = b""
+        while len(answer) < 4 or len(answer) < 2 + answer[1]:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+        reason = b"client frames must be masked (RFC 6455, section 5.1)"
+        assert answer == b"\x88" + bytes([2 + len(reason)]) + (1002).to_bytes(2, "big") + reason, \
+            answer
+        sock.close()
+        await quiet(b)  # the bid was not applied
+        await send(b, 3)
+        assert await live(b) == {"id_in_group": 2, "bid": 3}
+    s.stop()
+
+
 def monitor_connections(s, password, session):
     request = urllib.request.Request(f"{s.base}/admin/api/s/{session}")
     token = base64.b64encode(f"admin:{password}".encode()).decode()
