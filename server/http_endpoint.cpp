@@ -10,6 +10,7 @@
 #include "server/admin_auth.h"
 #include "server/assets.h"
 #include "server/endpoints.h"
+#include "server/socket_tap.h"
 
 namespace livectl::server {
 
@@ -209,6 +210,12 @@ void answer_admin(Admin& admin, lws* socket, HttpExchange& exchange, std::string
 
 int start_request(SessionHost& host, lws* socket, HttpExchange& exchange, std::string_view path) {
   if (const int refused = refuse_bad_framing(socket)) return refused;
+  // lws hands over the path %-decoded and with "." and ".." resolved:
+  // "/p/<a>/..%2f<b>" arrives as "/p/<b>". A path names only what it says.
+  if (sent_path_not_written_out(lws_get_socket_fd(socket))) {
+    return answer_and_close(socket, 404,
+                            "There is no page at this address. Check the link you were given.\n");
+  }
   constexpr std::string_view kPagePrefix = "/p/";
   if (const char* method = refused_method(socket)) {
     const bool page = path.starts_with(kPagePrefix) || admin_for(host, path);

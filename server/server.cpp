@@ -18,6 +18,7 @@
 
 #include "engine/text.h"
 #include "server/endpoints.h"
+#include "server/socket_tap.h"
 
 namespace livectl::server {
 
@@ -138,6 +139,10 @@ int callback(lws* socket, lws_callback_reasons reason, void* user, void* in, siz
   // connection is always detached from the host.)
   try {
     switch (reason) {
+      case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        // A new connection, before lws reads a byte of it (`in` is its descriptor).
+        watch_http(static_cast<int>(reinterpret_cast<intptr_t>(in)));
+        return 0;
       case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return confirm_upgrade(socket);
       case LWS_CALLBACK_HTTP:
@@ -146,6 +151,7 @@ int callback(lws* socket, lws_callback_reasons reason, void* user, void* in, siz
       case LWS_CALLBACK_HTTP_WRITEABLE:
       case LWS_CALLBACK_CLOSED_HTTP:
       case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        if (reason == LWS_CALLBACK_CLOSED_HTTP) unwatch(lws_get_socket_fd(socket));
         if (!per_socket) return 0;
         return on_http(server->host(), socket, reason, per_socket->exchange, in, len);
       case LWS_CALLBACK_ESTABLISHED:

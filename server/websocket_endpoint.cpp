@@ -6,7 +6,7 @@
 
 #include "engine/text.h"
 #include "server/endpoints.h"
-#include "server/frame_tap.h"
+#include "server/socket_tap.h"
 
 namespace livectl::server {
 
@@ -63,7 +63,10 @@ int open(SessionHost& host, lws* socket, Connection*& connection) {
     return close_with(socket, kCloseUnknownCode,
                       "no WebSocket here; a participant's page connects to /live/<code>");
   }
-  const std::optional<Seat> seat = host.find(path.substr(kPrefix.size()));
+  // "/live/<a>%2f..%2f<b>" reaches here as "/live/<b>" (socket_tap.h).
+  const std::optional<Seat> seat = sent_path_not_written_out(lws_get_socket_fd(socket))
+                                       ? std::nullopt
+                                       : host.find(path.substr(kPrefix.size()));
   if (!seat) return close_with(socket, kCloseUnknownCode, "unknown participant code");
   auto* opened = new Connection(socket, *seat, host.limits());
   if (Status status = host.attach(*opened, page_argument(socket)); !status.ok()) {
@@ -178,7 +181,7 @@ int on_websocket(SessionHost& host, lws* socket, lws_callback_reasons reason,
       return write_next(socket, *connection);
     case LWS_CALLBACK_CLOSED:
       if (connection) {
-        unwatch_client_frames(lws_get_socket_fd(socket));
+        unwatch(lws_get_socket_fd(socket));
         host.detach(*connection);
         delete connection;
         connection = nullptr;

@@ -576,6 +576,26 @@ async def test_an_unmasked_client_frame_is_closed_with_1002():
     s.stop()
 
 
+async def test_a_path_that_is_not_written_out_names_nothing():
+    # Issue 9: lws decodes %2f and resolves "..": /live/<a>%2f..%2f<b>
+    # connected as b, and /p/<a>/../<b> showed b's page.
+    s = Serve("--game", "auction", db="written-out.db")
+    a, b = s.codes[0], s.codes[1]
+    for path in (f"/p/{a}/..%2f{b}", f"/p/{a}%2f..%2f{b}", f"/p/x/../{b}", f"//p/{b}",
+                 f"/p/./{b}", f"/p/%{ord(b[0]):02x}{b[1:]}"):
+        response, end = raw_http(s, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert statuses(response) == [404] and end == "closed", (path, response)
+    base = f"ws://{s.host}:{s.port}"
+    for path in (f"/live/{a}%2f..%2f{b}", f"/live/x/../{b}", f"/live/%{ord(b[0]):02x}{b[1:]}"):
+        assert await closed_with(lambda: websockets.connect(base + path)) == (
+            4404, "unknown participant code"), path
+    # Nobody arrived through those paths; the literal ones work.
+    assert "Waiting for the other participants" in s.page(2)
+    async with websockets.connect(f"{base}/live/{b}?page=%30", open_timeout=5) as ws:
+        await quiet(ws)
+    s.stop()
+
+
 def monitor_connections(s, password, session):
     request = urllib.request.Request(f"{s.base}/admin/api/s/{session}")
     token = base64.b64encode(f"admin:{password}".encode()).decode()

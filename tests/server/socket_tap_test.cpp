@@ -1,5 +1,6 @@
-// Reading client frame headers for the mask bit (server/frame_tap.h).
-#include "server/frame_tap.h"
+// What the server reads from the raw bytes: client frame headers for the
+// mask bit, request lines for paths that are not written out (server/socket_tap.h).
+#include "server/socket_tap.h"
 
 #include <doctest/doctest.h>
 
@@ -55,6 +56,34 @@ TEST_CASE("an unmasked frame after masked ones is seen") {
       feed(tracker, stream, chunk);
       CHECK_MESSAGE(tracker.unmasked(), length, " ", chunk);
     }
+  }
+}
+
+TEST_CASE("a path names only what it says: no escapes, no dot segments, no empty segments") {
+  for (const char* target : {"/", "/p/abc", "/p/abc?page=1", "/live/abc?page=%31", "/admin/",
+                             "/live.js", "/p/abc#x", "/.well-known/x", "/p/a.b"}) {
+    CHECK_MESSAGE(server::path_written_out(target), target);
+  }
+  for (const char* target :
+       {"/p/a%2f..%2fb", "/p/%61bc", "/p/a/../b", "/p/./abc", "//p/abc", "/p//abc", "/p/..", "/p/.",
+        "*", "http://x/p/abc", "", "/live/a%2F..%2Fb?page=1"}) {
+    CHECK_MESSAGE(!server::path_written_out(target), target);
+  }
+}
+
+TEST_CASE("only request lines are judged, in any chunks") {
+  const std::string clean =
+      "POST /p/abc HTTP/1.1\r\nReferer: http://x/a%2f..%2fb\r\nContent-Length: 9\r\n\r\n"
+      "page=%2f1GET /p/abc HTTP/1.1\r\n\r\n";
+  const std::string smuggled = clean + "GET /p/a%2f..%2fb HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (size_t chunk : {size_t{1}, size_t{5}, smuggled.size()}) {
+    server::RequestLineReader reader;
+    const auto* bytes = reinterpret_cast<const unsigned char*>(smuggled.data());
+    for (size_t i = 0; i < smuggled.size(); i += chunk) {
+      reader.feed(bytes + i, std::min(chunk, smuggled.size() - i));
+      if (i + chunk <= clean.size()) CHECK_MESSAGE(!reader.path_not_written_out(), chunk);
+    }
+    CHECK_MESSAGE(reader.path_not_written_out(), chunk);
   }
 }
 
