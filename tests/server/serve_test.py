@@ -745,7 +745,7 @@ def test_usage_errors_exit_2_with_one_sentence():
     p = subprocess.run([LIVECTL, "serve", "--help"], capture_output=True, text=True, timeout=10)
     assert p.returncode == 0
     for option in ("--game", "--participants", "--host", "--port", "--db", "--max-frame",
-                   "--max-queue", "--max-rate"):
+                   "--max-queue", "--max-rate", "--stall-timeout"):
         assert option in p.stdout, option
 
 
