@@ -79,10 +79,10 @@ for target in "${targets[@]}"; do
   else
     failed=$((failed + 1))
     printf '%-14s FAILED  after %d runs (exit %d); log: %s\n' "$target" "$runs" "$status" "$log"
-    grep -E -A1 '^fuzz check failed' "$log" | head -2 | sed 's/^/    /'
-    grep -E 'ERROR: AddressSanitizer|runtime error:|^SUMMARY: ' "$log" | head -3 | sed 's/^/    /'
+    { grep -E -A1 '^fuzz check failed' "$log" || true; } | head -2 | sed 's/^/    /'
+    { grep -E 'ERROR: AddressSanitizer|runtime error:|^SUMMARY: ' "$log" || true; } | head -3 | sed 's/^/    /'
     saved=$(sed -n 's/.*Test unit written to //p' "$log" | tail -1)
-    [ -n "$saved" ] && echo "    the input is saved in $saved"
+    if [ -n "$saved" ]; then echo "    the input is saved in $saved"; fi
   fi
 done
 echo "$total_runs executions in all"
