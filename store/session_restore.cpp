@@ -1,6 +1,8 @@
 // Reading stored sessions back: the sessions table, and whole sessions
 // rebuilt through Session's restore_* API.
+#include <cstdint>
 #include <stdexcept>
+#include <string>
 
 #include "store/database.h"
 #include "store/schema.h"
@@ -30,6 +32,18 @@ StoredSession stored_session_from(const Statement& row) {
   s.created = row.column_text(6);
   s.last_seq = static_cast<uint64_t>(row.column_int(7));
   return s;
+}
+
+// A stored 1-based id (id_in_subsession, id_in_session) as a 0-based index.
+// Throws std::invalid_argument for a value no session has, as a damaged row
+// may hold, without overflowing on any stored integer; the session's own
+// range checks then refuse an index past its groups or participants.
+uint32_t index_of_id(int64_t id, const char* column) {
+  if (id < 1 || id > static_cast<int64_t>(UINT32_MAX)) {
+    throw std::invalid_argument(std::string("a stored ") + column + " of " + std::to_string(id) +
+                                " is not an id");
+  }
+  return static_cast<uint32_t>(id - 1);
 }
 
 }  // namespace
@@ -131,7 +145,8 @@ Status SqliteStore::load_session(const std::string& code, const Game& game,
         field_of_column.push_back(field);
       }
       while (query.next()) {
-        const auto owner = static_cast<uint32_t>(query.column_int(key_column) - 1);
+        if (key_column < 0) throw std::invalid_argument(table + " has no column " + key);
+        const uint32_t owner = index_of_id(query.column_int(key_column), key);
         for (int c = 0; c < query.column_count(); ++c) {
           const int f = field_of_column[c];
           if (f < 0) continue;
@@ -170,9 +185,13 @@ Status SqliteStore::load_session(const std::string& code, const Game& game,
                                ? Json()
                                : store::read_value(query, column_of[k], spec.columns[k].type));
         }
-        session->restore_record(
-            RecordType{type}, static_cast<uint32_t>(query.column_int(group_column) - 1),
-            static_cast<uint32_t>(query.column_int(participant_column) - 1), std::move(values));
+        if (group_column < 0 || participant_column < 0) {
+          throw std::invalid_argument(table + " has no column id_in_subsession or id_in_session");
+        }
+        session->restore_record(RecordType{type},
+                                index_of_id(query.column_int(group_column), "id_in_subsession"),
+                                index_of_id(query.column_int(participant_column), "id_in_session"),
+                                std::move(values));
       }
     }
 
