@@ -144,7 +144,7 @@ Status replay_session(SqliteStore& store, const StoredSession& stored_info, cons
     config.participants = info.participants;
     config.seed = info.seed;
     config.code = info.code;
-    config.arrivals = info.config.value("arrivals", false);
+    config.arrivals = info.arrivals();
     std::vector<std::string> labels;
     {
       Statement query(db,
@@ -257,6 +257,10 @@ Status replay_session(SqliteStore& store, const StoredSession& stored_info, cons
     }
   } catch (const store::SqliteError& e) {
     return store.database().error(e);
+  } catch (const std::exception& e) {
+    // A damaged database can hold anything; whatever it makes throw is an
+    // error of this replay, never an exception out of it.
+    return Status::Error("session " + stored_info.code + " could not be replayed: " + e.what());
   }
   out->matches = true;
   return Status();

@@ -94,7 +94,7 @@ Status SqliteStore::load_session(const std::string& code, const Game& game,
     config.participants = stored->participants;
     config.seed = stored->seed;
     config.code = code;
-    config.arrivals = stored->config.value("arrivals", false);
+    config.arrivals = stored->arrivals();
     struct Presence {
       std::string label;
       std::string page;

@@ -45,6 +45,14 @@ struct StoredSession {
   Json config;         // what the origin needs to continue it
   std::string created;
   uint64_t last_seq = 0;
+
+  // Whether participants arrive by events (SessionConfig::arrivals): the
+  // config's "arrivals" when it is a boolean, else false. Never throws, even
+  // on a damaged config that is not an object.
+  bool arrivals() const {
+    const auto found = config.find("arrivals");
+    return found != config.end() && *found == true;
+  }
 };
 
 class SqliteStore final : public Store {
