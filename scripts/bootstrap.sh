@@ -20,6 +20,7 @@ packages=(
   libsqlite3-dev sqlite3 libwebsockets-dev libev-dev libbenchmark-dev
   python3 python3-websockets
   chromium
+  clang-14 libclang-rt-14-dev  # scripts/fuzz.sh, which scripts/test.sh runs
 )
 missing=()
 for package in "${packages[@]}"; do
