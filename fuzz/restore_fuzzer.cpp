@@ -81,6 +81,15 @@ struct Template {
                ? shm
                : fs::temp_directory_path()) /
           ("livectl-fuzz-restore-" + std::to_string(getpid()));
+    // A crashed run cannot remove its folder: remove those of processes
+    // that are gone, so that repeated crashes do not fill /dev/shm.
+    for (const auto& entry : fs::directory_iterator(dir.parent_path(), ignored)) {
+      const std::string name = entry.path().filename().string();
+      const std::string prefix = "livectl-fuzz-restore-";
+      if (name.starts_with(prefix) && !fs::exists("/proc/" + name.substr(prefix.size()), ignored)) {
+        fs::remove_all(entry.path(), ignored);
+      }
+    }
     fs::create_directories(dir);
     path = (dir / "copy.db").string();
     const std::string made = (dir / "template.db").string();
