@@ -629,7 +629,7 @@ def holds_socket(pid, inode):
     return False
 
 
-async def wait_until_closed(s, session, participant, inode, started, seconds=12):
+async def wait_until_closed(s, session, participant, inode, started, seconds=25):
     """Seconds until the monitor stops counting `participant`'s page and the
     server releases its descriptor (socket `inode`); fails after `seconds`.
     Waits without blocking the event loop, so that the other pages go on
@@ -693,7 +693,11 @@ async def test_a_page_that_makes_no_write_progress_is_closed_after_the_stall_tim
                 await asyncio.sleep(0)
         started = time.time()
         closed = await wait_until_closed(s, session, 2, inode, started)
-        assert closed <= 6, closed
+        # The server first works through the 20,000 bids (slow under the
+        # sanitizers on a busy machine), then the 2 s stall and the 1 s check
+        # run out. 20 s is far below both the bug's 300 s and the default
+        # --stall-timeout of 30 s, so only the option can have closed it.
+        assert closed <= 20, closed
         # The partner is still served.
         await send(a, 10 ** 9)
         while (await live(a))["bid"] != 10 ** 9:
