@@ -33,7 +33,8 @@ int64_t parse_id(const std::string& key) {
   const char* end = key.data() + key.size();
   auto [ptr, ec] = std::from_chars(key.data(), end, id);
   // "01" would silently alias "1", so only canonical spellings are ids.
-  if (key.empty() || ec != std::errc() || ptr != end || id < 0 || (key.size() > 1 && key[0] == '0')) {
+  if (key.empty() || ec != std::errc() || ptr != end || id < 0 ||
+      (key.size() > 1 && key[0] == '0')) {
     return -1;
   }
   return id;
@@ -104,8 +105,8 @@ ScenarioStep parse_step(const Json& json, const Scenario& scenario, const std::s
   if (json.contains("expect_page")) {
     const Json& page = json["expect_page"];
     if (!page.is_string() || scenario.game->find_page(page.get<std::string>()) < 0) {
-      fail(where, "\"expect_page\" must name a page of " + scenario.game->name() + ", not " +
-                      page.dump());
+      fail(where,
+           "\"expect_page\" must name a page of " + scenario.game->name() + ", not " + page.dump());
     }
     step.expect_page = page.get<std::string>();
   }
@@ -117,8 +118,8 @@ void check_fields(const Json& fields, bool group, const Game& game, const std::s
   for (const auto& [name, value] : fields.items()) {
     const int index = group ? game.find_group_field(name) : game.find_player_field(name);
     if (index < 0) {
-      fail(where, game.name() + " has no " + (group ? "group" : "player") + " field \"" + name +
-                      "\"");
+      fail(where,
+           game.name() + " has no " + (group ? "group" : "player") + " field \"" + name + "\"");
     }
   }
 }
@@ -142,8 +143,9 @@ void parse_final(const Json& final, const std::string& file, Scenario& scenario)
     for (const auto& [id, fields] : entries.items()) {
       const int64_t n = parse_id(id);
       if (n < 1 || n > count) {
-        fail(where + "." + key, std::string("there is no ") + (is_groups ? "group " : "participant ") +
-                                    id + " (ids 1.." + std::to_string(count) + ")");
+        fail(where + "." + key, std::string("there is no ") +
+                                    (is_groups ? "group " : "participant ") + id + " (ids 1.." +
+                                    std::to_string(count) + ")");
       }
       check_fields(fields, is_groups, game, where + "." + key + "." + id);
     }
@@ -205,7 +207,7 @@ class JsonErrorLocator final : public nlohmann::json_sax<Json> {
  private:
   struct Level {
     bool array;
-    int64_t index;  // arrays: the element being read
+    int64_t index;    // arrays: the element being read
     std::string key;  // objects: the member being read
   };
   bool value() {
@@ -239,8 +241,8 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
     if (e.id == 406) {
       JsonErrorLocator locator;
       Json::sax_parse(text, &locator);
-      reason += " at byte " + std::to_string(locator.error_byte()) +
-                " (a number too large for a double)";
+      reason +=
+          " at byte " + std::to_string(locator.error_byte()) + " (a number too large for a double)";
       if (!locator.step().empty()) where += ": " + locator.step();
     }
     fail(where, "invalid JSON: " + reason);
@@ -261,7 +263,8 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   }
   const std::string game_name = json["game"].get<std::string>();
   scenario.game = find_game(game_name);
-  if (!scenario.game) fail(file, "unknown game \"" + game_name + "\" (known: " + game_names() + ")");
+  if (!scenario.game)
+    fail(file, "unknown game \"" + game_name + "\" (known: " + game_names() + ")");
   const int size = scenario.game->players_per_group();
   scenario.participants = size;
   if (json.contains("participants")) {

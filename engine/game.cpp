@@ -11,10 +11,14 @@ namespace livectl {
 
 const char* field_type_name(FieldType type) {
   switch (type) {
-    case FieldType::kInteger: return "integer";
-    case FieldType::kNumber: return "number";
-    case FieldType::kString: return "string";
-    case FieldType::kBoolean: return "boolean";
+    case FieldType::kInteger:
+      return "integer";
+    case FieldType::kNumber:
+      return "number";
+    case FieldType::kString:
+      return "string";
+    case FieldType::kBoolean:
+      return "boolean";
   }
   return "?";
 }
@@ -23,10 +27,18 @@ std::optional<std::string> field_value_problem(FieldType type, const Json& value
   if (value.is_null()) return std::nullopt;
   bool fits = false;
   switch (type) {
-    case FieldType::kInteger: fits = value.is_number_integer(); break;
-    case FieldType::kNumber: fits = value.is_number(); break;
-    case FieldType::kString: fits = value.is_string(); break;
-    case FieldType::kBoolean: fits = value.is_boolean(); break;
+    case FieldType::kInteger:
+      fits = value.is_number_integer();
+      break;
+    case FieldType::kNumber:
+      fits = value.is_number();
+      break;
+    case FieldType::kString:
+      fits = value.is_string();
+      break;
+    case FieldType::kBoolean:
+      fits = value.is_boolean();
+      break;
   }
   if (!fits) {
     return std::string("is of type ") + field_type_name(type) + "; got " + value.type_name();
@@ -92,12 +104,18 @@ void Game::page(std::string name, PageKind kind, std::string template_file, int6
   pages_.push_back({std::move(name), kind, std::move(template_file), timeout_ms});
 }
 
-std::vector<std::unique_ptr<Invariant>> Game::make_invariants() const { return {}; }
+std::vector<std::unique_ptr<Invariant>> Game::make_invariants() const {
+  return {};
+}
 
-int Game::find_group_field(const std::string& name) const { return find_by_name(group_fields_, name); }
+int Game::find_group_field(const std::string& name) const {
+  return find_by_name(group_fields_, name);
+}
 int Game::find_player_field(const std::string& name) const {
   return find_by_name(player_fields_, name);
 }
-int Game::find_page(const std::string& name) const { return find_by_name(pages_, name); }
+int Game::find_page(const std::string& name) const {
+  return find_by_name(pages_, name);
+}
 
 }  // namespace livectl

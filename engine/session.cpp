@@ -42,7 +42,11 @@ class Fnv1a {
 }  // namespace
 
 Session::Session(const Game& game, Store& store, SessionConfig config)
-    : game_(game), store_(store), seed_(config.seed), rng_(config.seed), arrivals_(config.arrivals) {
+    : game_(game),
+      store_(store),
+      seed_(config.seed),
+      rng_(config.seed),
+      arrivals_(config.arrivals) {
   const int size = game.players_per_group();
   if (config.participants <= 0 || config.participants % size != 0) {
     throw std::invalid_argument(game.name() + " needs a positive multiple of " +
@@ -77,8 +81,8 @@ Session::Session(const Game& game, Store& store, SessionConfig config)
     player.group_ = &groups_[i / size];
     player.id_in_group_ = static_cast<int>(i % size) + 1;
     player.participant_.id_in_session = i + 1;
-    player.participant_.code = config.participant_codes.empty() ? derived_code(code_rng)
-                                                                : config.participant_codes[i];
+    player.participant_.code =
+        config.participant_codes.empty() ? derived_code(code_rng) : config.participant_codes[i];
     for (const auto& spec : game.player_fields()) player.fields_.push_back(spec.initial);
     player.participant_.arrived = !config.arrivals;
   }
@@ -161,7 +165,9 @@ std::vector<const Record*> Player::records(RecordType type) const {
   return rows;
 }
 
-void Player::advance_page() { session_->advance(*this); }
+void Player::advance_page() {
+  session_->advance(*this);
+}
 
 void Session::advance(Player& player) {
   Participant& participant = player.participant_;
@@ -405,7 +411,8 @@ void Session::route(const Player& sender, uint32_t page, Outbox& outbox) {
       result_.payloads.push_back(std::move(serialized));
       result_.payload_values.push_back(std::move(entries[entry].second));
     }
-    result_.deliveries.push_back({member.index_ + 1, static_cast<uint32_t>(payload_of_entry[entry])});
+    result_.deliveries.push_back(
+        {member.index_ + 1, static_cast<uint32_t>(payload_of_entry[entry])});
   }
 }
 
@@ -481,8 +488,8 @@ void Session::dispatch(const Event& event) {
     if (!result_.error) collect_page_changes();
   } else if (event.kind == EventKind::kSubmit) {
     if (spec.kind == PageKind::kWait) {
-      reject("participant " + std::to_string(event.participant) + " is on wait page '" +
-             spec.name + "', which moves on by itself when the group is complete");
+      reject("participant " + std::to_string(event.participant) + " is on wait page '" + spec.name +
+             "', which moves on by itself when the group is complete");
     } else if (page + 1 >= game_.pages().size()) {
       reject("page '" + spec.name + "' is the last page; there is nothing to submit");
     } else {

@@ -23,7 +23,7 @@ struct Participant {
   uint32_t id_in_session = 0;  // 1..N
   std::string code;            // unguessable when served; derived from the seed in simulations
   std::string label;
-  uint32_t page = 0;           // index into Game::pages()
+  uint32_t page = 0;  // index into Game::pages()
   // Present: counts on wait pages and runs page timers. Everyone is present
   // from the start in simulations; served participants arrive (EventKind::kArrive).
   bool arrived = true;
@@ -40,8 +40,8 @@ struct DueTimeout {
 
 // One row of an extra-record table.
 struct Record {
-  uint32_t group;        // group index (id_in_subsession - 1)
-  uint32_t participant;  // participant index (id_in_session - 1)
+  uint32_t group;            // group index (id_in_subsession - 1)
+  uint32_t participant;      // participant index (id_in_session - 1)
   std::vector<Json> values;  // one per column, in declaration order
 };
 
@@ -162,7 +162,7 @@ class Session {
   // The participant with this id, or nullptr when the session has none.
   const Player* find_player(uint32_t id_in_session) const {
     return id_in_session >= 1 && id_in_session <= players_.size() ? &players_[id_in_session - 1]
-                                                                   : nullptr;
+                                                                  : nullptr;
   }
   // The participant with this id. Throws std::out_of_range naming the valid
   // ids when there is none (use find_player to ask without throwing).
@@ -245,8 +245,8 @@ class Session {
   uint64_t next_seq_ = 1;
   std::vector<Player> players_;
   std::vector<Group> groups_;
-  std::vector<std::vector<Record>> tables_;                      // [type][row]
-  std::vector<std::vector<std::vector<uint32_t>>> group_rows_;   // [type][group] -> rows
+  std::vector<std::vector<Record>> tables_;                     // [type][row]
+  std::vector<std::vector<std::vector<uint32_t>>> group_rows_;  // [type][group] -> rows
   bool arrivals_ = false;
   bool has_timeouts_ = false;  // some page of the game has a timeout
 

@@ -14,15 +14,14 @@
 // Prints what broke and aborts: libFuzzer saves the input as a crash, the
 // replay test fails on it. Used for properties, not for sanitizer findings
 // (those abort by themselves).
-#define FUZZ_CHECK(condition, ...)                                                   \
-  do {                                                                               \
-    if (!(condition)) {                                                              \
-      std::fprintf(stderr, "fuzz check failed at %s:%d: %s\n", __FILE__, __LINE__, \
-                   #condition);                                                      \
-      std::fprintf(stderr, __VA_ARGS__);                                             \
-      std::fprintf(stderr, "\n");                                                    \
-      std::abort();                                                                  \
-    }                                                                                \
+#define FUZZ_CHECK(condition, ...)                                                              \
+  do {                                                                                          \
+    if (!(condition)) {                                                                         \
+      std::fprintf(stderr, "fuzz check failed at %s:%d: %s\n", __FILE__, __LINE__, #condition); \
+      std::fprintf(stderr, __VA_ARGS__);                                                        \
+      std::fprintf(stderr, "\n");                                                               \
+      std::abort();                                                                             \
+    }                                                                                           \
   } while (0)
 
 namespace livectl::fuzz {

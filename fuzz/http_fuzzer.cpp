@@ -62,7 +62,14 @@ struct Served {
 
 bool documented_status(int status) {
   switch (status) {
-    case 200: case 303: case 400: case 401: case 403: case 404: case 413: case 500:
+    case 200:
+    case 303:
+    case 400:
+    case 401:
+    case 403:
+    case 404:
+    case 413:
+    case 500:
       return true;
     default:
       return false;
@@ -104,8 +111,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     request.post = post;
     request.path = path;
     // "Basic " + base64("a:pw").
-    request.authorization = right_password ? std::string_view("Basic YTpwdw==")
-                                           : std::string_view(raw_authorization);
+    request.authorization =
+        right_password ? std::string_view("Basic YTpwdw==") : std::string_view(raw_authorization);
     request.host = host_header;
     request.origin = origin;
     request.form = form;
@@ -114,8 +121,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(documented_status(response.status), "status %d for %s", response.status,
                path.c_str());
     FUZZ_CHECK(response.content_type != nullptr, "no content type for %s", path.c_str());
-    if (!authorized) FUZZ_CHECK(response.status == 401, "status %d without the password",
-                                response.status);
+    if (!authorized)
+      FUZZ_CHECK(response.status == 401, "status %d without the password", response.status);
     if (response.status == 303) {
       FUZZ_CHECK(response.location.starts_with("/admin"), "redirect to %s",
                  response.location.c_str());

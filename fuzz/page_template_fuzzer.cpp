@@ -20,12 +20,18 @@ namespace {
 
 Json value_from(FuzzInput& in) {
   switch (in.below(6)) {
-    case 0: return nullptr;
-    case 1: return in.flag();
-    case 2: return static_cast<int64_t>(in.u64());
-    case 3: return in.u64();
-    case 4: return in.f64();
-    default: return std::string(in.string());
+    case 0:
+      return nullptr;
+    case 1:
+      return in.flag();
+    case 2:
+      return static_cast<int64_t>(in.u64());
+    case 3:
+      return in.u64();
+    case 4:
+      return in.f64();
+    default:
+      return std::string(in.string());
   }
 }
 
@@ -34,7 +40,8 @@ Json value_from(FuzzInput& in) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   const size_t nul = bytes.find('\0', 1);
-  const std::string_view text = size == 0 ? bytes : bytes.substr(1, nul == bytes.npos ? nul : nul - 1);
+  const std::string_view text =
+      size == 0 ? bytes : bytes.substr(1, nul == bytes.npos ? nul : nul - 1);
   FuzzInput in(data, size);
   const auto& games = livectl::all_games();
   const livectl::Game& game = *games[in.below(static_cast<uint32_t>(games.size()))];

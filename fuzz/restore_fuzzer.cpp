@@ -69,8 +69,8 @@ void must(bool ok, const std::string& what) {
 // The template database, its tables and its sessions; built once.
 struct Template {
   fs::path dir;
-  std::string path;       // where each input's copy is written
-  std::string bytes;      // the template file
+  std::string path;   // where each input's copy is written
+  std::string bytes;  // the template file
   std::vector<Table> tables;
   std::vector<StoredCode> sessions;
 
@@ -155,7 +155,8 @@ struct Template {
     for (const std::string& name : names) {
       Table table{name, {}, {}, 0};
       std::vector<std::pair<int, std::string>> key;
-      sqlite3_prepare_v2(db, ("PRAGMA table_info(" + sql_name(name) + ")").c_str(), -1, &q, nullptr);
+      sqlite3_prepare_v2(db, ("PRAGMA table_info(" + sql_name(name) + ")").c_str(), -1, &q,
+                         nullptr);
       while (sqlite3_step(q) == SQLITE_ROW) {
         const std::string column = reinterpret_cast<const char*>(sqlite3_column_text(q, 1));
         table.columns.push_back(column);
@@ -179,14 +180,34 @@ struct Template {
 // A value of any storage class, often one that is almost right.
 void bind_damage(sqlite3_stmt* statement, int index, FuzzInput& in) {
   switch (in.below(8)) {
-    case 0: sqlite3_bind_null(statement, index); break;
-    case 1: sqlite3_bind_int64(statement, index, static_cast<int8_t>(in.byte())); break;
-    case 2: sqlite3_bind_int64(statement, index, static_cast<int64_t>(in.u64())); break;
-    case 3: sqlite3_bind_double(statement, index, in.f64()); break;
+    case 0:
+      sqlite3_bind_null(statement, index);
+      break;
+    case 1:
+      sqlite3_bind_int64(statement, index, static_cast<int8_t>(in.byte()));
+      break;
+    case 2:
+      sqlite3_bind_int64(statement, index, static_cast<int64_t>(in.u64()));
+      break;
+    case 3:
+      sqlite3_bind_double(statement, index, in.f64());
+      break;
     case 4: {
       static constexpr const char* kTexts[] = {
-          "", "1e400", "18446744073709551616", "-9223372036854775809", "NaN", "null", "{}",
-          "[1,2]", "waiting", "live", "results", "0 0 0 0", "x", "{\"arrivals\":true}",
+          "",
+          "1e400",
+          "18446744073709551616",
+          "-9223372036854775809",
+          "NaN",
+          "null",
+          "{}",
+          "[1,2]",
+          "waiting",
+          "live",
+          "results",
+          "0 0 0 0",
+          "x",
+          "{\"arrivals\":true}",
           "ffffffffffffffff ffffffffffffffff ffffffffffffffff ffffffffffffffff"};
       const char* text = kTexts[in.below(sizeof kTexts / sizeof kTexts[0])];
       sqlite3_bind_text(statement, index, text, -1, SQLITE_TRANSIENT);
@@ -213,20 +234,30 @@ void bind_damage(sqlite3_stmt* statement, int index, FuzzInput& in) {
 // person editing the file with sqlite3.
 void damage(const Template& t, FuzzInput& in) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(t.path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) std::abort();
+  if (sqlite3_open_v2(t.path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
+    std::abort();
   for (uint32_t n = 1 + in.below(6); n > 0 && !in.empty(); --n) {
     const uint8_t kind = in.byte();
     const Table& table = t.tables[in.below(static_cast<uint32_t>(t.tables.size()))];
-    const std::string& column = table.columns[in.below(static_cast<uint32_t>(table.columns.size()))];
+    const std::string& column =
+        table.columns[in.below(static_cast<uint32_t>(table.columns.size()))];
     const int row = static_cast<int>(in.below(static_cast<uint32_t>(table.rows + 1)));
     const std::string one_row = " WHERE (" + table.key + ") IN (SELECT " + table.key + " FROM " +
                                 sql_name(table.name) + " LIMIT 1 OFFSET ?2)";
     std::string sql;
     switch (kind % 8) {
-      case 0: sql = "UPDATE " + sql_name(table.name) + " SET " + sql_name(column) + " = ?1"; break;
-      case 1: sql = "DELETE FROM " + sql_name(table.name) + one_row; break;
-      case 2: sql = "DELETE FROM " + sql_name(table.name); break;
-      default: sql = "UPDATE " + sql_name(table.name) + " SET " + sql_name(column) + " = ?1" + one_row; break;
+      case 0:
+        sql = "UPDATE " + sql_name(table.name) + " SET " + sql_name(column) + " = ?1";
+        break;
+      case 1:
+        sql = "DELETE FROM " + sql_name(table.name) + one_row;
+        break;
+      case 2:
+        sql = "DELETE FROM " + sql_name(table.name);
+        break;
+      default:
+        sql = "UPDATE " + sql_name(table.name) + " SET " + sql_name(column) + " = ?1" + one_row;
+        break;
     }
     sqlite3_stmt* statement = nullptr;
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) std::abort();
@@ -320,7 +351,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     livectl::MemoryStore records(/*keep_log=*/false);
     std::unique_ptr<livectl::Session> session;
-    const livectl::Status status = store->load_session(chosen.code, *chosen.game, &session, &records);
+    const livectl::Status status =
+        store->load_session(chosen.code, *chosen.game, &session, &records);
     if (!status.ok()) return 0;
     FUZZ_CHECK(session != nullptr, "load_session is ok without a session");
     check_restored(*session);

@@ -101,8 +101,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         FUZZ_CHECK(false, "the error cannot be sent: %s", e.what());
       }
     } else {
-      FUZZ_CHECK(result->payloads.size() == result->payload_values.size(), "%zu payloads, %zu values",
-                 result->payloads.size(), result->payload_values.size());
+      FUZZ_CHECK(result->payloads.size() == result->payload_values.size(),
+                 "%zu payloads, %zu values", result->payloads.size(),
+                 result->payload_values.size());
       for (const std::string& payload : result->payloads) {
         FUZZ_CHECK(Json::accept(payload), "a payload is not JSON: %s", payload.c_str());
       }

@@ -110,8 +110,8 @@ Status SqliteStore::load_session(const std::string& code, const Game& game,
       while (query.next()) {
         config.participant_codes.push_back(query.column_text(0));
         const bool arrived = !query.is_null(3);
-        presence.push_back(
-            {query.column_text(1), query.column_text(2), arrived, arrived ? query.column_int(3) : 0});
+        presence.push_back({query.column_text(1), query.column_text(2), arrived,
+                            arrived ? query.column_int(3) : 0});
       }
     }
     session = std::make_unique<Session>(game, records_to ? *records_to : *this, config);
@@ -188,10 +188,9 @@ Status SqliteStore::load_session(const std::string& code, const Game& game,
         if (group_column < 0 || participant_column < 0) {
           throw std::invalid_argument(table + " has no column id_in_subsession or id_in_session");
         }
-        session->restore_record(RecordType{type},
-                                index_of_id(query.column_int(group_column), "id_in_subsession"),
-                                index_of_id(query.column_int(participant_column), "id_in_session"),
-                                std::move(values));
+        session->restore_record(
+            RecordType{type}, index_of_id(query.column_int(group_column), "id_in_subsession"),
+            index_of_id(query.column_int(participant_column), "id_in_session"), std::move(values));
       }
     }
 

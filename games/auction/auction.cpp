@@ -108,11 +108,11 @@ class HighestBidIsMaximum final : public Invariant {
       if (payload.at("bid") <= best.bid) return "a bid no higher than the highest was accepted";
       best = Best{payload.at("bid"), sender.id_in_group()};
     }
-    if (group.get(game_.highest_bid) != best.bid || group.get(game_.highest_bidder) != best.bidder) {
+    if (group.get(game_.highest_bid) != best.bid ||
+        group.get(game_.highest_bidder) != best.bidder) {
       return "group " + std::to_string(group.id_in_subsession()) + " has highest_bid " +
-             group.get(game_.highest_bid).dump() + " by " +
-             group.get(game_.highest_bidder).dump() + " but the maximum accepted bid is " +
-             best.bid.dump() + " by " + best.bidder.dump();
+             group.get(game_.highest_bid).dump() + " by " + group.get(game_.highest_bidder).dump() +
+             " but the maximum accepted bid is " + best.bid.dump() + " by " + best.bidder.dump();
     }
     return {};
   }
@@ -126,7 +126,9 @@ class HighestBidIsMaximum final : public Invariant {
   std::vector<Best> best_;
 };
 
-std::unique_ptr<Bot> Auction::make_bot(int, int) const { return std::make_unique<AuctionBot>(); }
+std::unique_ptr<Bot> Auction::make_bot(int, int) const {
+  return std::make_unique<AuctionBot>();
+}
 
 std::vector<std::unique_ptr<Invariant>> Auction::make_invariants() const {
   std::vector<std::unique_ptr<Invariant>> invariants;

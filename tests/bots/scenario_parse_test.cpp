@@ -17,7 +17,8 @@ std::string error_for(const std::string& text) {
 }
 
 TEST_CASE("a well-formed scenario parses with its defaults") {
-  const Scenario s = parse_scenario(R"({"game": "auction", "steps": [{"player": 2, "send": 5}]})", "a.json");
+  const Scenario s =
+      parse_scenario(R"({"game": "auction", "steps": [{"player": 2, "send": 5}]})", "a.json");
   CHECK(s.name == "a.json");
   CHECK(s.game->name() == "auction");
   CHECK(s.participants == 3);
@@ -29,9 +30,10 @@ TEST_CASE("a well-formed scenario parses with its defaults") {
 }
 
 TEST_CASE("invalid JSON is reported with its line and column") {
-  CHECK(error_for("{\n  \"game\": \"auction\",\n  \"steps\": [}\n") ==
-        "s.json: invalid JSON: parse error at line 3, column 13: syntax error while parsing value - "
-        "unexpected '}'; expected '[', '{', or a literal");
+  CHECK(
+      error_for("{\n  \"game\": \"auction\",\n  \"steps\": [}\n") ==
+      "s.json: invalid JSON: parse error at line 3, column 13: syntax error while parsing value - "
+      "unexpected '}'; expected '[', '{', or a literal");
 }
 
 TEST_CASE("a number beyond a double in a step names the file, the step and the reason") {
@@ -65,11 +67,14 @@ TEST_CASE("a missing or unknown game is rejected with the known games") {
 
 TEST_CASE("participants must be a positive multiple of the group size") {
   CHECK(error_for(R"({"game": "auction", "participants": 4, "steps": []})") ==
-        "s.json: \"participants\" must be a positive multiple of 3 (the group size of auction), not 4");
+        "s.json: \"participants\" must be a positive multiple of 3 (the group size of auction), "
+        "not 4");
   CHECK(error_for(R"({"game": "auction", "participants": 0, "steps": []})") ==
-        "s.json: \"participants\" must be a positive multiple of 3 (the group size of auction), not 0");
+        "s.json: \"participants\" must be a positive multiple of 3 (the group size of auction), "
+        "not 0");
   CHECK(error_for(R"({"game": "auction", "participants": "3", "steps": []})") ==
-        "s.json: \"participants\" must be a positive multiple of 3 (the group size of auction), not \"3\"");
+        "s.json: \"participants\" must be a positive multiple of 3 (the group size of auction), "
+        "not \"3\"");
 }
 
 TEST_CASE("a session larger than a scenario needs is refused with the limit") {
@@ -78,7 +83,8 @@ TEST_CASE("a session larger than a scenario needs is refused with the limit") {
 }
 
 TEST_CASE("an expect key with a leading zero is not an id, so it cannot alias another key") {
-  CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "send": 1, "expect": {"01": 1}}]})") ==
+  CHECK(error_for(
+            R"({"game": "auction", "steps": [{"player": 1, "send": 1, "expect": {"01": 1}}]})") ==
         "s.json: step 1: \"expect\" key \"01\" must be \"0\" or a participant id from 1 to 3");
 }
 
@@ -116,17 +122,23 @@ TEST_CASE("a step needs exactly one action") {
 TEST_CASE("expectations are checked for shape") {
   CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "send": 1, "expect": [1]}]})") ==
         "s.json: step 1: \"expect\" must be an object keyed by participant ids");
-  CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "send": 1, "expect": {"x": 1}}]})") ==
-        "s.json: step 1: \"expect\" key \"x\" must be \"0\" or a participant id from 1 to 3");
-  CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "send": 1, "expect": {"4": 1}}]})") ==
-        "s.json: step 1: \"expect\" key \"4\" must be \"0\" or a participant id from 1 to 3");
-  CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "send": 1, "expect_error": 1}]})") ==
-        "s.json: step 1: \"expect_error\" must be true, false or the expected error message");
   CHECK(error_for(
-            R"({"game": "auction", "steps": [{"player": 1, "send": 1, "expect_error": true, "expect": {"0": 1}}]})") ==
-        "s.json: step 1: a step that expects an error cannot also expect deliveries");
-  CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "send": 1, "expect_page": "lobby"}]})") ==
-        "s.json: step 1: \"expect_page\" must name a page of auction, not \"lobby\"");
+            R"({"game": "auction", "steps": [{"player": 1, "send": 1, "expect": {"x": 1}}]})") ==
+        "s.json: step 1: \"expect\" key \"x\" must be \"0\" or a participant id from 1 to 3");
+  CHECK(error_for(
+            R"({"game": "auction", "steps": [{"player": 1, "send": 1, "expect": {"4": 1}}]})") ==
+        "s.json: step 1: \"expect\" key \"4\" must be \"0\" or a participant id from 1 to 3");
+  CHECK(
+      error_for(R"({"game": "auction", "steps": [{"player": 1, "send": 1, "expect_error": 1}]})") ==
+      "s.json: step 1: \"expect_error\" must be true, false or the expected error message");
+  CHECK(
+      error_for(
+          R"({"game": "auction", "steps": [{"player": 1, "send": 1, "expect_error": true, "expect": {"0": 1}}]})") ==
+      "s.json: step 1: a step that expects an error cannot also expect deliveries");
+  CHECK(
+      error_for(
+          R"({"game": "auction", "steps": [{"player": 1, "send": 1, "expect_page": "lobby"}]})") ==
+      "s.json: step 1: \"expect_page\" must name a page of auction, not \"lobby\"");
 }
 
 TEST_CASE("final checks name fields and ids that exist") {

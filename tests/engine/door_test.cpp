@@ -82,7 +82,8 @@ TEST_CASE("a string field that is not valid UTF-8 is refused when set") {
 TEST_CASE("a record string that is not valid UTF-8 is refused when added") {
   Fixture f;
   check_rejected_without_trace(
-      f, "cut-record", "live_method failed: column 'text' of record 'note' must be valid UTF-8 text");
+      f, "cut-record",
+      "live_method failed: column 'text' of record 'note' must be valid UTF-8 text");
 }
 
 TEST_CASE("a rejection message that is not valid UTF-8 reaches the sender repaired") {
@@ -98,7 +99,8 @@ TEST_CASE("an exception text that is not valid UTF-8 reaches the sender repaired
 TEST_CASE("a number field refuses NaN when set") {
   Fixture f;
   check_rejected_without_trace(
-      f, "nan", "live_method failed: field 'score' is of type number; got nan, which is not finite");
+      f, "nan",
+      "live_method failed: field 'score' is of type number; got nan, which is not finite");
 }
 
 TEST_CASE("a number field refuses infinity when set") {
@@ -121,9 +123,8 @@ TEST_CASE("an id_in_group outside the group is a clear rejection, not undefined 
 
 TEST_CASE("a participant id outside the session is a clear rejection, not undefined behaviour") {
   Fixture f;
-  check_rejected_without_trace(
-      f, "session-player-99",
-      "live_method failed: the session has no participant 99 (ids 1..3)");
+  check_rejected_without_trace(f, "session-player-99",
+                               "live_method failed: the session has no participant 99 (ids 1..3)");
 }
 
 // A store whose record() throws, as a store with a bug or an allocation
@@ -200,12 +201,15 @@ TEST_CASE("cut_utf8 never splits a character") {
 
 TEST_CASE("valid_utf8 refuses overlong forms, surrogates and cut sequences") {
   CHECK(valid_utf8("plain"));
-  CHECK(valid_utf8("\xF0\x9F\x8E\xB2"));  // U+1F3B2
-  CHECK_FALSE(valid_utf8("\xC0\xAF"));      // overlong '/'
-  CHECK_FALSE(valid_utf8("\xED\xA0\x80"));  // a surrogate
+  CHECK(valid_utf8("\xF0\x9F\x8E\xB2"));        // U+1F3B2
+  CHECK_FALSE(valid_utf8("\xC0\xAF"));          // overlong '/'
+  CHECK_FALSE(valid_utf8("\xED\xA0\x80"));      // a surrogate
   CHECK_FALSE(valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
-  CHECK_FALSE(valid_utf8("\xE2\x82"));      // cut
-  CHECK(repair_utf8("a\xFF" "b") == "a\xEF\xBF\xBD" "b");
+  CHECK_FALSE(valid_utf8("\xE2\x82"));          // cut
+  CHECK(repair_utf8("a\xFF"
+                    "b") ==
+        "a\xEF\xBF\xBD"
+        "b");
 }
 
 }  // namespace
