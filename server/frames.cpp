@@ -21,25 +21,40 @@ Frame make_frame(std::string_view head, std::string_view middle, std::string_vie
   return frame;
 }
 
+// Follows JSON text byte by byte and says which bytes are inside strings,
+// so that scans for brackets and numbers skip what strings hold.
+class StringTracker {
+ public:
+  // True when `c`, the next byte, is part of a string (its quotes included).
+  bool in_string(char c) {
+    if (inside_) {
+      if (escaped_) {
+        escaped_ = false;
+      } else if (c == '\\') {
+        escaped_ = true;
+      } else if (c == '"') {
+        inside_ = false;
+      }
+      return true;
+    }
+    inside_ = c == '"';
+    return inside_;
+  }
+
+ private:
+  bool inside_ = false;
+  bool escaped_ = false;
+};
+
 // The deepest nesting of arrays and objects in `text`, ignoring brackets
 // inside strings; stops counting once past `limit`.
 int nesting_depth(std::string_view text, int limit) {
   int depth = 0;
   int deepest = 0;
-  bool in_string = false;
-  bool escaped = false;
+  StringTracker strings;
   for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
+    if (strings.in_string(c)) continue;
+    if (c == '[' || c == '{') {
       deepest = std::max(deepest, ++depth);
       if (deepest > limit) return deepest;
     } else if (c == ']' || c == '}') {
@@ -53,24 +68,10 @@ int nesting_depth(std::string_view text, int limit) {
 // double starts (outside strings), or 0 when there is none. Called only
 // after the parser refused such a number, so `text` is otherwise JSON.
 size_t huge_number_at(std::string_view text) {
-  bool in_string = false;
-  bool escaped = false;
+  StringTracker strings;
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-      continue;
-    }
+    if (strings.in_string(c)) continue;
     if (c != '-' && (c < '0' || c > '9')) continue;
     size_t end = i;
     while (end < text.size() &&
