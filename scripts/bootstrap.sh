@@ -30,15 +30,32 @@ for package in "${packages[@]}"; do
 done
 # The browser test's Node.js may come from outside Debian (a machine's own
 # Node 20, whose nodejs package includes npm and conflicts with Debian's npm):
-# look for the commands, not for Debian's packages.
-command -v node >/dev/null || missing+=(nodejs)
+# look for the commands, not for Debian's packages. Debian 12's own nodejs is
+# Node 18, the oldest tests/browser/package.json accepts ("engines").
+if command -v node >/dev/null; then
+  if ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)'; then
+    echo "bootstrap: the browser test needs Node.js 18 or newer; $(command -v node) is $(node --version)" >&2
+    exit 1
+  fi
+else
+  missing+=(nodejs)
+fi
 command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
+  # Root installs directly (a container or a fresh machine often has no sudo);
+  # anyone else through sudo. env, because sudo drops DEBIAN_FRONTEND.
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null; then
+      echo "bootstrap: not root and no sudo: install them as root: apt-get install ${missing[*]}" >&2
+      exit 1
+    fi
+    as_root=(sudo)
+  fi
   echo "bootstrap: installing ${missing[*]}" >&2
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends "${missing[@]}" >&2
 fi
 
 # playwright-core for the browser test, exactly as package-lock.json pins it
