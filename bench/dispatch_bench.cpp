@@ -8,7 +8,7 @@
 
 #include "bench/event_loop.h"
 #include "bench/support.h"
-#include "games/registry.h"
+#include "engine/registry.h"
 
 namespace livectl::bench {
 namespace {

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "bench/support.h"
+#include "games/examples.h"
 
 namespace livectl::bench {
 
@@ -36,6 +37,7 @@ TempDir::~TempDir() {
 }  // namespace livectl::bench
 
 int main(int argc, char** argv) {
+  livectl_register_examples();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
   const size_t ran = benchmark::RunSpecifiedBenchmarks();

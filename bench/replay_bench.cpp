@@ -8,7 +8,7 @@
 
 #include "bench/support.h"
 #include "bots/simulation.h"
-#include "games/registry.h"
+#include "engine/registry.h"
 #include "store/replay.h"
 #include "store/sqlite_store.h"
 

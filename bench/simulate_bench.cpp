@@ -4,7 +4,7 @@
 // second, without its start-up and output.
 #include "bench/support.h"
 #include "bots/simulation.h"
-#include "games/registry.h"
+#include "engine/registry.h"
 
 namespace livectl::bench {
 namespace {

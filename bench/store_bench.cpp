@@ -6,7 +6,7 @@
 
 #include "bench/support.h"
 #include "engine/session.h"
-#include "games/registry.h"
+#include "engine/registry.h"
 #include "store/sqlite_store.h"
 
 namespace livectl::bench {

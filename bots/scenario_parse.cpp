@@ -2,7 +2,7 @@
 #include <charconv>
 
 #include "bots/scenario.h"
-#include "games/registry.h"
+#include "engine/registry.h"
 
 namespace livectl {
 

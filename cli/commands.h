@@ -18,6 +18,7 @@ class UsageError : public std::runtime_error {
 };
 
 void add_games_command(CLI::App& app, Runner& run);
+void add_new_command(CLI::App& app, Runner& run);
 void add_simulate_command(CLI::App& app, Runner& run);
 void add_test_command(CLI::App& app, Runner& run);
 void add_replay_command(CLI::App& app, Runner& run);

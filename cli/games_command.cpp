@@ -1,7 +1,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "games/registry.h"
+#include "engine/registry.h"
 
 namespace livectl::cli {
 

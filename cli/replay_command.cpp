@@ -2,7 +2,7 @@
 #include <memory>
 
 #include "cli/commands.h"
-#include "games/registry.h"
+#include "engine/registry.h"
 #include "store/replay.h"
 #include "store/sqlite_store.h"
 

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -8,7 +9,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
-#include "games/registry.h"
+#include "engine/registry.h"
 #include "server/admin.h"
 #include "server/codes.h"
 #include "server/server.h"
@@ -33,6 +34,7 @@ struct ServeArgs {
   std::optional<std::string> admin_password;  // none: one is generated and printed
   server::ServerLimits limits;
   int stall_timeout_seconds = 30;  // ServerLimits::stall_timeout_ms says why
+  bool dev = false;                // templates read from the games' folders at each request
 };
 
 // The server's storage seam over SQLite: one commit per event-loop turn.
@@ -105,10 +107,7 @@ Status create_session(const Game& game, int participants, SqliteStore& db,
   // The templates are checked before anything is written; the host is
   // given the session only once it is stored, so that it never serves one
   // the database does not hold.
-  std::unique_ptr<server::GamePages> pages;
-  if (Status status = server::GamePages::load(game, server::embedded_file, &pages); !status.ok()) {
-    return status;
-  }
+  if (Status status = host.load_pages(game); !status.ok()) return status;
   Status stored = db.add_session(*session, "serve", Json::object());
   if (stored.ok()) stored = db.flush();
   if (!stored.ok()) {
@@ -201,6 +200,33 @@ NewSession check_new_session(const ServeArgs& args) {
   return {game, participants};
 }
 
+// serve --dev: where each game's templates are read from, and what is
+// wrong with those of the games served now (their pages answer 500 until
+// it is fixed; the server goes on).
+void print_dev_templates(const server::SessionHost& host) {
+  for (const Game* game : all_games()) {
+    const std::string_view folder = game_source_dir(*game);
+    if (folder.empty()) {
+      std::printf("--dev: %s has no source folder; its compiled-in templates are served\n",
+                  game->name().c_str());
+    } else {
+      std::printf("--dev: the templates of %s are read from %.*s/ at every page request\n",
+                  game->name().c_str(), static_cast<int>(folder.size()), folder.data());
+    }
+  }
+  std::vector<const Game*> served;
+  for (uint32_t s = 0; s < host.session_count(); ++s) {
+    const Game* game = &host.session(s).game();
+    if (std::find(served.begin(), served.end(), game) != served.end()) continue;
+    served.push_back(game);
+    std::unique_ptr<server::GamePages> pages;
+    if (Status status = server::GamePages::load(*game, host.dev_template_reader(), &pages);
+        !status.ok()) {
+      std::printf("--dev: %s; its pages answer 500 until it is fixed\n", status.message().c_str());
+    }
+  }
+}
+
 int run_serve(const ServeArgs& args) {
   // Everything the command line says is checked before --db is opened,
   // which creates it: a usage error leaves no file behind. (Whether a
@@ -217,6 +243,10 @@ int run_serve(const ServeArgs& args) {
   }
   SqliteDurability durability(*db);
   server::SessionHost host(durability, args.limits, &server::Server::wake);
+  if (args.dev) {
+    host.set_dev_templates(server::folder_templates(
+        [](const Game& game) { return std::string(game_source_dir(game)); }, game_file));
+  }
   const int resumed = resume_sessions(*db, host);
   if (resumed == 0) {
     const NewSession wanted = check_new_session(args);
@@ -260,6 +290,7 @@ int run_serve(const ServeArgs& args) {
                   player.participant().code.c_str());
     }
   }
+  if (args.dev) print_dev_templates(host);
   admin.set_link_base(base);
   // A password that was given is never echoed (it would end up in logs).
   if (generated) {
@@ -335,6 +366,12 @@ void add_serve_command(CLI::App& app, Runner& run) {
                    "seconds a page may take none of the frames waiting for it before it is\n"
                    "closed as not reading (default 30)")
       ->check(CLI::Range(1, 3600));
+  command->add_flag(
+      "--dev", args->dev,
+      "read each game's page templates from its source folder at every page request, so\n"
+      "that an edit to a page's HTML or JavaScript shows on reload, without a rebuild; a\n"
+      "template error is shown on the page (status 500) and the server goes on\n"
+      "(default: the templates compiled in, checked at start)");
   command->callback([&run, args] {
     args->limits.stall_timeout_ms = int64_t{1000} * args->stall_timeout_seconds;
     args->limits.message_burst = 2 * args->limits.messages_per_second;

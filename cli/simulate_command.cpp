@@ -9,7 +9,7 @@
 
 #include "bots/simulation.h"
 #include "cli/commands.h"
-#include "games/registry.h"
+#include "engine/registry.h"
 #include "store/sqlite_store.h"
 
 namespace livectl::cli {

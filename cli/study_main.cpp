@@ -1,22 +1,45 @@
+#include "cli/study_main.h"
+
 #include <iostream>
+#include <string>
 
 #include "cli/commands.h"
+#include "engine/registry.h"
 
-int main(int argc, char** argv) {
-  CLI::App app{"livectl: oTree-style live pages in one fast binary.\n"
-               "Write a game once, then simulate it with bots, test it with scenario files\n"
-               "and host it for people in browsers."};
+namespace livectl {
+
+int study_main(int argc, char** argv, std::string_view program,
+               const std::function<void()>& register_games) {
+  const std::string name(program);
+  try {
+    register_games();
+  } catch (const std::exception& e) {
+    std::cerr << name << ": " << e.what() << "\n";
+    return 2;
+  }
+  std::string description =
+      name == "livectl"
+          ? "livectl: oTree-style live pages in one fast binary.\n"
+            "Write a game once, then simulate it with bots, test it with scenario files\n"
+            "and host it for people in browsers."
+          : name + ": a study built on livectl " + LIVECTL_VERSION + " (games: " + game_names() +
+                ").\nSimulate its games with bots, test them with scenario files and host\n"
+                "them for people in browsers.";
+  CLI::App app{description, name};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("livectl ") + LIVECTL_VERSION);
+  app.set_version_flag("--version", name == "livectl"
+                                        ? std::string("livectl ") + LIVECTL_VERSION
+                                        : name + " (livectl " + LIVECTL_VERSION + ")");
 
-  livectl::cli::Runner run;
-  livectl::cli::add_games_command(app, run);
-  livectl::cli::add_simulate_command(app, run);
-  livectl::cli::add_test_command(app, run);
-  livectl::cli::add_replay_command(app, run);
-  livectl::cli::add_export_command(app, run);
-  livectl::cli::add_serve_command(app, run);
-  livectl::cli::add_bench_command(app, run);
+  cli::Runner run;
+  cli::add_games_command(app, run);
+  cli::add_new_command(app, run);
+  cli::add_simulate_command(app, run);
+  cli::add_test_command(app, run);
+  cli::add_replay_command(app, run);
+  cli::add_export_command(app, run);
+  cli::add_serve_command(app, run);
+  cli::add_bench_command(app, run);
 
   try {
     app.parse(argc, argv);
@@ -27,17 +50,19 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "livectl: " << e.what() << "\n(run 'livectl --help' for usage)\n";
+    std::cerr << name << ": " << e.what() << "\n(run '" << name << " --help' for usage)\n";
     return 2;
   }
 
   try {
     return run();
-  } catch (const livectl::cli::UsageError& e) {
-    std::cerr << "livectl: " << e.what() << "\n";
+  } catch (const cli::UsageError& e) {
+    std::cerr << name << ": " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "livectl: " << e.what() << "\n";
+    std::cerr << name << ": " << e.what() << "\n";
     return 1;
   }
 }
+
+}  // namespace livectl

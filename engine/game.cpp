@@ -104,6 +104,14 @@ void Game::page(std::string name, PageKind kind, std::string template_file, int6
   pages_.push_back({std::move(name), kind, std::move(template_file), timeout_ms});
 }
 
+std::unique_ptr<Bot> Game::make_bot(int /*id_in_group*/, int /*group_size*/) const {
+  return nullptr;
+}
+
+Json Game::js_vars(const Player& /*player*/) const {
+  return Json::object();
+}
+
 std::vector<std::unique_ptr<Invariant>> Game::make_invariants() const {
   return {};
 }

@@ -101,8 +101,13 @@ class Game {
   virtual Outbox live_method(Player& player, const Json& data) const = 0;
 
   // A bot that plays this game as player `id_in_group` of a group of
-  // `group_size`. Owned by the caller.
-  virtual std::unique_ptr<Bot> make_bot(int id_in_group, int group_size) const = 0;
+  // `group_size`, owned by the caller; nullptr (the default) when the game
+  // has none: it still serves and runs scenarios, and `simulate` says so.
+  virtual std::unique_ptr<Bot> make_bot(int id_in_group, int group_size) const;
+
+  // oTree's js_vars: the object a page's script reads as the global
+  // `js_vars`, for `player` on their current page. Empty by default.
+  virtual Json js_vars(const Player& player) const;
 
   // Fresh invariant checkers for one simulated session. Owned by the caller.
   virtual std::vector<std::unique_ptr<Invariant>> make_invariants() const;

@@ -17,11 +17,12 @@
 
 #include "engine/session.h"
 #include "fuzz/fuzz_input.h"
-#include "games/registry.h"
+#include "engine/registry.h"
 #include "server/admin.h"
 #include "server/admin_auth.h"
 #include "server/durability.h"
 #include "server/session_host.h"
+#include "games/examples.h"
 
 using livectl::fuzz::FuzzInput;
 namespace server = livectl::server;
@@ -79,6 +80,7 @@ bool documented_status(int status) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  livectl_register_examples();  // as a livectl binary's main does
   static Served* served = new Served();  // never destroyed: outlives every input
   static int64_t now_ms = 0;
   FuzzInput in(data, size);

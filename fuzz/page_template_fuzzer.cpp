@@ -4,13 +4,14 @@
 // participant 1's label (strings with markup, invalid UTF-8, numbers of any
 // size). Checks: compile never
 // throws; a compiled template renders for participant 1 without throwing;
-// values are escaped: a template whose own text has no '<' renders without
-// any '<' (with an empty next button).
+// values are escaped: a template whose own text has no '<' renders none in
+// any block (with an empty next button).
 #include <string>
 
+#include "engine/registry.h"
 #include "engine/session.h"
 #include "fuzz/fuzz_input.h"
-#include "games/registry.h"
+#include "games/examples.h"
 #include "server/page_template.h"
 
 using livectl::Json;
@@ -38,6 +39,7 @@ Json value_from(FuzzInput& in) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  livectl_register_examples();  // as a livectl binary's main does
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   const size_t nul = bytes.find('\0', 1);
   const std::string_view text =
@@ -79,14 +81,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                status.message().c_str());
     return 0;
   }
-  std::string out;
-  try {
-    compiled.render(session.player(1), "", out);
-  } catch (const std::exception& e) {
-    FUZZ_CHECK(false, "render threw: %s", e.what());
-  }
-  if (text.find('<') == std::string_view::npos) {
-    FUZZ_CHECK(out.find('<') == std::string::npos, "a value was not escaped: %s", out.c_str());
+  for (size_t block = 0; block < livectl::server::kBlockCount; ++block) {
+    std::string out;
+    try {
+      compiled.render(static_cast<livectl::server::Block>(block), session.player(1), "", out);
+    } catch (const std::exception& e) {
+      FUZZ_CHECK(false, "render threw: %s", e.what());
+    }
+    if (text.find('<') == std::string_view::npos) {
+      FUZZ_CHECK(out.find('<') == std::string::npos, "a value was not escaped: %s", out.c_str());
+    }
   }
   return 0;
 }

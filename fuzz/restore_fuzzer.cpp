@@ -31,9 +31,10 @@
 #include "bots/simulation.h"
 #include "engine/session.h"
 #include "fuzz/fuzz_input.h"
-#include "games/registry.h"
+#include "engine/registry.h"
 #include "store/replay.h"
 #include "store/sqlite_store.h"
+#include "games/examples.h"
 
 using livectl::Json;
 using livectl::fuzz::FuzzInput;
@@ -314,6 +315,7 @@ void check_restored(livectl::Session& session) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  livectl_register_examples();  // as a livectl binary's main does
   static Template t_;  // its folder is removed at exit
   Template* t = &t_;
   FuzzInput in(data, size);

@@ -8,6 +8,7 @@
 
 #include "bots/scenario.h"
 #include "fuzz/fuzz_input.h"
+#include "games/examples.h"
 
 namespace {
 
@@ -19,6 +20,7 @@ constexpr size_t kMaxRunSteps = 64;
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  livectl_register_examples();  // as a livectl binary's main does
   const std::string text(reinterpret_cast<const char*>(data), size);
   livectl::Scenario scenario;
   try {

@@ -1,5 +1,5 @@
 // Target (f): the one door, Session::apply, over every seed game
-// (games/registry.h). The bytes choose the game, the session's size, whether
+// (games/examples.h). The bytes choose the game, the session's size, whether
 // participants arrive (SessionConfig::arrivals, as served) or are present
 // from the start (as simulated), then a sequence of events in any order:
 // live messages with any JSON (json_from_bytes.h), submits of any page,
@@ -17,7 +17,8 @@
 #include "engine/session.h"
 #include "fuzz/fuzz_input.h"
 #include "fuzz/json_from_bytes.h"
-#include "games/registry.h"
+#include "engine/registry.h"
+#include "games/examples.h"
 
 using livectl::Event;
 using livectl::EventKind;
@@ -34,6 +35,7 @@ constexpr int kMaxEvents = 300;
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  livectl_register_examples();  // as a livectl binary's main does
   FuzzInput in(data, size);
   const auto& games = livectl::all_games();
   const livectl::Game& game = *games[in.below(static_cast<uint32_t>(games.size()))];

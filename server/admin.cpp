@@ -4,7 +4,7 @@
 #include <ctime>
 
 #include "engine/json.h"
-#include "games/registry.h"
+#include "engine/registry.h"
 #include "server/admin_auth.h"
 #include "server/admin_zip.h"
 #include "server/assets.h"

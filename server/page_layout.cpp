@@ -1,5 +1,12 @@
 #include "server/page_layout.h"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+
+#include "server/assets.h"
+
 namespace livectl::server {
 
 namespace {
@@ -14,20 +21,77 @@ constexpr std::string_view kStyle =
     "body { font-family: system-ui, sans-serif; max-width: 42rem; margin: 2rem auto; "
     "padding: 0 1rem; line-height: 1.4; }\n";
 
+// The whole file at `path` into *text.
+Status read_whole_file(const std::string& path, std::string* text) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) return Status::Error("cannot read " + path + ": " + std::strerror(errno));
+  text->clear();
+  char buffer[16384];
+  size_t got;
+  while ((got = std::fread(buffer, 1, sizeof(buffer), file)) > 0) text->append(buffer, got);
+  const int error = std::ferror(file) ? errno : 0;  // a folder: EISDIR
+  std::fclose(file);
+  if (error != 0) return Status::Error("cannot read " + path + ": " + std::strerror(error));
+  return Status();
+}
+
+// The text of rendered markup without its tags, for <title>, whose text is
+// not markup (entities still are, so escaped values stay right).
+std::string without_tags(std::string_view markup) {
+  std::string text;
+  bool in_tag = false;
+  for (char c : markup) {
+    if (c == '<') {
+      in_tag = true;
+    } else if (c == '>' && in_tag) {
+      in_tag = false;
+    } else if (!in_tag) {
+      text += c;
+    }
+  }
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  const size_t last = text.find_last_not_of(" \t\r\n");
+  return first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+}
+
 }  // namespace
 
-Status GamePages::load(const Game& game, const TemplateSource& source_of,
+TemplateReader compiled_templates(TemplateSource files) {
+  return [files = std::move(files)](const Game& game, std::string_view file, TemplateFile* out) {
+    out->name = "games/" + game.name() + "/" + std::string(file);
+    const std::optional<std::string_view> text = files(out->name);
+    if (!text) return Status::Error(out->name + " is not built into livectl");
+    out->text = std::string(*text);
+    return Status();
+  };
+}
+
+TemplateReader folder_templates(std::function<std::string(const Game&)> folder_of,
+                                TemplateSource compiled) {
+  return [folder_of = std::move(folder_of), compiled = compiled_templates(std::move(compiled))](
+             const Game& game, std::string_view file, TemplateFile* out) {
+    const std::string folder = folder_of(game);
+    if (folder.empty()) return compiled(game, file, out);
+    out->name = folder + "/" + std::string(file);
+    return read_whole_file(out->name, &out->text);
+  };
+}
+
+Status GamePages::load(const Game& game, const TemplateReader& read,
                        std::unique_ptr<GamePages>* out) {
   std::unique_ptr<GamePages> pages(new GamePages(game));
   for (const PageSpec& page : game.pages()) {
-    // A wait page without its own template gets livectl's.
-    const std::string source = page.kind == PageKind::kWait && page.template_file.empty()
-                                   ? std::string(kWaitTemplate)
-                                   : "games/" + game.name() + "/" + page.template_file;
-    const std::optional<std::string_view> text = source_of(source);
-    if (!text) return Status::Error(source + " is not built into livectl");
+    TemplateFile file;
+    if (page.kind == PageKind::kWait && page.template_file.empty()) {
+      // livectl's own wait page, never a game's file.
+      file.name = kWaitTemplate;
+      file.text = std::string(*embedded_file(kWaitTemplate));
+    } else if (Status status = read(game, page.template_file, &file); !status.ok()) {
+      return status;
+    }
     PageTemplate compiled;
-    if (Status status = PageTemplate::compile(game, source, *text, &compiled); !status.ok()) {
+    if (Status status = PageTemplate::compile(game, file.name, file.text, &compiled);
+        !status.ok()) {
       return status;
     }
     pages->templates_.push_back(std::move(compiled));
@@ -36,36 +100,77 @@ Status GamePages::load(const Game& game, const TemplateSource& source_of,
   return Status();
 }
 
-std::string GamePages::render(const Player& player) const {
+Status GamePages::render(const Player& player, std::string* html_out) const {
   const uint32_t index = player.participant().page;
   const PageSpec& page = game_.pages()[index];
   const PageTemplate& body = templates_[index];
   // Nobody submits a wait page: the group or its timeout moves it on.
   const bool no_next = index + 1 == game_.pages().size() || page.kind == PageKind::kWait;
+  const std::string_view next = no_next ? std::string_view() : kNextButton;
   const std::string& code = player.participant().code;
   const std::string page_number = std::to_string(index);
 
-  std::string html;
+  // A game's own code: it may throw, or return what no script can use.
+  Json js_vars;
+  try {
+    js_vars = game_.js_vars(player);
+  } catch (const std::exception& e) {
+    return Status::Error(game_.name() + "'s js_vars threw: " + e.what());
+  } catch (...) {
+    return Status::Error(game_.name() + "'s js_vars threw something that is not an exception");
+  }
+  if (!js_vars.is_object()) {
+    return Status::Error(game_.name() + "'s js_vars returned " +
+                         js_vars.dump(-1, ' ', false, Json::error_handler_t::replace) +
+                         ", not an object");
+  }
+
+  std::string title;
+  if (body.has(Block::kTitle)) body.render(Block::kTitle, player, next, title);
+
+  std::string& html = *html_out;
+  html.clear();
   html.reserve(4096);
   html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   // No icon: otherwise every browser asks for /favicon.ico, gets a 404 and
   // logs it in the console next to the game's own messages.
   html += "<link rel=\"icon\" href=\"data:,\">\n<title>";
-  append_html_escaped(game_.name() + ": " + page.name, html);
+  if (body.has(Block::kTitle)) {
+    html += without_tags(title);
+  } else {
+    append_html_escaped(game_.name() + ": " + page.name, html);
+  }
   html += "</title>\n<script src=\"/live.js\" data-code=\"";
   append_html_escaped(code, html);
-  html += "\" data-page=\"" + page_number + "\"></script>\n<style>\n";
+  html += "\" data-page=\"" + page_number + "\"></script>\n";
+  // Before every script of the page, as oTree does; `var`, as oTree's, so
+  // that it is also window.js_vars.
+  html += "<script>var js_vars = ";
+  append_script_json(js_vars, html);
+  html += ";</script>\n<style>\n";
   html += kStyle;
-  html += "</style>\n</head>\n<body>\n<form id=\"form\" method=\"post\" action=\"/p/";
+  html += "</style>\n";
+  body.render(Block::kStyles, player, next, html);
+  html += "</head>\n<body>\n";
+  if (body.has(Block::kTitle)) {
+    // oTree's heading, with its classes, which pages' styles may name.
+    html += "<h2 class=\"otree-title page-header\">";
+    html += title;
+    html += "</h2>\n";
+  }
+  html += "<form id=\"form\" method=\"post\" action=\"/p/";
   append_html_escaped(code, html);
   html += "\" autocomplete=\"off\">\n<input type=\"hidden\" name=\"page\" value=\"" + page_number +
           "\">\n";
-  const std::string_view next = no_next ? std::string_view() : kNextButton;
-  body.render(player, next, html);
+  body.render(Block::kContent, player, next, html);
   if (!body.handles_next_button()) html += next;
-  html += "</form>\n</body>\n</html>\n";
-  return html;
+  html += "</form>\n";
+  // After the form: the page's elements exist, and live.js (in <head>)
+  // has defined liveSend.
+  body.render(Block::kScripts, player, next, html);
+  html += "</body>\n</html>\n";
+  return Status();
 }
 
 }  // namespace livectl::server

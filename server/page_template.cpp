@@ -1,6 +1,7 @@
 #include "server/page_template.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 namespace livectl::server {
@@ -53,6 +54,22 @@ size_t find_tag(std::string_view text, std::string_view tag) {
   return std::string_view::npos;
 }
 
+constexpr std::string_view kBlockNames[kBlockCount] = {"title", "content", "scripts", "styles"};
+constexpr std::string_view kBlocksThatExist = "the blocks are title, content, scripts and styles";
+
+// The block called `name`, or -1.
+int find_block(std::string_view name) {
+  for (size_t b = 0; b < kBlockCount; ++b) {
+    if (kBlockNames[b] == name) return static_cast<int>(b);
+  }
+  return -1;
+}
+
+bool all_space(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
+}
+
 }  // namespace
 
 Status PageTemplate::compile(const Game& game, std::string_view source, std::string_view text,
@@ -69,22 +86,85 @@ Status PageTemplate::compile(const Game& game, std::string_view source, std::str
   compiled.handles_next_button_ = text.find("id=\"next\"") != std::string_view::npos ||
                                   text.find("id='next'") != std::string_view::npos;
 
+  // What lies outside every block: the whole page of a template without
+  // blocks; only space in one with blocks (first_stray says where not).
+  std::vector<Piece> outside;
+  size_t first_stray = std::string_view::npos;
+  int open_block = -1;  // the Block being filled, or -1
+  size_t open_block_at = 0;
+  std::array<size_t, kBlockCount> block_at{};  // where each block opened, for a second one
+  auto target = [&]() -> std::vector<Piece>& {
+    return open_block < 0 ? outside : compiled.pieces_[static_cast<size_t>(open_block)];
+  };
+  auto add_text = [&](size_t from, size_t to) {
+    if (from >= to) return;
+    const std::string_view piece = text.substr(from, to - from);
+    if (open_block < 0 && first_stray == std::string_view::npos && !all_space(piece)) {
+      first_stray = from + piece.find_first_not_of(" \t\r\n\f\v");
+    }
+    target().push_back({Part::kText, 0, std::string(piece)});
+  };
+
   size_t position = 0;
   while (position < text.size()) {
-    const size_t open = text.find("{{", position);
+    // {% ... %} as oTree also accepts it: the same tags, the same placeholders.
+    const size_t curly = text.find("{{", position);
+    const size_t percent = text.find("{%", position);
+    const size_t open = std::min(curly, percent);
     if (open == std::string_view::npos) {
-      compiled.pieces_.push_back({Part::kText, 0, std::string(text.substr(position))});
+      add_text(position, text.size());
       break;
     }
-    if (open > position) {
-      compiled.pieces_.push_back(
-          {Part::kText, 0, std::string(text.substr(position, open - position))});
+    add_text(position, open);
+    const std::string_view closer = open == curly ? "}}" : "%}";
+    const size_t close = text.find(closer, open + 2);
+    if (close == std::string_view::npos) {
+      return Status::Error(where(open) + std::string(text.substr(open, 2)) + " is not closed by " +
+                           std::string(closer));
     }
-    const size_t close = text.find("}}", open + 2);
-    if (close == std::string_view::npos)
-      return Status::Error(where(open) + "{{ is not closed by }}");
     const std::string_view name = trim(text.substr(open + 2, close - open - 2));
     position = close + 2;
+
+    const size_t space = name.find_first_of(" \t\r\n");
+    const std::string_view keyword = name.substr(0, space);
+    if (keyword == "block") {
+      const std::string_view block_name =
+          space == std::string_view::npos ? std::string_view() : trim(name.substr(space));
+      const int block = find_block(block_name);
+      if (block_name.empty()) {
+        return Status::Error(where(open) + "{{ block }} names no block; " +
+                             std::string(kBlocksThatExist));
+      }
+      if (block < 0) {
+        return Status::Error(where(open) + "unknown block {{ block " + std::string(block_name) +
+                             " }}; " + std::string(kBlocksThatExist));
+      }
+      if (open_block >= 0) {
+        return Status::Error(where(open) + "{{ block " + std::string(block_name) +
+                             " }} is inside {{ block " +
+                             std::string(kBlockNames[static_cast<size_t>(open_block)]) +
+                             " }}, which line " + std::to_string(line_of(text, open_block_at)) +
+                             " opened; blocks do not nest: close it with {{ endblock }} first");
+      }
+      if (compiled.has_[static_cast<size_t>(block)]) {
+        return Status::Error(where(open) + "a second {{ block " + std::string(block_name) +
+                             " }}; the first is on line " +
+                             std::to_string(line_of(text, block_at[static_cast<size_t>(block)])));
+      }
+      compiled.has_[static_cast<size_t>(block)] = true;
+      block_at[static_cast<size_t>(block)] = open;
+      open_block = block;
+      open_block_at = open;
+      continue;
+    }
+    if (name == "endblock") {
+      if (open_block < 0) {
+        return Status::Error(where(open) +
+                             "{{ endblock }} closes no block: no {{ block NAME }} is open");
+      }
+      open_block = -1;
+      continue;
+    }
 
     const size_t dot = name.find('.');
     const std::string_view owner = name.substr(0, dot);
@@ -113,18 +193,38 @@ Status PageTemplate::compile(const Game& game, std::string_view source, std::str
           " offers player.id_in_group" + field_names(game.player_fields()) +
           " (player), group.id_in_subsession" + field_names(game.group_fields()) +
           " (group), participant.code, participant.id_in_session, participant.label and "
-          "next_button");
+          "next_button, and the blocks title, content, scripts and styles "
+          "({{ block content }} ... {{ endblock }})");
     }
-    compiled.pieces_.push_back(std::move(piece));
+    if (open_block < 0 && first_stray == std::string_view::npos) first_stray = open;
+    target().push_back(std::move(piece));
+  }
+  if (open_block >= 0) {
+    return Status::Error(where(open_block_at) + "{{ block " +
+                         std::string(kBlockNames[static_cast<size_t>(open_block)]) +
+                         " }} is not closed by {{ endblock }}");
+  }
+  const bool any_block =
+      std::find(compiled.has_.begin(), compiled.has_.end(), true) != compiled.has_.end();
+  if (!any_block) {
+    compiled.pieces_[static_cast<size_t>(Block::kContent)] = std::move(outside);
+    compiled.has_[static_cast<size_t>(Block::kContent)] = true;
+  } else if (first_stray != std::string_view::npos) {
+    // oTree drops it without a word; here it would not be shown either, so
+    // it is more likely a mistake than meant.
+    return Status::Error(where(first_stray) +
+                         "text outside the blocks, which no page shows; in a template with "
+                         "blocks everything is inside {{ block title }}, {{ block content }}, "
+                         "{{ block scripts }} or {{ block styles }}");
   }
   *out = std::move(compiled);
   return Status();
 }
 
-void PageTemplate::render(const Player& player, std::string_view next_button,
+void PageTemplate::render(Block block, const Player& player, std::string_view next_button,
                           std::string& out) const {
   std::string value;
-  for (const Piece& piece : pieces_) {
+  for (const Piece& piece : pieces_[static_cast<size_t>(block)]) {
     value.clear();
     switch (piece.part) {
       case Part::kText:
@@ -179,6 +279,30 @@ void append_html_escaped(std::string_view text, std::string& out) {
         break;
       default:
         out += c;
+    }
+  }
+}
+
+void append_script_json(const Json& value, std::string& out) {
+  const std::string json = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  out.reserve(out.size() + json.size());
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    // In JSON text these characters occur only inside strings, where an
+    // escape is the same character.
+    if (c == '<') {
+      out += "\\u003c";
+    } else if (c == '>') {
+      out += "\\u003e";
+    } else if (c == '&') {
+      out += "\\u0026";
+    } else if (c == '\xe2' && i + 2 < json.size() && json[i + 1] == '\x80' &&
+               (json[i + 2] == '\xa8' || json[i + 2] == '\xa9')) {
+      // U+2028 and U+2029: line terminators to JavaScript before ES2019.
+      out += json[i + 2] == '\xa8' ? "\\u2028" : "\\u2029";
+      i += 2;
+    } else {
+      out += c;
     }
   }
 }

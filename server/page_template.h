@@ -1,7 +1,18 @@
 #pragma once
-// A game's page template, compiled once at startup: text with placeholders
+// A game's page template, compiled once at startup (or at every request
+// under `serve --dev`): oTree's template text as it is, with placeholders
 // like {{ player.id_in_group }} or {{ group.highest_bid }}, rendered for one
-// player with every value HTML-escaped (docs/protocol.md, "Page templates").
+// player with every value HTML-escaped, and optionally oTree's blocks
+// {{ block title }}, {{ block content }}, {{ block scripts }} and
+// {{ block styles }}, each closed by {{ endblock }} (docs/protocol.md,
+// "Page templates").
+//
+// Hand-written rather than a template library: Debian's archive has no
+// Jinja-like C++ engine (no Inja), and ctemplate's syntax ({{#SECTION}}) is
+// not oTree's; neither would check placeholders against the game's fields
+// when the template is compiled, name what exists in its errors, or escape
+// every value. What oTree's live pages need is small enough to read here.
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -12,19 +23,37 @@
 
 namespace livectl::server {
 
+// oTree's blocks. A template without any has all its text in kContent.
+enum class Block : uint8_t { kTitle, kContent, kScripts, kStyles };
+inline constexpr size_t kBlockCount = 4;
+
 class PageTemplate {
  public:
   // Compiles `text` for `game`. `source` names the file in error messages.
-  // Errors, one sentence each, with the line:
+  // Errors, one sentence each, with the line and what exists:
   //   "games/auction/live.html line 5: unknown placeholder {{ player.foo }}; ..."
   //   "games/auction/live.html line 5: {{ is not closed by }}"
   //   "games/auction/live.html line 5: a template must not contain <form>; ..."
+  //   "games/auction/live.html line 5: unknown block {{ block footer }}; ..."
+  //   "games/auction/live.html line 5: {{ block content }} is not closed by {{ endblock }}"
+  //   and a block inside a block, a block given twice, {{ endblock }} with
+  //   no block open, text outside the blocks of a template that has blocks.
   static Status compile(const Game& game, std::string_view source, std::string_view text,
                         PageTemplate* out);
 
-  // Appends the page body for `player`. {{ next_button }} becomes
-  // `next_button` (which is empty on the last page).
-  void render(const Player& player, std::string_view next_button, std::string& out) const;
+  // Appends the page body for `player`: the content block, or all of a
+  // template without blocks. {{ next_button }} becomes `next_button`
+  // (which is empty on the last page).
+  void render(const Player& player, std::string_view next_button, std::string& out) const {
+    render(Block::kContent, player, next_button, out);
+  }
+  // Appends `block` rendered for `player`; nothing when the template has
+  // no such block.
+  void render(Block block, const Player& player, std::string_view next_button,
+              std::string& out) const;
+
+  // True when the template has `block`: always kContent for one without blocks.
+  bool has(Block block) const { return has_[static_cast<size_t>(block)]; }
 
   // True when the template places the next button itself, with
   // {{ next_button }} or its own element with id="next"; the layout then
@@ -48,13 +77,21 @@ class PageTemplate {
     uint32_t field = 0;  // for kPlayerField and kGroupField
     std::string text;    // for kText
   };
-  std::vector<Piece> pieces_;
+  std::array<std::vector<Piece>, kBlockCount> pieces_;  // [Block]
+  std::array<bool, kBlockCount> has_{};
   bool handles_next_button_ = false;
 };
 
 // Appends `text` with & < > " ' replaced by entities: safe in element text
 // and in quoted attribute values (not inside <script>).
 void append_html_escaped(std::string_view text, std::string& out);
+
+// Appends `value` as JSON that is safe as the text of a <script> element:
+// < > & and U+2028, U+2029 inside strings become \u escapes, so no
+// "</script>" or "<!--" can end or change the element, and the text is
+// still the same value to JSON.parse and to JavaScript. Bytes that are not
+// UTF-8 become U+FFFD. Never throws.
+void append_script_json(const Json& value, std::string& out);
 
 // How a field's value appears on a page, before escaping: a string as its
 // text; a number, true/false or null as JSON (so `null` until set).

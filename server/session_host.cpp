@@ -7,21 +7,40 @@
 
 namespace livectl::server {
 
+namespace {
+
+// What a page that cannot be rendered answers: the reason (a template's
+// file, line and what exists, under --dev), in a page that needs nothing.
+std::string page_error_document(std::string_view reason) {
+  std::string html =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
+      "<link rel=\"icon\" href=\"data:,\"><title>This page cannot be shown</title></head>\n"
+      "<body>\n<h1>This page cannot be shown</h1>\n<pre id=\"error\">";
+  append_html_escaped(reason, html);
+  html += "</pre>\n<p>Reload this page once it is fixed.</p>\n</body>\n</html>\n";
+  return html;
+}
+
+}  // namespace
+
 SessionHost::SessionHost(Durability& durability, ServerLimits limits, Wake wake,
                          TemplateSource templates, Clock clock)
     : durability_(durability),
       limits_(limits),
       wake_(wake),
-      templates_(std::move(templates)),
+      templates_(compiled_templates(std::move(templates))),
       clock_(clock) {}
 
+Status SessionHost::load_pages(const Game& game) {
+  if (dev_templates_ || pages_.contains(&game)) return Status();
+  std::unique_ptr<GamePages> pages;
+  if (Status status = GamePages::load(game, templates_, &pages); !status.ok()) return status;
+  pages_.emplace(&game, std::move(pages));
+  return Status();
+}
+
 Status SessionHost::add_session(std::unique_ptr<Session> session) {
-  const Game& game = session->game();
-  if (!pages_.contains(&game)) {
-    std::unique_ptr<GamePages> pages;
-    if (Status status = GamePages::load(game, templates_, &pages); !status.ok()) return status;
-    pages_.emplace(&game, std::move(pages));
-  }
+  if (Status status = load_pages(session->game()); !status.ok()) return status;
   const auto index = static_cast<uint32_t>(sessions_.size());
   for (const Player& player : session->players()) {
     if (seats_.contains(player.participant().code)) {
@@ -163,9 +182,21 @@ void SessionHost::respond(HttpExchange& exchange) {
     exchange.location = "/p/" + player.participant().code;
     exchange.body = "See " + exchange.location + "\n";
   } else {
-    exchange.status = 200;
     exchange.content_type = "text/html; charset=utf-8";
-    exchange.body = pages_.at(&session.game())->render(player);
+    Status rendered;
+    if (dev_templates_) {
+      std::unique_ptr<GamePages> pages;
+      rendered = GamePages::load(session.game(), dev_templates_, &pages);
+      if (rendered.ok()) rendered = pages->render(player, &exchange.body);
+    } else {
+      rendered = pages_.at(&session.game())->render(player, &exchange.body);
+    }
+    exchange.status = rendered.ok() ? 200 : 500;
+    if (!rendered.ok()) {
+      std::fprintf(stderr, "livectl: the page of participant %s: %s\n",
+                   player.participant().code.c_str(), rendered.message().c_str());
+      exchange.body = page_error_document(rendered.message());
+    }
   }
   wake_(exchange.socket);
 }

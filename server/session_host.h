@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/registry.h"
 #include "engine/session.h"
 #include "server/assets.h"
 #include "server/connection.h"
@@ -53,15 +54,32 @@ class SessionHost {
   // own clocks), so page timers keep running at the clock's pace.
   using Clock = int64_t (*)();
 
-  // `durability` must outlive the host. Page templates come from `templates`.
+  // `durability` must outlive the host. Page templates come from `templates`
+  // (compiled in), each game's compiled once, when its first session is added.
   SessionHost(Durability& durability, ServerLimits limits, Wake wake,
-              TemplateSource templates = embedded_file, Clock clock = served_clock_ms);
+              TemplateSource templates = game_file, Clock clock = served_clock_ms);
   SessionHost(const SessionHost&) = delete;
   SessionHost& operator=(const SessionHost&) = delete;
 
+  // `serve --dev`: from now on every page request compiles its game's
+  // templates from `read` (folder_templates), so that an edit shows on
+  // reload. A template that does not compile, or cannot be read, answers
+  // that page with 500 and the error, also printed on stderr; nothing else
+  // changes, and the next request reads the file again. The files are read
+  // on the event-loop thread, which is fine for one person's edits and not
+  // meant for a lab session.
+  void set_dev_templates(TemplateReader read) { dev_templates_ = std::move(read); }
+  // The reader set_dev_templates set; empty when none was.
+  const TemplateReader& dev_template_reader() const { return dev_templates_; }
+
+  // Compiles `game`'s page templates unless that was done: a session of it
+  // is then served without a template error. Always ok under dev templates
+  // (they are compiled at each request). Errors: GamePages::load's.
+  Status load_pages(const Game& game);
+
   // Serves `session`, whose Store is durability.store(). Fails when its
-  // game's page templates do not compile (GamePages::load's errors) or a
-  // participant code is taken.
+  // game's page templates do not compile (load_pages) or a participant
+  // code is taken.
   Status add_session(std::unique_ptr<Session> session);
 
   const ServerLimits& limits() const { return limits_; }
@@ -102,8 +120,10 @@ class SessionHost {
   // none, which changes nothing) at session time now().
   void submit(Seat seat, int32_t page);
   // Builds the exchange's response at the end of the turn: the current page
-  // for kPage, a 303 to it for kSubmit; for an offline session, 503 with
-  // the reason. Until then the host keeps a pointer.
+  // for kPage (500 with the reason when it cannot be rendered: its game's
+  // js_vars failed, or a dev template does not compile), a 303 to it for
+  // kSubmit; for an offline session, 503 with the reason. Until then the
+  // host keeps a pointer.
   void await_turn_end(HttpExchange& exchange);
   void forget(HttpExchange& exchange);
 
@@ -182,7 +202,8 @@ class SessionHost {
   Durability& durability_;
   ServerLimits limits_;
   Wake wake_;
-  TemplateSource templates_;
+  TemplateReader templates_;      // compiled in
+  TemplateReader dev_templates_;  // empty unless set_dev_templates
   Abort abort_ = nullptr;
   Clock clock_;
   // Session time (see Clock): the last clock reading and the time served then.

@@ -8,7 +8,7 @@
 
 #include "bots/simulation.h"
 #include "engine/session.h"
-#include "games/registry.h"
+#include "engine/registry.h"
 
 namespace livectl::testing {
 

@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "bench/load/generator.h"
-#include "games/registry.h"
+#include "engine/registry.h"
 
 namespace livectl::load {
 

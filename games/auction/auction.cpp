@@ -3,6 +3,7 @@
 
 #include "engine/bot.h"
 #include "engine/invariant.h"
+#include "engine/registry.h"
 #include "engine/session.h"
 
 namespace livectl {
@@ -137,10 +138,6 @@ std::vector<std::unique_ptr<Invariant>> Auction::make_invariants() const {
 }
 
 }  // namespace
-
-const Game& auction_game() {
-  static const Auction game;
-  return game;
-}
-
 }  // namespace livectl
+
+LIVECTL_GAME(auction, livectl::Auction)

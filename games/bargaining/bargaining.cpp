@@ -104,11 +104,4 @@ Outbox Bargaining::respond(Player& player, const Json& message) const {
 
 }  // namespace livectl::bargaining
 
-namespace livectl {
-
-const Game& bargaining_game() {
-  static const bargaining::Bargaining game;
-  return game;
-}
-
-}  // namespace livectl
+LIVECTL_GAME(bargaining, livectl::bargaining::Bargaining)

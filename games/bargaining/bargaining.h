@@ -16,6 +16,7 @@
 
 #include "engine/bot.h"
 #include "engine/invariant.h"
+#include "engine/registry.h"
 #include "engine/session.h"
 
 namespace livectl::bargaining {

@@ -11,6 +11,7 @@
 
 #include "engine/bot.h"
 #include "engine/invariant.h"
+#include "engine/registry.h"
 #include "engine/session.h"
 
 namespace livectl {
@@ -258,10 +259,6 @@ std::vector<std::unique_ptr<Invariant>> TenMessages::make_invariants() const {
 }
 
 }  // namespace
-
-const Game& ten_messages_game() {
-  static const TenMessages game;
-  return game;
-}
-
 }  // namespace livectl
+
+LIVECTL_GAME(ten_messages, livectl::TenMessages)

@@ -109,10 +109,6 @@ Outbox TicTacToe::live_method(Player& player, const Json& data) const {
 }
 
 }  // namespace tictactoe
-
-const Game& tictactoe_game() {
-  static const tictactoe::TicTacToe game;
-  return game;
-}
-
 }  // namespace livectl
+
+LIVECTL_GAME(tictactoe, livectl::tictactoe::TicTacToe)

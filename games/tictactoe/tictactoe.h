@@ -13,6 +13,7 @@
 
 #include "engine/bot.h"
 #include "engine/invariant.h"
+#include "engine/registry.h"
 #include "engine/session.h"
 #include "games/tictactoe/board.h"
 
