@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // livectl serve in a real browser: Debian's headless Chromium, driven by
 // playwright-core (which never downloads a browser of its own), plays
-// tic-tac-toe through the pages, live.js and the WebSocket as people do.
+// tic-tac-toe through the pages, live.js and the WebSocket as people do, and
+// the auction of oTree's live pages documentation with its template as oTree
+// writes it (served by OTREE_STUDY, the test study livectl_otree_test).
 //
 //     node live_pages_test.js LIVECTL ARTIFACT_DIR [TEST_NAME_SUBSTRING]
+//                             [--otree-study OTREE_STUDY]
 //
 // Screenshots are written to ARTIFACT_DIR and their paths printed. Every wait
 // is bounded, a watchdog ends the whole run, and every server is killed on
@@ -25,9 +28,13 @@ try {
   process.exit(1);
 }
 
-const [LIVECTL, ARTIFACTS, ONLY = ''] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const studyFlag = argv.indexOf('--otree-study');
+const OTREE_STUDY = studyFlag >= 0 ? argv.splice(studyFlag, 2)[1] : undefined;
+const [LIVECTL, ARTIFACTS, ONLY = ''] = argv;
 if (!LIVECTL || !ARTIFACTS) {
-  console.error('usage: node live_pages_test.js LIVECTL ARTIFACT_DIR [TEST_NAME_SUBSTRING]');
+  console.error('usage: node live_pages_test.js LIVECTL ARTIFACT_DIR [TEST_NAME_SUBSTRING] ' +
+                '[--otree-study OTREE_STUDY]');
   process.exit(2);
 }
 const CHROMIUM = '/usr/bin/chromium';  // Debian's package; scripts/bootstrap.sh installs it
@@ -89,8 +96,11 @@ class Players {
   async open(label, link) {
     const context = await this.browser.newContext({ viewport: { width: 640, height: 560 } });
     context.setDefaultTimeout(VIEW_MS);
-    // Every page the context loads gets readView as a global, for the waits.
-    await context.addInitScript({ content: `window.readView = ${readView.toString()};` });
+    // Every page the context loads gets readView and readAuction as
+    // globals, for the waits.
+    await context.addInitScript({
+      content: `window.readView = ${readView.toString()};\n` +
+               `window.readAuction = ${readAuction.toString()};` });
     const page = await context.newPage();
     this.pages.set(label, page);
     this.sockets.set(label, []);
@@ -314,6 +324,74 @@ async function a_page_reconnects_after_a_server_sigkill_and_shows_the_moves_it_m
   assert.deepEqual(players.unexpectedErrors(isFailedWebSocket), []);
 }
 
+// What a page of oTree's auction shows (tests/browser/otree_auction/live.html);
+// runs in the page. Bids are "player:bid", in the order the table lists them.
+function readAuction() {
+  const heading = document.querySelector('h2.otree-title');
+  const line = document.getElementById('js-vars');
+  return {
+    title: document.title,
+    heading: heading && heading.textContent,
+    bids: [...document.querySelectorAll('#history tr')]
+      .filter(row => row.cells.length > 0 && row.cells[0].tagName === 'TD')
+      .map(row => [...row.cells].map(cell => cell.textContent).join(':')),
+    jsVars: line && line.textContent,
+  };
+}
+
+async function waitForAuction(players, label, want) {
+  const page = players.pages.get(label);
+  try {
+    await page.waitForFunction(
+        want => JSON.stringify(window.readAuction()) === JSON.stringify(want),
+        want, { timeout: VIEW_MS, polling: 50 });
+  } catch (error) {
+    const seen = await page.evaluate(readAuction).catch(e => `unreadable: ${e.message}`);
+    throw new Error(`${label}'s page did not show ${JSON.stringify(want)} within ${VIEW_MS} ms; ` +
+                    `it shows ${JSON.stringify(seen)} at ${page.url()}`);
+  }
+}
+
+async function three_browsers_bid_in_otrees_auction_template_and_every_page_shows_each_bid(
+    players) {
+  assert.ok(OTREE_STUDY, 'this test needs --otree-study: the livectl_otree_test binary');
+  const server = await Server.start(OTREE_STUDY, {
+    db: path.join(TMP, 'otree.db'), args: ['--game', 'otree_auction'] });
+  assert.equal(server.links.length, 3, server.stdout);
+  const labels = ['P1', 'P2', 'P3'];
+  for (const [index, label] of labels.entries()) await players.open(label, server.links[index]);
+  // The title block is the <title> and the heading; js_vars comes from the
+  // game (OtreeAuction::js_vars), its motto intact although it holds
+  // "</script>", "<!--" and the two line separators.
+  const want = id => ({
+    title: 'Auction', heading: 'Auction', bids,
+    jsVars: `You are player ${id}. Bid high </script><!-- \u2028or go home\u2029` });
+  let bids = [];
+  const everyPageShowsTheBids = () =>
+    Promise.all(labels.map((label, index) => waitForAuction(players, label, want(index + 1))));
+  await everyPageShowsTheBids();
+  const bid = async (label, amount) => {
+    const page = players.pages.get(label);
+    await page.fill('#inputbox', String(amount));
+    await page.click('button[onclick="sendValue()"]');
+  };
+  await bid('P1', 10);
+  bids = ['1:10'];
+  await everyPageShowsTheBids();
+  await bid('P2', 25);
+  bids = ['1:10', '2:25'];
+  await everyPageShowsTheBids();
+  // Not above the highest bid: live_method returns nothing, so no page
+  // shows it; the next higher bid is the next row everywhere.
+  await bid('P3', 5);
+  await bid('P3', 30);
+  bids = ['1:10', '2:25', '3:30'];
+  await everyPageShowsTheBids();
+  for (const label of labels) await players.screenshot(label, label.toLowerCase());
+  await server.stop();
+  assert.deepEqual(players.unexpectedErrors(), []);
+}
+
 // ---- runner ----
 
 async function main() {
@@ -344,6 +422,7 @@ async function main() {
   const tests = [
     [two_browsers_play_tictactoe_to_a_win_and_both_reach_the_results, 'game'],
     [a_page_reconnects_after_a_server_sigkill_and_shows_the_moves_it_missed, 'reconnect'],
+    [three_browsers_bid_in_otrees_auction_template_and_every_page_shows_each_bid, 'otree'],
   ].filter(([test]) => test.name.includes(ONLY));
   let failed = 0;
   for (const [test, prefix] of tests) {
