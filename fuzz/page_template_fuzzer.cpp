@@ -5,7 +5,9 @@
 // size). Checks: compile never
 // throws; a compiled template renders for participant 1 without throwing;
 // values are escaped: a template whose own text has no '<' renders none in
-// any block (with an empty next button).
+// any block (with an empty next button); the label and the group's fields as
+// js_vars (append_script_json) have no raw < > & U+2028 U+2029 and read back
+// as themselves.
 #include <string>
 
 #include "engine/registry.h"
@@ -68,6 +70,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   session.restore_participant(1, std::string(in.string()), 0);
+
+  // js_vars as a page's <script> holds it: nothing that ends or bends the
+  // element, and the same value to a JSON reader (bytes that are not UTF-8
+  // read back as U+FFFD).
+  livectl::Json vars = livectl::Json::object();
+  vars["label"] = session.player(1).participant().label;
+  vars["group"] = session.player(1).group().fields();
+  std::string script;
+  livectl::server::append_script_json(vars, script);
+  for (const std::string_view bad : {"<", ">", "&", "\xe2\x80\xa8", "\xe2\x80\xa9"}) {
+    FUZZ_CHECK(script.find(bad) == std::string::npos, "script JSON holds a raw %s: %s",
+               std::string(bad).c_str(), script.c_str());
+  }
+  livectl::Json read_back;
+  try {
+    read_back = livectl::Json::parse(script);
+  } catch (const std::exception& e) {
+    FUZZ_CHECK(false, "script JSON does not parse (%s): %s", e.what(), script.c_str());
+  }
+  bool valid_utf8 = true;
+  try {
+    (void)vars.dump();
+  } catch (const livectl::Json::type_error&) {
+    valid_utf8 = false;
+  }
+  FUZZ_CHECK(!valid_utf8 || read_back == vars, "script JSON reads back otherwise: %s",
+             script.c_str());
 
   livectl::server::PageTemplate compiled;
   livectl::Status status;
