@@ -21,6 +21,7 @@ packages=(
   python3 python3-websockets
   chromium
   clang-14 libclang-rt-14-dev  # scripts/fuzz.sh, which scripts/test.sh runs
+  dpkg-dev  # dpkg-shlibdeps, for `cpack -G DEB` and the package_deb test
 )
 missing=()
 for package in "${packages[@]}"; do
