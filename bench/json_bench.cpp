@@ -5,6 +5,7 @@
 #include <string>
 
 #include "bench/support.h"
+#include "engine/fields.h"
 #include "engine/json.h"
 
 namespace livectl::bench {
@@ -71,6 +72,42 @@ BENCHMARK_CAPTURE(encode, tictactoe_state, payload::kTictactoeState)
 BENCHMARK_CAPTURE(encode, offer_frame, payload::kOfferFrame)->Name("json/encode/offer_frame");
 BENCHMARK_CAPTURE(encode, offer_received, payload::kOfferReceived)
     ->Name("json/encode/offer_received");
+
+// Building the offer payload three ways: object() (engine/fields.h), the
+// emplace calls it stands for, and nlohmann's nested braces. Each must give
+// kOfferReceived.
+template <class Build>
+void build(benchmark::State& state, Build make) {
+  if (make(1, 12.5).dump() != payload::kOfferReceived) {
+    fail(state, "builds " + make(1, 12.5).dump());
+    return;
+  }
+  int from = 1;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(from);
+    Json value = make(from, 12.5);
+    benchmark::DoNotOptimize(value);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+Json build_with_object(int from, double value) {
+  return object({{"type", "offer"}, {"from", from}, {"value", value}});
+}
+Json build_with_emplace(int from, double value) {
+  Json payload(Json::value_t::object);
+  payload.emplace("type", "offer");
+  payload.emplace("from", from);
+  payload.emplace("value", value);
+  return payload;
+}
+Json build_with_braces(int from, double value) {
+  return {{"type", "offer"}, {"from", from}, {"value", value}};
+}
+
+BENCHMARK_CAPTURE(build, object, build_with_object)->Name("json/build/object");
+BENCHMARK_CAPTURE(build, emplace, build_with_emplace)->Name("json/build/emplace");
+BENCHMARK_CAPTURE(build, braces, build_with_braces)->Name("json/build/nested_braces");
 
 }  // namespace
 }  // namespace livectl::bench

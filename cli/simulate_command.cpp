@@ -9,6 +9,7 @@
 
 #include "bots/simulation.h"
 #include "cli/commands.h"
+#include "engine/bot.h"
 #include "engine/registry.h"
 #include "store/sqlite_store.h"
 
@@ -189,6 +190,10 @@ void print_summary(const Session& session, const SimulationReport& report) {
 int run_simulate(const SimulateArgs& args) {
   const Game* game = find_game(args.game);
   if (!game) throw UsageError("unknown game '" + args.game + "' (known: " + game_names() + ")");
+  if (!game->make_bot(1, game->players_per_group())) {
+    throw UsageError(game->name() + " has no bot: simulate needs one (Game::make_bot); its " +
+                     "scenarios run with `test`");
+  }
   const int participants = args.participants.value_or(kDefaultGroups * game->players_per_group());
   if (participants <= 0 || participants % game->players_per_group() != 0) {
     throw UsageError("--participants must be a positive multiple of " +

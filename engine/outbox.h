@@ -64,4 +64,18 @@ class Outbox {
   std::optional<std::string> malformed_;
 };
 
+// oTree's {0: payload}: to every member of the sender's group.
+inline Outbox send_to_group(Json payload) {
+  Outbox outbox;
+  outbox.send(0, std::move(payload));
+  return outbox;
+}
+
+// {2: payload, 3: payload}: the same payload to some players of the group.
+inline Outbox send_to(std::initializer_list<int64_t> ids_in_group, const Json& payload) {
+  Outbox outbox;
+  for (const int64_t id : ids_in_group) outbox.send(id, payload);
+  return outbox;
+}
+
 }  // namespace livectl

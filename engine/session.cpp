@@ -125,6 +125,14 @@ void Group::set(GroupField field, Json value) {
                       session_->game_.group_fields().at(field.index), std::move(value));
 }
 
+std::string Player::field_name(PlayerField field) const {
+  return "player field " + session_->game_.player_fields().at(field.index).name;
+}
+
+std::string Group::field_name(GroupField field) const {
+  return "group field " + session_->game_.group_fields().at(field.index).name;
+}
+
 void Player::add_record(RecordType type, std::vector<Json> values) {
   session_->append_record(*this, type, std::move(values));
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/event.h"
+#include "engine/fields.h"
 #include "engine/game.h"
 #include "engine/json.h"
 #include "engine/rng.h"
@@ -61,6 +62,17 @@ class Player {
   // a number that is not finite or a string that is not valid UTF-8 (which,
   // inside live_method, fails and rolls back the event).
   void set(PlayerField field, Json value);
+  // This player's typed field (engine/fields.h): player[given] += 1.
+  template <class T>
+  FieldRef<T, Player, PlayerField> operator[](PlayerFieldOf<T> field) {
+    return {*this, field.field};
+  }
+  template <class T>
+  FieldRef<T, const Player, PlayerField> operator[](PlayerFieldOf<T> field) const {
+    return {*this, field.field};
+  }
+  // "player field given", for errors.
+  std::string field_name(PlayerField field) const;
 
   // Appends a row to an extra-record table for this player and their group.
   // Throws std::invalid_argument on a wrong column count or type.
@@ -98,6 +110,17 @@ class Group {
   const Json& get(GroupField field) const { return fields_.at(field.index); }
   // As Player::set.
   void set(GroupField field, Json value);
+  // This group's typed field (engine/fields.h): group[pot] += 1.
+  template <class T>
+  FieldRef<T, Group, GroupField> operator[](GroupFieldOf<T> field) {
+    return {*this, field.field};
+  }
+  template <class T>
+  FieldRef<T, const Group, GroupField> operator[](GroupFieldOf<T> field) const {
+    return {*this, field.field};
+  }
+  // "group field pot", for errors.
+  std::string field_name(GroupField field) const;
 
   // This group's rows of `type`, oldest first.
   std::vector<const Record*> records(RecordType type) const;
@@ -257,5 +280,12 @@ class Session {
   std::vector<Change> changes_;
   EventResult result_;
 };
+
+// {player.id_in_group: payload}: to `player` only (in live_method, the sender).
+inline Outbox send_to(const Player& player, Json payload) {
+  Outbox outbox;
+  outbox.send(player.id_in_group(), std::move(payload));
+  return outbox;
+}
 
 }  // namespace livectl

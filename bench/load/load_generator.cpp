@@ -61,6 +61,11 @@ Status Generator::prepare(const std::vector<ServedParticipant>& served) {
     }
     p.page = served[i].page;
     p.bot = p.game->make_bot(served[i].id_in_group, p.game->players_per_group());
+    if (!p.bot) {
+      return Status::Error("game '" + served[i].game +
+                           "' has no bot: bench plays each participant with the game's bot "
+                           "(Game::make_bot)");
+    }
     p.rule = make_reply_rule(served[i].game, served[i].id_in_group);
     if (!has_exact_reply_rule(served[i].game)) report_.exact_replies = false;
     p.rng.reseed(options_.seed * 0x9e3779b97f4a7c15ULL + i);

@@ -27,29 +27,22 @@ class Auction final : public Game {
     if (bid.is_object() && bid.empty()) {
       // oTree's history pattern: a page that (re)loads sends {} and gets the
       // state it missed, to itself only.
-      Json state(Json::value_t::object);
-      state.emplace("highest_bid", group.get(highest_bid));
-      state.emplace("highest_bidder", group.get(highest_bidder));
-      return {{player.id_in_group(), std::move(state)}};
+      return send_to(player, object({{"highest_bid", group[highest_bid]},
+                                     {"highest_bidder", group[highest_bidder]}}));
     }
     if (!bid.is_number()) return reject("a bid must be a number");
-    if (bid <= group.get(highest_bid)) return {};
-    group.set(highest_bid, bid);
-    group.set(highest_bidder, player.id_in_group());
+    if (bid <= group[highest_bid]) return {};
+    group[highest_bid] = bid;
+    group[highest_bidder] = player.id_in_group();
     player.add_record(bids, {bid});
-    // Built key by key: nlohmann's nested-brace form allocates a temporary
-    // array per pair, which costs more than the whole rest of this method.
-    Json broadcast(Json::value_t::object);
-    broadcast.emplace("id_in_group", player.id_in_group());
-    broadcast.emplace("bid", bid);
-    return {{0, std::move(broadcast)}};
+    return send_to_group(object({{"id_in_group", player.id_in_group()}, {"bid", bid}}));
   }
 
   std::unique_ptr<Bot> make_bot(int id_in_group, int group_size) const override;
   std::vector<std::unique_ptr<Invariant>> make_invariants() const override;
 
-  const GroupField highest_bid = group_field("highest_bid", FieldType::kNumber, 0);
-  const GroupField highest_bidder = group_field("highest_bidder", FieldType::kInteger);
+  LIVECTL_GROUP_FIELD(double, highest_bid, 0);
+  LIVECTL_GROUP_FIELD(int64_t, highest_bidder);  // null until the first bid
   // One row per accepted bid.
   const RecordType bids = record_type("bid", {{"amount", FieldType::kNumber}});
 };
@@ -93,8 +86,8 @@ class HighestBidIsMaximum final : public Invariant {
     for (const Json& payload : result.payload_values) {
       if (payload.contains("highest_bid")) {
         // A state reply: it must tell the truth and go to the sender only.
-        if (payload.at("highest_bid") != group.get(game_.highest_bid) ||
-            payload.at("highest_bidder") != group.get(game_.highest_bidder)) {
+        if (payload.at("highest_bid") != group[game_.highest_bid].json() ||
+            payload.at("highest_bidder") != group[game_.highest_bidder].json()) {
           return "a state reply differs from the group's state";
         }
         if (result.deliveries.size() != 1 ||
@@ -109,10 +102,11 @@ class HighestBidIsMaximum final : public Invariant {
       if (payload.at("bid") <= best.bid) return "a bid no higher than the highest was accepted";
       best = Best{payload.at("bid"), sender.id_in_group()};
     }
-    if (group.get(game_.highest_bid) != best.bid ||
-        group.get(game_.highest_bidder) != best.bidder) {
+    if (group[game_.highest_bid].json() != best.bid ||
+        group[game_.highest_bidder].json() != best.bidder) {
       return "group " + std::to_string(group.id_in_subsession()) + " has highest_bid " +
-             group.get(game_.highest_bid).dump() + " by " + group.get(game_.highest_bidder).dump() +
+             group[game_.highest_bid].json().dump() + " by " +
+             group[game_.highest_bidder].json().dump() +
              " but the maximum accepted bid is " + best.bid.dump() + " by " + best.bidder.dump();
     }
     return {};

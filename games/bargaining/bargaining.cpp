@@ -16,22 +16,12 @@ int addressee(const Player& sender, const Json& message) {
   return static_cast<int>(id);
 }
 
-// Payloads are built key by key: nlohmann's nested-brace form allocates a
-// temporary array per pair.
 Json offer_payload(int from, const Json& value) {
-  Json payload(Json::value_t::object);
-  payload.emplace("type", "offer");
-  payload.emplace("from", from);
-  payload.emplace("value", value);
-  return payload;
+  return object({{"type", "offer"}, {"from", from}, {"value", value}});
 }
 
 Json response_payload(int from, bool accepted) {
-  Json payload(Json::value_t::object);
-  payload.emplace("type", "response");
-  payload.emplace("from", from);
-  payload.emplace("accepted", accepted);
-  return payload;
+  return object({{"type", "response"}, {"from", from}, {"accepted", accepted}});
 }
 
 }  // namespace
@@ -49,7 +39,7 @@ Bargaining::Bargaining()
 }
 
 Outbox Bargaining::live_method(Player& player, const Json& message) const {
-  if (player.group().get(deal_closed) == true) return reject(kDealClosed);
+  if (player.group()[deal_closed]) return reject(kDealClosed);
   if (!message.is_object()) return reject(kNotAnObject);
   const auto type = message.find("type");
   if (type != message.end() && *type == "offer") return offer(player, message);
@@ -66,9 +56,9 @@ Outbox Bargaining::offer(Player& player, const Json& message) const {
       !std::isfinite(value->get<double>())) {
     return reject(kBadValue);
   }
-  player.set(last_offer, *value);
-  player.set(last_offer_to, to);
-  player.set(offers_made, player.get(offers_made).get<int64_t>() + 1);
+  player[last_offer] = *value;
+  player[last_offer_to] = to;
+  player[offers_made] += 1;
   player.add_record(offers, {*value, to});
   return {{to, offer_payload(player.id_in_group(), *value)}};
 }
@@ -82,24 +72,24 @@ Outbox Bargaining::respond(Player& player, const Json& message) const {
   }
   Group& group = player.group();
   Player& offerer = group.player(to);
-  const Json price = offerer.get(last_offer);
-  if (price.is_null() || offerer.get(last_offer_to) != player.id_in_group()) {
+  const Json price = offerer[last_offer].json();
+  if (price.is_null() || offerer[last_offer_to].json() != player.id_in_group()) {
     return reject(no_offer_error(to));
   }
   // Answered either way, so the same offer cannot be accepted later.
-  offerer.set(last_offer, nullptr);
-  offerer.set(last_offer_to, nullptr);
+  offerer[last_offer] = nullptr;
+  offerer[last_offer_to] = nullptr;
   if (*accepted == false) return {{to, response_payload(player.id_in_group(), false)}};
 
-  group.set(deal_closed, true);
-  group.set(deal_price, price);
-  group.set(deal_from, to);
-  group.set(deal_to, player.id_in_group());
+  group[deal_closed] = true;
+  group[deal_price] = price;
+  group[deal_from] = to;
+  group[deal_to] = player.id_in_group();
   // A superset of the rejection's shape, so the offerer reads it the same way,
   // sent to everyone because it ends the bargaining for the whole group.
   Json deal = response_payload(player.id_in_group(), true);
   deal.emplace("price", price);
-  return {{0, std::move(deal)}};
+  return send_to_group(std::move(deal));
 }
 
 }  // namespace livectl::bargaining

@@ -43,19 +43,19 @@ class Bargaining final : public Game {
 
   // False until an offer is accepted; then true for good, and the three
   // fields below stay null until then.
-  const GroupField deal_closed = group_field("deal_closed", FieldType::kBoolean, false);
-  const GroupField deal_price = group_field("deal_price", FieldType::kNumber);
+  LIVECTL_GROUP_FIELD(bool, deal_closed, false);
+  LIVECTL_GROUP_FIELD(double, deal_price);
   // The id_in_group of the player whose offer was accepted.
-  const GroupField deal_from = group_field("deal_from", FieldType::kInteger);
+  LIVECTL_GROUP_FIELD(int64_t, deal_from);
   // The id_in_group of the player who accepted it.
-  const GroupField deal_to = group_field("deal_to", FieldType::kInteger);
+  LIVECTL_GROUP_FIELD(int64_t, deal_to);
 
   // This player's latest offer and its addressee, until the addressee answers
   // it; null when there is none waiting.
-  const PlayerField last_offer = player_field("last_offer", FieldType::kNumber);
-  const PlayerField last_offer_to = player_field("last_offer_to", FieldType::kInteger);
+  LIVECTL_PLAYER_FIELD(double, last_offer);
+  LIVECTL_PLAYER_FIELD(int64_t, last_offer_to);
   // Every offer this player has made, answered or not.
-  const PlayerField offers_made = player_field("offers_made", FieldType::kInteger, 0);
+  LIVECTL_PLAYER_FIELD(int64_t, offers_made, 0);
 
   // One row per offer made, for research data; "to" is the addressee's id_in_group.
   const RecordType offers =

@@ -15,19 +15,11 @@ namespace {
 constexpr int kPatience = 10;
 
 Json offer_message(int to, int64_t value) {
-  Json message(Json::value_t::object);
-  message.emplace("type", "offer");
-  message.emplace("value", value);
-  message.emplace("to", to);
-  return message;
+  return object({{"type", "offer"}, {"value", value}, {"to", to}});
 }
 
 Json response_message(int to, bool accepted) {
-  Json message(Json::value_t::object);
-  message.emplace("type", "response");
-  message.emplace("accepted", accepted);
-  message.emplace("to", to);
-  return message;
+  return object({{"type", "response"}, {"accepted", accepted}, {"to", to}});
 }
 
 // Its moves strictly alternate with its partner's: it offers or counters only

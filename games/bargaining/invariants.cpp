@@ -46,12 +46,10 @@ Move read_move(const Event& event, const EventResult& result) {
 
 // {"closed", "price", "from", "to"} as the group's fields hold them now.
 Json deal_fields(const Bargaining& game, const Group& group) {
-  Json deal(Json::value_t::object);
-  deal.emplace("closed", group.get(game.deal_closed));
-  deal.emplace("price", group.get(game.deal_price));
-  deal.emplace("from", group.get(game.deal_from));
-  deal.emplace("to", group.get(game.deal_to));
-  return deal;
+  return object({{"closed", group[game.deal_closed]},
+                 {"price", group[game.deal_price]},
+                 {"from", group[game.deal_from]},
+                 {"to", group[game.deal_to]}});
 }
 
 class ClosedDealNeverChanges final : public Invariant {
@@ -162,7 +160,7 @@ class DealIsAnUnansweredOffer final : public Invariant {
     const auto index = static_cast<size_t>(group.id_in_subsession() - 1);
     const Move move = read_move(event, result);
     std::optional<std::string> problem;
-    if (!closed_[index] && group.get(game_.deal_closed) == true) {
+    if (!closed_[index] && group[game_.deal_closed].json() == true) {
       closed_[index] = true;
       problem = check_new_deal(group, move, sender->id_in_group());
     }
@@ -174,9 +172,9 @@ class DealIsAnUnansweredOffer final : public Invariant {
   // REQUIRES: the deal closed on this event, whose sender is `me`; offers_
   // still holds the offers as they were before it.
   std::optional<std::string> check_new_deal(const Group& group, const Move& move, int me) {
-    const Json& price = group.get(game_.deal_price);
-    const Json& from = group.get(game_.deal_from);
-    const Json& to = group.get(game_.deal_to);
+    const Json& price = group[game_.deal_price].json();
+    const Json& from = group[game_.deal_from].json();
+    const Json& to = group[game_.deal_to].json();
     const auto is_member = [&](const Json& id) {
       return id.is_number_integer() && id.get<int64_t>() >= 1 && id.get<int64_t>() <= group.size();
     };
@@ -219,14 +217,14 @@ class DealFieldsSetExactlyWhenClosed final : public Invariant {
     const Player* sender = session.find_player(event.participant);
     if (!sender) return {};
     const Group& group = sender->group();
-    const Json& closed = group.get(game_.deal_closed);
+    const Json& closed = group[game_.deal_closed].json();
     if (!closed.is_boolean()) return group_name(group) + " has deal_closed " + closed.dump();
-    const std::array<std::pair<const char*, GroupField>, 3> fields = {
-        {{"deal_price", game_.deal_price},
-         {"deal_from", game_.deal_from},
-         {"deal_to", game_.deal_to}}};
-    for (const auto& [field_name, field] : fields) {
-      const Json& value = group.get(field);
+    const std::array<std::pair<const char*, const Json*>, 3> fields = {
+        {{"deal_price", &group[game_.deal_price].json()},
+         {"deal_from", &group[game_.deal_from].json()},
+         {"deal_to", &group[game_.deal_to].json()}}};
+    for (const auto& [field_name, value_of] : fields) {
+      const Json& value = *value_of;
       if (value.is_null() == (closed == true)) {
         return group_name(group) + " has deal_closed " + closed.dump() + " but " + field_name +
                " " + value.dump();
@@ -253,7 +251,7 @@ class NothingIsAcceptedAfterTheDeal final : public Invariant {
     const Group& group = sender->group();
     const auto index = static_cast<size_t>(group.id_in_subsession() - 1);
     const bool was_closed = closed_[index];
-    closed_[index] = group.get(game_.deal_closed) == true;
+    closed_[index] = group[game_.deal_closed].json() == true;
     if (was_closed && event.kind == EventKind::kLive && !result.error) {
       return "participant " + std::to_string(event.participant) + "'s message " +
              event.data.dump() + " was accepted after " + group_name(group) + "'s deal closed";

@@ -20,11 +20,8 @@ namespace {
 // The group's message count at which the game finishes, as in oTree's example.
 constexpr int64_t kMessagesToFinish = 10;
 
-// Built key by key: nlohmann's nested-brace form allocates a temporary array.
 Json game_finished_payload() {
-  Json payload(Json::value_t::object);
-  payload.emplace("type", "game_finished");
-  return payload;
+  return object({{"type", "game_finished"}});
 }
 
 class TenMessages final : public Game {
@@ -40,23 +37,22 @@ class TenMessages final : public Game {
 
   // Every JSON value is a message; none is rejected.
   Outbox live_method(Player& player, const Json& /*message*/) const override {
-    player.set(messages_sent, player.get(messages_sent).get<int64_t>() + 1);
+    player[messages_sent] += 1;
     Group& group = player.group();
-    const int64_t count = group.get(num_messages).get<int64_t>() + 1;
-    group.set(num_messages, count);
-    if (count < kMessagesToFinish) return {};
-    group.set(game_finished, true);
-    return {{0, game_finished_payload()}};
+    group[num_messages] += 1;
+    if (group[num_messages] < kMessagesToFinish) return {};
+    group[game_finished] = true;
+    return send_to_group(game_finished_payload());
   }
 
   std::unique_ptr<Bot> make_bot(int id_in_group, int group_size) const override;
   std::vector<std::unique_ptr<Invariant>> make_invariants() const override;
 
   // Messages from every member of the group, including those after the 10th.
-  const GroupField num_messages = group_field("num_messages", FieldType::kInteger, 0);
-  const GroupField game_finished = group_field("game_finished", FieldType::kBoolean, false);
+  LIVECTL_GROUP_FIELD(int64_t, num_messages, 0);
+  LIVECTL_GROUP_FIELD(bool, game_finished, false);
   // This player's own messages.
-  const PlayerField messages_sent = player_field("messages_sent", FieldType::kInteger, 0);
+  LIVECTL_PLAYER_FIELD(int64_t, messages_sent, 0);
 };
 
 // Sends small payloads of assorted JSON types until it hears that the game is
@@ -134,8 +130,8 @@ class NumMessagesCountsEveryMessage final : public Invariant {
     if (!sender) return {};
     const int64_t sent = counts_.update(session, *sender, event, result);
     const Group& group = sender->group();
-    if (group.get(game_.num_messages) != sent) {
-      return group_name(group) + " has num_messages " + group.get(game_.num_messages).dump() +
+    if (group[game_.num_messages] != sent) {
+      return group_name(group) + " has num_messages " + group[game_.num_messages].json().dump() +
              " but its members have sent " + messages(sent);
     }
     return {};
@@ -159,9 +155,9 @@ class MessagesSentCountsOwnMessages final : public Invariant {
     if (sent_.empty()) sent_.assign(session.participant_count(), 0);
     int64_t& sent = sent_[event.participant - 1];
     if (is_counted_message(event, result)) ++sent;
-    if (sender->get(game_.messages_sent) != sent) {
+    if ((*sender)[game_.messages_sent] != sent) {
       return "participant " + std::to_string(event.participant) + " has messages_sent " +
-             sender->get(game_.messages_sent).dump() + " but has sent " + messages(sent);
+             (*sender)[game_.messages_sent].json().dump() + " but has sent " + messages(sent);
     }
     return {};
   }
@@ -182,11 +178,11 @@ class GameFinishedFromTheTenthMessage final : public Invariant {
     const Player* sender = session.find_player(event.participant);
     if (!sender) return {};
     const Group& group = sender->group();
-    const Json& count = group.get(game_.num_messages);
-    const bool should_be_finished = count.get<int64_t>() >= kMessagesToFinish;
-    if (group.get(game_.game_finished) != should_be_finished) {
-      return group_name(group) + " has game_finished " + group.get(game_.game_finished).dump() +
-             " with num_messages " + count.dump();
+    const bool should_be_finished = group[game_.num_messages] >= kMessagesToFinish;
+    if (group[game_.game_finished] != should_be_finished) {
+      return group_name(group) + " has game_finished " +
+             group[game_.game_finished].json().dump() + " with num_messages " +
+             group[game_.num_messages].json().dump();
     }
     return {};
   }

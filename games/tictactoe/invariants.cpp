@@ -21,7 +21,7 @@ std::string quoted(char mark) {
 
 const std::string& board_of(const TicTacToe& game, const Group& group) {
   static const std::string kNotAString;
-  const Json& board = group.get(game.board);
+  const Json& board = group[game.board].json();
   return board.is_string() ? board.get_ref<const std::string&>() : kNotAString;
 }
 
@@ -68,7 +68,7 @@ class BoardOnlyGainsMarks final : public Invariant {
     const Group& group = sender->group();
     const std::string& after = board_of(game_, group);
     if (!well_formed(after)) {
-      return group_name(group) + " has board " + group.get(game_.board).dump() +
+      return group_name(group) + " has board " + group[game_.board].json().dump() +
              ", which is not 9 squares of 'X', 'O' and ' '";
     }
     const std::string before = boards_.before(session, group);
@@ -176,12 +176,12 @@ class WinnerMatchesTheBoard final : public Invariant {
     }
     const int expected = x_wins ? 1 : o_wins ? 2 : 0;
     const Json winner = expected ? Json(expected) : Json(nullptr);
-    if (group.get(game_.winner) != winner) {
-      return group_name(group) + " has winner " + group.get(game_.winner).dump() +
+    if (group[game_.winner].json() != winner) {
+      return group_name(group) + " has winner " + group[game_.winner].json().dump() +
              " but the board \"" + marks + "\" gives " + winner.dump();
     }
-    if (group.get(game_.draw) != (!expected && count(marks, kEmpty) == 0)) {
-      return group_name(group) + " has draw " + group.get(game_.draw).dump() + " with board \"" +
+    if (group[game_.draw].json() != (!expected && count(marks, kEmpty) == 0)) {
+      return group_name(group) + " has draw " + group[game_.draw].json().dump() + " with board \"" +
              marks + "\"";
     }
     return {};
@@ -204,7 +204,7 @@ class NothingChangesAfterTheEnd final : public Invariant {
     const Group& group = sender->group();
     if (ends_.empty()) ends_.resize(session.groups().size());
     End& end = ends_[group.id_in_subsession() - 1];
-    const End now{group.get(game_.board), group.get(game_.winner), group.get(game_.draw),
+    const End now{group[game_.board].json(), group[game_.winner].json(), group[game_.draw].json(),
                   group.records(game_.moves).size(), true};
     if (!end.over) {
       const bool over = !now.winner.is_null() || now.draw == true ||

@@ -32,11 +32,11 @@ class TicTacToe final : public Game {
   Json state(const Group& group) const;
 
   // 9 characters, 'X', 'O' or ' ' (see board.h).
-  const GroupField board = group_field("board", FieldType::kString, std::string(kEmptyBoard));
+  LIVECTL_GROUP_FIELD(std::string, board, std::string(kEmptyBoard));
   // The id_in_group with three in a row; null while nobody has.
-  const GroupField winner = group_field("winner", FieldType::kInteger);
+  LIVECTL_GROUP_FIELD(int64_t, winner);
   // True once the board is full and nobody has three in a row.
-  const GroupField draw = group_field("draw", FieldType::kBoolean, false);
+  LIVECTL_GROUP_FIELD(bool, draw, false);
   // One row per accepted move, in the order played.
   const RecordType moves =
       record_type("move", {{"square", FieldType::kInteger}, {"mark", FieldType::kString}});

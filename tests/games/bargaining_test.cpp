@@ -501,7 +501,7 @@ TEST_CASE("a closed deal that changes is reported") {
   CheckedSession c;
   REQUIRE(c.send(1, offer(60, 2)) == Violations{});
   REQUIRE(c.send(2, response(true, 1)) == Violations{});
-  c.group(1).set(game().deal_price, 61);
+  c.group(1)[game().deal_price] = 61;
   CHECK(
       c.send(1, offer(1, 2)) ==
       Violations{std::string(kNeverChanges) +
@@ -515,7 +515,7 @@ TEST_CASE("a deal whose price is not the accepted offer is reported") {
   const Event event{EventKind::kLive, 4, 0, -1, response(true, 1)};
   const EventResult& result = c.t.send(4, event.data);
   REQUIRE_FALSE(result.error);
-  c.group(4).set(game().deal_price, 59);
+  c.group(4)[game().deal_price] = 59;
   CHECK(c.check(event, result) ==
         Violations{std::string(kUnanswered) +
                    ": group 2 closed a deal at 59 from player 1 to player 2, but player 1's "
@@ -524,10 +524,10 @@ TEST_CASE("a deal whose price is not the accepted offer is reported") {
 
 TEST_CASE("a deal closed without an accepted offer is reported") {
   CheckedSession c;
-  c.group(1).set(game().deal_closed, true);
-  c.group(1).set(game().deal_price, 10);
-  c.group(1).set(game().deal_from, 2);
-  c.group(1).set(game().deal_to, 1);
+  c.group(1)[game().deal_closed] = true;
+  c.group(1)[game().deal_price] = 10;
+  c.group(1)[game().deal_from] = 2;
+  c.group(1)[game().deal_to] = 1;
   CHECK(c.send(1, offer(5, 2)) ==
         Violations{std::string(kUnanswered) +
                    ": group 1 closed a deal at 10 from player 2 to player 1 on an event that was "
@@ -572,7 +572,7 @@ TEST_CASE("a message accepted after the deal is reported") {
 
 TEST_CASE("deal fields set before the deal is closed are reported") {
   CheckedSession c;
-  c.group(3).set(game().deal_from, 1);
+  c.group(3)[game().deal_from] = 1;
   CHECK(c.send(3, offer(5, 2)) == Violations{std::string(kSetWhenClosed) +
                                              ": group 2 has deal_closed false but deal_from 1"});
 }

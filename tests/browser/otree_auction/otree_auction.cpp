@@ -31,26 +31,21 @@ class OtreeAuction final : public Game {
     Group& group = player.group();
     // oTree would raise comparing a non-number with the bid: an error.
     if (!data.is_number()) return reject("a bid must be a number");
-    if (data <= group.get(highest_bid)) return {};
-    group.set(highest_bid, data);
-    group.set(highest_bidder, player.id_in_group());
-    Json response(Json::value_t::object);
-    response.emplace("id_in_group", player.id_in_group());
-    response.emplace("bid", data);
-    return {{0, std::move(response)}};
+    if (data <= group[highest_bid]) return {};
+    group[highest_bid] = data;
+    group[highest_bidder] = player.id_in_group();
+    return {{0, object({{"id_in_group", player.id_in_group()}, {"bid", data}})}};
   }
 
   // oTree's js_vars. The motto holds what would end or bend a <script>
   // element if it were not escaped, so that the browser test proves it is.
   Json js_vars(const Player& player) const override {
-    Json vars(Json::value_t::object);
-    vars.emplace("my_id", player.id_in_group());
-    vars.emplace("motto", "Bid high </script><!-- \u2028or go home\u2029");
-    return vars;
+    return object({{"my_id", player.id_in_group()},
+                   {"motto", "Bid high </script><!-- \u2028or go home\u2029"}});
   }
 
-  const GroupField highest_bidder = group_field("highest_bidder", FieldType::kInteger);
-  const GroupField highest_bid = group_field("highest_bid", FieldType::kNumber, 0);
+  LIVECTL_GROUP_FIELD(int64_t, highest_bidder);
+  LIVECTL_GROUP_FIELD(double, highest_bid, 0);
 };
 
 }  // namespace

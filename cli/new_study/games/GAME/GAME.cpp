@@ -22,26 +22,24 @@ class ThisGame final : public Game {
   }
 
   // The data: oTree's model fields, and an ExtraModel-like table.
-  const GroupField pot = group_field("pot", FieldType::kInteger, 0);
-  const PlayerField given = player_field("given", FieldType::kInteger, 0);
+  LIVECTL_GROUP_FIELD(int64_t, pot, 0);
+  LIVECTL_PLAYER_FIELD(int64_t, given, 0);
   const RecordType contributions = record_type("contribution", {{"amount", FieldType::kInteger}});
 
   // liveSend({}) asks for the pot; liveSend({"contribution": n}) gives n.
   Outbox live_method(Player& player, const Json& data) const override {
     Group& group = player.group();
-    if (data.is_object() && data.empty()) {
-      return {{player.id_in_group(), Json{{"pot", group.get(pot)}}}};
-    }
+    if (data.is_object() && data.empty()) return send_to(player, object({{"pot", group[pot]}}));
     const Json amount = data.is_object() ? data.value("contribution", Json()) : Json();
     if (!amount.is_number_integer() || amount < 0 || amount > 100) {
       return reject("send {\"contribution\": n} with n a whole number from 0 to 100");
     }
-    const int64_t n = amount.get<int64_t>();
-    group.set(pot, group.get(pot).get<int64_t>() + n);
-    player.set(given, player.get(given).get<int64_t>() + n);
-    player.add_record(contributions, {n});
-    return {{0, Json{{"id_in_group", player.id_in_group()}, {"contribution", n},
-                     {"pot", group.get(pot)}}}};
+    group[pot] += amount;
+    player[given] += amount;
+    player.add_record(contributions, {amount});
+    return send_to_group(object({{"id_in_group", player.id_in_group()},
+                                 {"contribution", amount},
+                                 {"pot", group[pot]}}));
   }
 
   std::unique_ptr<Bot> make_bot(int id_in_group, int group_size) const override;
@@ -55,7 +53,7 @@ class ContributingBot final : public Bot {
     if (page.kind != PageKind::kLive) return BotAction::done();
     if (sent_ == 3) return BotAction::submit();
     ++sent_;
-    return BotAction::send(Json{{"contribution", rng.between(0, 100)}});
+    return BotAction::send(object({{"contribution", rng.between(0, 100)}}));
   }
   void on_receive(const Json& /*payload*/) override {}
 
@@ -73,12 +71,10 @@ class PotIsTheSumOfGifts final : public Invariant {
                                    const EventResult& /*result*/) override {
     for (const Group& group : session.groups()) {
       int64_t sum = 0;
-      for (int id = 1; id <= group.size(); ++id) {
-        sum += group.player(id).get(game_.given).get<int64_t>();
-      }
-      if (group.get(game_.pot) != sum) {
+      for (int id = 1; id <= group.size(); ++id) sum += group.player(id)[game_.given];
+      if (group[game_.pot] != sum) {
         return "group " + std::to_string(group.id_in_subsession()) + " has pot " +
-               group.get(game_.pot).dump() + " but its players gave " + std::to_string(sum);
+               std::to_string(group[game_.pot]) + " but its players gave " + std::to_string(sum);
       }
     }
     return {};
