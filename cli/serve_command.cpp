@@ -200,6 +200,16 @@ NewSession check_new_session(const ServeArgs& args) {
   return {game, participants};
 }
 
+// The folder serve --dev reads `game`'s templates from: the one it was
+// built from, when it is there (an installed livectl's examples were built
+// on another machine); empty otherwise, for the compiled-in templates.
+std::string dev_folder(const Game& game) {
+  std::string folder(game_source_dir(game));
+  std::error_code error;
+  if (folder.empty() || !std::filesystem::is_directory(folder, error)) return {};
+  return folder;
+}
+
 // serve --dev: where each game's templates are read from, and what is
 // wrong with those of the games served now (their pages answer 500 until
 // it is fixed; the server goes on).
@@ -209,6 +219,10 @@ void print_dev_templates(const server::SessionHost& host) {
     if (folder.empty()) {
       std::printf("--dev: %s has no source folder; its compiled-in templates are served\n",
                   game->name().c_str());
+    } else if (dev_folder(*game).empty()) {
+      std::printf("--dev: %s was built from %.*s/, which is not here; its compiled-in templates "
+                  "are served\n",
+                  game->name().c_str(), static_cast<int>(folder.size()), folder.data());
     } else {
       std::printf("--dev: the templates of %s are read from %.*s/ at every page request\n",
                   game->name().c_str(), static_cast<int>(folder.size()), folder.data());
@@ -245,7 +259,7 @@ int run_serve(const ServeArgs& args) {
   server::SessionHost host(durability, args.limits, &server::Server::wake);
   if (args.dev) {
     host.set_dev_templates(server::folder_templates(
-        [](const Game& game) { return std::string(game_source_dir(game)); }, game_file));
+        [](const Game& game) { return dev_folder(game); }, game_file));
   }
   const int resumed = resume_sessions(*db, host);
   if (resumed == 0) {

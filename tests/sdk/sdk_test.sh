@@ -55,4 +55,14 @@ ctest --test-dir pg/build --output-on-failure || fail "the study's own tests fai
 pg/build/pg games | grep -q "^public_goods " || fail "pg games does not list public_goods"
 
 /usr/bin/python3 "$here/study_round_trip.py" pg/build/pg public_goods
+
+# serve --dev where a game's folder is not there any more (as for an
+# installed livectl's examples): the compiled-in templates are served.
+mv pg/games/public_goods pg/games/moved
+timeout 3 pg/build/pg serve --dev --game public_goods --participants 2 --port 0 \
+  --db "$scratch/dev.db" >"$scratch/dev.out" 2>&1 || true
+mv pg/games/moved pg/games/public_goods
+grep -q "^--dev: public_goods was built from .*, which is not here; its compiled-in templates are served$" \
+  "$scratch/dev.out" || { cat "$scratch/dev.out"; fail "serve --dev did not fall back for a missing folder"; }
+! grep -q "answer 500" "$scratch/dev.out" || { cat "$scratch/dev.out"; fail "serve --dev reported a template error"; }
 echo "sdk_test: install, new, build, test and serve: ok"
