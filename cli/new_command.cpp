@@ -45,15 +45,17 @@ int run_new(const NewArgs& args) {
   std::string study = dir.filename().string();
   if (study.empty()) study = dir.parent_path().filename().string();  // "pg/"
   if (!is_identifier(study)) {
-    throw UsageError("a study's folder name is its binary's and CMake target's name: lower-case "
-                     "letters, digits and _, starting with a letter (at most 64); got '" +
-                     study + "'");
+    throw UsageError(
+        "a study's folder name is its binary's and CMake target's name: lower-case "
+        "letters, digits and _, starting with a letter (at most 64); got '" +
+        study + "'");
   }
   const std::string game = args.game.empty() ? study : args.game;
   if (!is_identifier(game)) {
-    throw UsageError("--game: a game's name is its folder's and C++ name: lower-case letters, "
-                     "digits and _, starting with a letter (at most 64); got '" +
-                     game + "'");
+    throw UsageError(
+        "--game: a game's name is its folder's and C++ name: lower-case letters, "
+        "digits and _, starting with a letter (at most 64); got '" +
+        game + "'");
   }
   if (find_game(game)) {
     throw UsageError("--game: '" + game + "' is already the name of one of livectl's example " +
@@ -66,8 +68,7 @@ int run_new(const NewArgs& args) {
   }
   const fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
   if (!fs::is_directory(parent, error)) {
-    throw UsageError("cannot create " + dir.string() + ": " + parent.string() +
-                     " is not a folder");
+    throw UsageError("cannot create " + dir.string() + ": " + parent.string() + " is not a folder");
   }
   // Written into a sibling folder first and renamed at the end, so that a
   // failure halfway leaves nothing behind.
@@ -97,8 +98,9 @@ int run_new(const NewArgs& args) {
   std::printf("  cd %s && cmake -S . -B build && cmake --build build -j2 && build/%s serve --dev\n",
               dir.string().c_str(), study.c_str());
   std::printf("Build it and run its tests:\n");
-  std::printf("  cd %s && cmake -S . -B build && cmake --build build -j2 && ctest --test-dir build\n",
-              dir.string().c_str());
+  std::printf(
+      "  cd %s && cmake -S . -B build && cmake --build build -j2 && ctest --test-dir build\n",
+      dir.string().c_str());
   return 0;
 }
 

@@ -220,9 +220,10 @@ void print_dev_templates(const server::SessionHost& host) {
       std::printf("--dev: %s has no source folder; its compiled-in templates are served\n",
                   game->name().c_str());
     } else if (dev_folder(*game).empty()) {
-      std::printf("--dev: %s was built from %.*s/, which is not here; its compiled-in templates "
-                  "are served\n",
-                  game->name().c_str(), static_cast<int>(folder.size()), folder.data());
+      std::printf(
+          "--dev: %s was built from %.*s/, which is not here; its compiled-in templates "
+          "are served\n",
+          game->name().c_str(), static_cast<int>(folder.size()), folder.data());
     } else {
       std::printf("--dev: the templates of %s are read from %.*s/ at every page request\n",
                   game->name().c_str(), static_cast<int>(folder.size()), folder.data());
@@ -258,8 +259,8 @@ int run_serve(const ServeArgs& args) {
   SqliteDurability durability(*db);
   server::SessionHost host(durability, args.limits, &server::Server::wake);
   if (args.dev) {
-    host.set_dev_templates(server::folder_templates(
-        [](const Game& game) { return dev_folder(game); }, game_file));
+    host.set_dev_templates(
+        server::folder_templates([](const Game& game) { return dev_folder(game); }, game_file));
   }
   const int resumed = resume_sessions(*db, host);
   if (resumed == 0) {

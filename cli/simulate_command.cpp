@@ -160,10 +160,10 @@ void print_summary(const Session& session, const SimulationReport& report) {
               static_cast<long long>(report.deliveries), static_cast<long long>(report.errors));
   std::printf("  %.3f s, %.0f messages/s\n", report.elapsed_seconds,
               per_second(report.messages, report.elapsed_seconds));
-  std::printf("  bots: %lld finished, %lld waiting, %lld still playing\n",
-              static_cast<long long>(report.bots_done), static_cast<long long>(report.bots_waiting),
-              static_cast<long long>(session.participant_count() - report.bots_done -
-                                     report.bots_waiting));
+  std::printf(
+      "  bots: %lld finished, %lld waiting, %lld still playing\n",
+      static_cast<long long>(report.bots_done), static_cast<long long>(report.bots_waiting),
+      static_cast<long long>(session.participant_count() - report.bots_done - report.bots_waiting));
   std::printf("checks (after every event):\n");
   for (const CheckResult& check : report.checks) {
     if (check.violations == 0) {
@@ -175,7 +175,8 @@ void print_summary(const Session& session, const SimulationReport& report) {
   }
   constexpr size_t kShownGroups = 5;
   const auto groups = session.groups();
-  std::printf("outcome%s:\n", groups.size() > kShownGroups ? " (first 5 groups; --json has all)" : "");
+  std::printf("outcome%s:\n",
+              groups.size() > kShownGroups ? " (first 5 groups; --json has all)" : "");
   for (size_t g = 0; g < groups.size() && g < kShownGroups; ++g) {
     std::printf("  group %d:", groups[g].id_in_subsession());
     const auto& specs = game.group_fields();
@@ -242,7 +243,8 @@ int run_simulate(const SimulateArgs& args) {
   if (show_progress) {
     options.progress = [&](int64_t sent) {
       const auto now = std::chrono::steady_clock::now();
-      if (now - started < std::chrono::seconds(1) || now - last_shown < std::chrono::milliseconds(250)) {
+      if (now - started < std::chrono::seconds(1) ||
+          now - last_shown < std::chrono::milliseconds(250)) {
         return;
       }
       last_shown = now;
@@ -257,7 +259,8 @@ int run_simulate(const SimulateArgs& args) {
   }
   if (transcript.is_open()) {
     transcript.close();
-    if (!transcript) throw std::runtime_error("writing the transcript to '" + args.transcript + "' failed");
+    if (!transcript)
+      throw std::runtime_error("writing the transcript to '" + args.transcript + "' failed");
   }
   if (!report.failure.empty()) throw UsageError(report.failure);
 
@@ -302,8 +305,7 @@ void add_simulate_command(CLI::App& app, Runner& run) {
   command->add_option("--participants,-n", args->participants,
                       "participants in the session, a multiple of the group size "
                       "(default: 10 groups)");
-  command->add_option("--seed,-s", args->seed, "seed for the session and the bots")
-      ->default_val(1);
+  command->add_option("--seed,-s", args->seed, "seed for the session and the bots")->default_val(1);
   command->add_option("--messages,-m", args->messages,
                       "stop after this many liveSend messages (default: 100 per participant)");
   command->add_option("--transcript", args->transcript,

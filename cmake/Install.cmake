@@ -11,6 +11,14 @@ foreach(library IN LISTS LIVECTL_LIBRARIES)
   set_target_properties(${library} PROPERTIES EXPORT_NAME ${export_name})
 endforeach()
 target_compile_features(livectl_engine PUBLIC cxx_std_20)
+# An SDK built with the sanitizers (scripts/test.sh --sanitize installs one
+# in the sdk test) needs them in every study that links it, or the study's
+# link misses the sanitizer runtime.
+if(LIVECTL_SANITIZE)
+  target_compile_options(livectl_engine INTERFACE
+    $<INSTALL_INTERFACE:-fsanitize=address,undefined -fno-omit-frame-pointer>)
+  target_link_options(livectl_engine INTERFACE $<INSTALL_INTERFACE:-fsanitize=address,undefined>)
+endif()
 
 install(TARGETS livectl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS ${LIVECTL_LIBRARIES} EXPORT livectlTargets

@@ -45,8 +45,9 @@ Json field_json(const T& value) {
   if constexpr (std::is_floating_point_v<T>) {
     constexpr double kExact = 9007199254740992.0;  // 2^53
     const double number = static_cast<double>(value);
-    if (number == static_cast<double>(static_cast<int64_t>(number)) && number > -kExact &&
-        number < kExact) {
+    // NaN and infinity are stored as they are (and refused by the field).
+    if (number > -kExact && number < kExact &&
+        number == static_cast<double>(static_cast<int64_t>(number))) {
       return static_cast<int64_t>(number);
     }
     return number;
@@ -100,6 +101,11 @@ class FieldRef {
     owner_.set(handle_, value);
     return *this;
   }
+  // A string literal, for a string field.
+  FieldRef& operator=(const char* value) requires std::is_same_v<T, std::string> {
+    owner_.set(handle_, Json(value));
+    return *this;
+  }
   FieldRef& operator=(std::nullptr_t) {
     owner_.set(handle_, nullptr);
     return *this;
@@ -122,15 +128,11 @@ class FieldRef {
   friend bool operator>=(const Json& a, const FieldRef& b) { return a >= b.json(); }
   // Compared with a C++ value as its value: group[pot] < 100 (throws when unset).
   template <class U>
-    requires Comparable<U>
-  friend bool operator==(const FieldRef& a, const U& b) {
-    return static_cast<T>(a) == b;
-  }
+  requires Comparable<U>
+  friend bool operator==(const FieldRef& a, const U& b) { return static_cast<T>(a) == b; }
   template <class U>
-    requires Comparable<U>
-  friend auto operator<=>(const FieldRef& a, const U& b) {
-    return static_cast<T>(a) <=> b;
-  }
+  requires Comparable<U>
+  friend auto operator<=>(const FieldRef& a, const U& b) { return static_cast<T>(a) <=> b; }
 
  private:
   Owner& owner_;
@@ -142,13 +144,15 @@ class FieldRef {
 // Declares a typed field in a Game subclass with its name written once:
 //   LIVECTL_GROUP_FIELD(double, highest_bid, 0);
 //   LIVECTL_PLAYER_FIELD(std::string, nickname);     // unset (null) at first
-#define LIVECTL_GROUP_FIELD(type, name, ...)                                                      \
-  const ::livectl::GroupFieldOf<type> name {                                                      \
-    group_field(#name, ::livectl::field_type_of<type>() __VA_OPT__(, ::livectl::field_json<type>(__VA_ARGS__))) \
+#define LIVECTL_GROUP_FIELD(type, name, ...)                                       \
+  const ::livectl::GroupFieldOf<type> name {                                       \
+    group_field(#name, ::livectl::field_type_of<type>()                            \
+                           __VA_OPT__(, ::livectl::field_json<type>(__VA_ARGS__))) \
   }
-#define LIVECTL_PLAYER_FIELD(type, name, ...)                                                      \
-  const ::livectl::PlayerFieldOf<type> name {                                                      \
-    player_field(#name, ::livectl::field_type_of<type>() __VA_OPT__(, ::livectl::field_json<type>(__VA_ARGS__))) \
+#define LIVECTL_PLAYER_FIELD(type, name, ...)                                       \
+  const ::livectl::PlayerFieldOf<type> name {                                       \
+    player_field(#name, ::livectl::field_type_of<type>()                            \
+                            __VA_OPT__(, ::livectl::field_json<type>(__VA_ARGS__))) \
   }
 
 namespace livectl {

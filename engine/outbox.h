@@ -18,13 +18,16 @@ struct Rejection {
   std::string message;
 };
 
-inline Rejection reject(std::string message) { return Rejection{std::move(message)}; }
+inline Rejection reject(std::string message) {
+  return Rejection{std::move(message)};
+}
 
 // One {id_in_group: payload} pair as written in `return {{0, payload}};`.
 // The payload is mutable so that Outbox can move it out of the
 // initializer_list instead of copying it (initializer_list elements are const).
 struct OutboxEntry {
-  OutboxEntry(int64_t id_in_group, Json payload) : id_in_group(id_in_group), payload(std::move(payload)) {}
+  OutboxEntry(int64_t id_in_group, Json payload)
+      : id_in_group(id_in_group), payload(std::move(payload)) {}
   int64_t id_in_group;
   mutable Json payload;
 };
@@ -39,7 +42,8 @@ class Outbox {
   // player with id_in_group 2. A specific key wins over 0.
   Outbox(std::initializer_list<OutboxEntry> entries) {
     entries_.reserve(entries.size());
-    for (const OutboxEntry& entry : entries) entries_.emplace_back(entry.id_in_group, std::move(entry.payload));
+    for (const OutboxEntry& entry : entries)
+      entries_.emplace_back(entry.id_in_group, std::move(entry.payload));
   }
   Outbox(Rejection rejection) : rejection_(std::move(rejection.message)) {}  // NOLINT
 

@@ -55,14 +55,12 @@ class Player {
   Session& session() { return *session_; }
   const Session& session() const { return *session_; }
 
-  // Throws std::out_of_range for a handle this game did not declare.
-  const Json& get(PlayerField field) const { return fields_.at(field.index); }
-  // Sets a field inside the current event's transaction. Throws
+  // This player's typed field (engine/fields.h): player[given] += 1. A
+  // write happens inside the current event's transaction and throws
   // std::invalid_argument when the value does not fit the field's type, is
   // a number that is not finite or a string that is not valid UTF-8 (which,
-  // inside live_method, fails and rolls back the event).
-  void set(PlayerField field, Json value);
-  // This player's typed field (engine/fields.h): player[given] += 1.
+  // inside live_method, fails and rolls back the event); a handle this game
+  // did not declare throws std::out_of_range.
   template <class T>
   FieldRef<T, Player, PlayerField> operator[](PlayerFieldOf<T> field) {
     return {*this, field.field};
@@ -88,6 +86,12 @@ class Player {
 
  private:
   friend class Session;
+  template <class T, class Owner, class Handle>
+  friend class FieldRef;
+  // Reached through operator[] and its typed references only.
+  const Json& get(PlayerField field) const { return fields_.at(field.index); }
+  void set(PlayerField field, Json value);
+
   Session* session_ = nullptr;
   Group* group_ = nullptr;
   uint32_t index_ = 0;  // participant index
@@ -106,11 +110,8 @@ class Group {
   Player& player(int id_in_group);
   const Player& player(int id_in_group) const;
 
-  // Throws std::out_of_range for a handle this game did not declare.
-  const Json& get(GroupField field) const { return fields_.at(field.index); }
-  // As Player::set.
-  void set(GroupField field, Json value);
-  // This group's typed field (engine/fields.h): group[pot] += 1.
+  // This group's typed field (engine/fields.h): group[pot] += 1; as
+  // Player's.
   template <class T>
   FieldRef<T, Group, GroupField> operator[](GroupFieldOf<T> field) {
     return {*this, field.field};
@@ -129,6 +130,10 @@ class Group {
 
  private:
   friend class Session;
+  template <class T, class Owner, class Handle>
+  friend class FieldRef;
+  const Json& get(GroupField field) const { return fields_.at(field.index); }
+  void set(GroupField field, Json value);
   Session* session_ = nullptr;
   uint32_t index_ = 0;
   uint32_t first_ = 0;  // index of the first participant

@@ -106,8 +106,8 @@ class HighestBidIsMaximum final : public Invariant {
         group[game_.highest_bidder].json() != best.bidder) {
       return "group " + std::to_string(group.id_in_subsession()) + " has highest_bid " +
              group[game_.highest_bid].json().dump() + " by " +
-             group[game_.highest_bidder].json().dump() +
-             " but the maximum accepted bid is " + best.bid.dump() + " by " + best.bidder.dump();
+             group[game_.highest_bidder].json().dump() + " but the maximum accepted bid is " +
+             best.bid.dump() + " by " + best.bidder.dump();
     }
     return {};
   }

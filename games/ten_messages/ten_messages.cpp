@@ -180,9 +180,8 @@ class GameFinishedFromTheTenthMessage final : public Invariant {
     const Group& group = sender->group();
     const bool should_be_finished = group[game_.num_messages] >= kMessagesToFinish;
     if (group[game_.game_finished] != should_be_finished) {
-      return group_name(group) + " has game_finished " +
-             group[game_.game_finished].json().dump() + " with num_messages " +
-             group[game_.num_messages].json().dump();
+      return group_name(group) + " has game_finished " + group[game_.game_finished].json().dump() +
+             " with num_messages " + group[game_.num_messages].json().dump();
     }
     return {};
   }

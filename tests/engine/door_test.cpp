@@ -18,18 +18,18 @@ namespace {
 // Changes some state, then does what `data` says.
 Outbox change_then(const ScriptedGame& g, Player& player, const Json& data) {
   Group& group = player.group();
-  group.set(g.counter, group.get(g.counter).get<int>() + 1);
+  group[g.counter] += 1;
   player.add_record(g.notes, {"a note"});
   const std::string how = data.is_string() ? data.get<std::string>() : "";
   // A chat game that cuts a message by bytes splits "é" (C3 A9) in two.
   if (how == "cut-payload") return {{0, std::string("caf\xC3")}};
-  if (how == "cut-field") group.set(g.label, std::string("caf\xC3"));
+  if (how == "cut-field") group[g.label] = std::string("caf\xC3");
   if (how == "cut-record") player.add_record(g.notes, {std::string("\xFF")});
   if (how == "cut-rejection") return reject(std::string("no caf\xC3"));
   if (how == "cut-exception") throw std::runtime_error(std::string("boom \xE2\x82"));
-  if (how == "nan") player.set(g.score, std::nan(""));
-  if (how == "infinity") player.set(g.score, std::numeric_limits<double>::infinity());
-  if (how == "-infinity") player.set(g.score, -std::numeric_limits<double>::infinity());
+  if (how == "nan") player[g.score] = std::nan("");
+  if (how == "infinity") player[g.score] = std::numeric_limits<double>::infinity();
+  if (how == "-infinity") player[g.score] = -std::numeric_limits<double>::infinity();
   if (how == "player-7") (void)group.player(7);
   if (how == "player-0") (void)group.player(0);
   if (how == "session-player-99") (void)player.session().player(99);

@@ -12,9 +12,9 @@ namespace {
 // Changes everything it can, then fails in the way `data` says.
 Outbox change_everything_then(const ScriptedGame& g, Player& player, const Json& data) {
   Group& group = player.group();
-  group.set(g.counter, group.get(g.counter).get<int>() + 1);
-  group.set(g.label, "changed");
-  player.set(g.score, 9.5);
+  group[g.counter] += 1;
+  group[g.label] = "changed";
+  player[g.score] = 9.5;
   player.add_record(g.notes, {"a note"});
   player.advance_page();
   (void)player.session().rng().next();
@@ -23,7 +23,7 @@ Outbox change_everything_then(const ScriptedGame& g, Player& player, const Json&
   if (how == "throw-int") throw 7;
   if (how == "reject") return reject("no thanks");
   if (how == "bad-id") return {{5, "x"}};
-  if (how == "bad-type") group.set(g.counter, "not an integer");
+  if (how == "bad-type") group[g.counter] = Json("not an integer");
   if (how == "bad-record") player.add_record(g.notes, {1});
   return {{0, "ok"}};
 }

@@ -24,9 +24,9 @@ class ScriptedGame final : public Game {
   }
   std::unique_ptr<Bot> make_bot(int, int) const override { return nullptr; }
 
-  const GroupField counter = group_field("counter", FieldType::kInteger, 0);
-  const GroupField label = group_field("label", FieldType::kString);
-  const PlayerField score = player_field("score", FieldType::kNumber);
+  LIVECTL_GROUP_FIELD(int64_t, counter, 0);
+  LIVECTL_GROUP_FIELD(std::string, label);
+  LIVECTL_PLAYER_FIELD(double, score);
   const RecordType notes = record_type("note", {{"text", FieldType::kString}});
 
  private:

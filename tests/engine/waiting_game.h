@@ -24,8 +24,8 @@ class WaitingGame final : public Game {
   // Counts the messages of the group and tells everyone.
   Outbox live_method(Player& player, const Json&) const override {
     Group& group = player.group();
-    group.set(messages, group.get(messages).get<int>() + 1);
-    return {{0, group.get(messages)}};
+    group[messages] += 1;
+    return send_to_group(group[messages].json());
   }
 
   // Player 3 of each group never leaves the live page; the others press
@@ -46,7 +46,7 @@ class WaitingGame final : public Game {
     return std::make_unique<Presser>(id_in_group == 3);
   }
 
-  const GroupField messages = group_field("messages", FieldType::kInteger, 0);
+  LIVECTL_GROUP_FIELD(int64_t, messages, 0);
 };
 
 }  // namespace livectl::testing

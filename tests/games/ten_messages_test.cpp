@@ -232,11 +232,14 @@ class CheckedSession {
     return violations;
   }
   Group& group(uint32_t id_in_session) { return t.session.player(id_in_session).group(); }
-  GroupField group_field(const std::string& name) const {
-    return GroupField{static_cast<uint32_t>(t.session.game().find_group_field(name))};
+  // Fields by name, to set behind the game's back with a JSON value (which
+  // the field still checks against its declared type; the C++ type of the
+  // handle is not used for JSON).
+  GroupFieldOf<int64_t> group_field(const std::string& name) const {
+    return {GroupField{static_cast<uint32_t>(t.session.game().find_group_field(name))}};
   }
-  PlayerField player_field(const std::string& name) const {
-    return PlayerField{static_cast<uint32_t>(t.session.game().find_player_field(name))};
+  PlayerFieldOf<int64_t> player_field(const std::string& name) const {
+    return {PlayerField{static_cast<uint32_t>(t.session.game().find_player_field(name))}};
   }
 
   TestSession t{"ten_messages", 4};
@@ -273,7 +276,7 @@ TEST_CASE("the invariants hold through a game played to the end and beyond") {
 TEST_CASE("a num_messages that disagrees with the messages sent is reported") {
   CheckedSession c;
   CHECK(c.send(1, 1) == Violations{});
-  c.group(1).set(c.group_field("num_messages"), 5);
+  c.group(1)[c.group_field("num_messages")] = Json(5);
   CHECK(c.send(2, 2) ==
         Violations{"num_messages equals the number of messages the group's members have sent: "
                    "group 1 has num_messages 6 but its members have sent 2 messages"});
@@ -281,7 +284,7 @@ TEST_CASE("a num_messages that disagrees with the messages sent is reported") {
 
 TEST_CASE("a messages_sent that disagrees with the player's messages is reported") {
   CheckedSession c;
-  c.t.session.player(4).set(c.player_field("messages_sent"), 3);
+  c.t.session.player(4)[c.player_field("messages_sent")] = Json(3);
   CHECK(c.send(4, "x") ==
         Violations{"each player's messages_sent equals the number of messages they have sent: "
                    "participant 4 has messages_sent 4 but has sent 1 message"});
@@ -289,7 +292,7 @@ TEST_CASE("a messages_sent that disagrees with the player's messages is reported
 
 TEST_CASE("a game finished before the 10th message is reported") {
   CheckedSession c;
-  c.group(3).set(c.group_field("game_finished"), true);
+  c.group(3)[c.group_field("game_finished")] = Json(true);
   CHECK(c.send(3, "x") ==
         Violations{"game_finished is true exactly when num_messages is at least 10: "
                    "group 2 has game_finished true with num_messages 1"});

@@ -560,10 +560,11 @@ class CheckedSession {
       REQUIRE(send(first + i % 2, square(squares[i])) == std::vector<std::string>{});
     }
   }
-  // Sets a group field behind the game's back.
+  // Sets a group field behind the game's back, with a JSON value the field
+  // checks against its declared type (the handle's C++ type is not used).
   void set(uint32_t id_in_session, const std::string& name, Json value) {
     const auto index = static_cast<uint32_t>(t.session.game().find_group_field(name));
-    t.session.player(id_in_session).group().set(GroupField{index}, std::move(value));
+    t.session.player(id_in_session).group()[GroupFieldOf<std::string>{GroupField{index}}] = value;
   }
 
   TestSession t;

@@ -116,8 +116,8 @@ class TemporaryFolder {
 TEST_CASE("strings render as their text and other values as JSON, all HTML-escaped") {
   ScriptedGame game([](const ScriptedGame&, Player&, const Json&) { return Outbox(); });
   TestSession t(game);
-  t.session.player(1).group().set(game.label, "<b>\"Tom\" & 'Jerry'</b>");
-  t.session.player(1).group().set(game.counter, 3);
+  t.session.player(1).group()[game.label] = "<b>\"Tom\" & 'Jerry'</b>";
+  t.session.player(1).group()[game.counter] = 3;
   CHECK(render(game, t.session,
                "{{ group.label }}|{{group.counter}}|{{ player.score }}|{{ player.id_in_group }}|"
                "{{ group.id_in_subsession }}|{{ participant.id_in_session }}") ==
@@ -145,7 +145,7 @@ TEST_CASE("participant.code, id_in_session and label render the participant's, e
 TEST_CASE("{% %} works as {{ }} does, as in oTree") {
   ScriptedGame game([](const ScriptedGame&, Player&, const Json&) { return Outbox(); });
   TestSession t(game);
-  t.session.player(1).group().set(game.counter, 4);
+  t.session.player(1).group()[game.counter] = 4;
   CHECK(render(game, t.session, "{% block content %}n={% group.counter %}{% endblock %}") == "n=4");
   CHECK(compile_error("a\n{% block content %}\n{% group.counter }}") ==
         "games/scripted/live.html line 3: {% is not closed by %}");
@@ -156,7 +156,7 @@ TEST_CASE("{% %} works as {{ }} does, as in oTree") {
 TEST_CASE("each block renders by itself; a template without blocks is all content") {
   ScriptedGame game([](const ScriptedGame&, Player&, const Json&) { return Outbox(); });
   TestSession t(game);
-  t.session.player(1).group().set(game.counter, 5);
+  t.session.player(1).group()[game.counter] = 5;
   const std::string text =
       "{{ block title }}Round {{ group.counter }}{{ endblock }}\n"
       "{{ block content }}<p>{{ player.id_in_group }}</p>{{ next_button }}{{ endblock }}\n"
@@ -174,7 +174,7 @@ TEST_CASE("each block renders by itself; a template without blocks is all conten
 TEST_CASE("the title block is the page's <title> and heading; scripts come after the form") {
   ScriptedGame game([](const ScriptedGame&, Player&, const Json&) { return Outbox(); });
   TestSession t(game);
-  t.session.player(1).group().set(game.label, "A&B");
+  t.session.player(1).group()[game.label] = "A&B";
   const std::string html =
       document(game, t.session,
                "{{ block title }}Auction <em>{{ group.label }}</em>{{ endblock }}\n"

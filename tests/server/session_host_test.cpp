@@ -59,7 +59,7 @@ class FakeDurability final : public server::Durability {
 Outbox echo(const ScriptedGame& game, Player& player, const Json& data) {
   if (data == "boom") throw std::runtime_error("boom");
   Group& group = player.group();
-  group.set(game.counter, group.get(game.counter).get<int>() + 1);
+  group[game.counter] += 1;
   return {{0, data}};
 }
 
@@ -222,7 +222,7 @@ TEST_CASE("a lost commit drops the turn's frames and makes every page reload") {
       R"({"type":"page","page":0,"name":"live"})"};
   for (uint32_t id = 1; id <= 3; ++id) CHECK(f.frames(id) == expected);
   // The session was rebuilt as storage holds it: without the lost event.
-  CHECK(f.host.session(0).player(1).group().get(f.game.counter) == 0);
+  CHECK(f.host.session(0).player(1).group()[f.game.counter] == 0);
 }
 
 TEST_CASE("a session that can be neither stored nor reloaded goes offline; others go on") {

@@ -62,9 +62,9 @@ TEST_CASE("two sessions of different games in one file are restored side by side
 struct TypedFields {
   ScriptedGame game{[](const ScriptedGame& g, Player& player, const Json& data) -> Outbox {
     const std::string field = data.at("field");
-    if (field == "counter") player.group().set(g.counter, data.at("value"));
-    if (field == "label") player.group().set(g.label, data.at("value"));
-    if (field == "score") player.set(g.score, data.at("value"));
+    if (field == "counter") player.group()[g.counter] = data.at("value");
+    if (field == "label") player.group()[g.label] = data.at("value");
+    if (field == "score") player[g.score] = data.at("value");
     if (field == "note") player.add_record(g.notes, {data.at("value")});
     return {};
   }};
@@ -112,10 +112,10 @@ TEST_CASE("a number field keeps 10 and 10.0 apart across a restart, as the diges
   INFO(loaded.message());
   REQUIRE(loaded.ok());
   CHECK(restored->digest() == digest);
-  CHECK(restored->player(1).get(typed.game.score).dump() == "10");
-  CHECK(restored->player(2).get(typed.game.score).dump() == "10.0");
-  CHECK(restored->player(3).get(typed.game.score).dump() == "-0.5");
-  CHECK(restored->groups()[0].get(typed.game.counter).dump() == "18446744073709551615");
+  CHECK(restored->player(1)[typed.game.score].json().dump() == "10");
+  CHECK(restored->player(2)[typed.game.score].json().dump() == "10.0");
+  CHECK(restored->player(3)[typed.game.score].json().dump() == "-0.5");
+  CHECK(restored->groups()[0][typed.game.counter].json().dump() == "18446744073709551615");
   CHECK(restored->records(typed.game.notes)[0].values[0] == "ünïcödé ✓");
 }
 
@@ -216,7 +216,9 @@ TEST_CASE("who has arrived, and since when page timers run, survive a restart an
   std::optional<StoredSession> stored;
   REQUIRE(store->find_session(code, &stored).ok());
   ReplayResult replayed;
-  REQUIRE(replay_session(*store, *stored, [&](std::string_view) { return &game; }, &replayed).ok());
+  REQUIRE(replay_session(
+              *store, *stored, [&](std::string_view) { return &game; }, &replayed)
+              .ok());
   INFO(replayed.divergence);
   CHECK(replayed.matches);
   CHECK(replayed.events == 5);
