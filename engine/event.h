@@ -13,7 +13,8 @@ enum class EventKind : uint8_t {
   kLive,    // a liveSend from a participant's page
   kSubmit,  // a participant pressed next on their current page
   // A served participant opened their link (or page socket) for the first
-  // time: from then on they count as present on wait pages.
+  // time: from then on they count as present on wait pages. Data
+  // {"label": "PC07"} gives them that label (a room link); no other data.
   kArrive,
   // The timeout of `Event::page` fired for the participant (PageSpec::timeout_ms).
   kTimeout,
@@ -29,7 +30,7 @@ struct Event {
   // A mismatch rejects the event, so a stale tab or a double submit changes nothing.
   // A timeout names the page whose timer fired.
   int32_t page = -1;
-  Json data;  // the liveSend payload; unused for the other kinds
+  Json data;  // the liveSend payload; an arrive's label; null otherwise
 };
 
 // One receipt of one payload. Payloads are serialized once however many

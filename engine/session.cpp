@@ -191,10 +191,11 @@ void Session::advance(Player& player) {
   }
 }
 
-void Session::arrive(Player& player) {
+void Session::arrive(Player& player, std::string label) {
   Participant& participant = player.participant_;
-  undo_.push_back({Change::Scope::kArrival, player.index_, 0, Json(), participant.arrived,
-                   participant.page_entered_ms});
+  undo_.push_back({Change::Scope::kArrival, player.index_, 0, Json(participant.label),
+                   participant.arrived, participant.page_entered_ms});
+  if (!label.empty()) participant.label = std::move(label);
   participant.arrived = true;
   participant.page_entered_ms = now_ms_;
   if (game_.pages()[participant.page].kind == PageKind::kWait) settle_wait_page(player);
@@ -223,6 +224,33 @@ void Session::release_wait_page(Group& group, uint32_t page) {
     Player& member = players_[group.first_ + i];
     if (member.participant_.page == page && member.participant_.arrived) advance(member);
   }
+}
+
+std::optional<std::string> Session::arrival_label(const Event& event) {
+  if (event.data.is_null()) return std::string();
+  const Json* label =
+      event.data.is_object() && event.data.size() == 1 && event.data.contains("label")
+          ? &event.data["label"]
+          : nullptr;
+  if (!label) {
+    reject("an arrive event's data is {\"label\": \"...\"} or nothing");
+    return std::nullopt;
+  }
+  if (!label->is_string() || label->get_ref<const std::string&>().empty() ||
+      label->get_ref<const std::string&>().size() > kMaxLabelBytes ||
+      !valid_utf8(label->get_ref<const std::string&>())) {
+    reject("a participant label is text of 1 to " + std::to_string(kMaxLabelBytes) + " bytes");
+    return std::nullopt;
+  }
+  const std::string& text = label->get_ref<const std::string&>();
+  for (const Player& other : players_) {
+    if (other.participant_.label == text) {
+      reject("label " + text + " is participant " +
+             std::to_string(other.participant_.id_in_session) + "'s already");
+      return std::nullopt;
+    }
+  }
+  return text;
 }
 
 void Session::apply_timeout(Player& player, const Event& event) {
@@ -340,6 +368,7 @@ void Session::rollback() {
       case Change::Scope::kArrival: {
         Participant& participant = players_[it->owner].participant_;
         if (it->scope == Change::Scope::kPage) participant.page = it->old.get<uint32_t>();
+        if (it->scope == Change::Scope::kArrival) participant.label = it->old.get<std::string>();
         participant.arrived = it->old_arrived;
         participant.page_entered_ms = it->old_entered_ms;
         break;
@@ -484,8 +513,8 @@ void Session::dispatch(const Event& event) {
   } else if (event.kind == EventKind::kArrive) {
     if (player.participant_.arrived) {
       reject("participant " + std::to_string(event.participant) + " has already arrived");
-    } else {
-      arrive(player);
+    } else if (auto label = arrival_label(event)) {
+      arrive(player, std::move(*label));
       collect_page_changes();
     }
   } else if (!player.participant_.arrived) {

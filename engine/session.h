@@ -4,6 +4,7 @@
 // Single-threaded: one thread owns a session. No I/O, no wall clock; time
 // and randomness come from the events and the session's seeded generator.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -19,6 +20,9 @@ namespace livectl {
 
 class Session;
 class Group;
+
+// The longest participant label (a lab PC's name, an online panel's id).
+inline constexpr size_t kMaxLabelBytes = 100;
 
 struct Participant {
   uint32_t id_in_session = 0;  // 1..N
@@ -243,7 +247,8 @@ class Session {
     uint32_t owner;
     uint32_t field;
     Json old;
-    // kPage and kArrival: the participant's presence and page time before.
+    // kPage and kArrival: the participant's presence and page time before
+    // (`old` holds the page for kPage, the label for kArrival).
     bool old_arrived = false;
     int64_t old_entered_ms = 0;
   };
@@ -252,7 +257,10 @@ class Session {
                  const FieldSpec& spec, Json value);
   void append_record(Player& player, RecordType type, std::vector<Json> values);
   void advance(Player& player);
-  void arrive(Player& player);
+  void arrive(Player& player, std::string label);
+  // The label an arrive event gives its participant ("" = none), or nullopt
+  // after rejecting the event.
+  std::optional<std::string> arrival_label(const Event& event);
   void settle_wait_page(Player& player);
   void release_wait_page(Group& group, uint32_t page);
   void apply_timeout(Player& player, const Event& event);

@@ -145,27 +145,17 @@ Status replay_session(SqliteStore& store, const StoredSession& stored_info, cons
     config.seed = info.seed;
     config.code = info.code;
     config.arrivals = info.arrivals();
-    std::vector<std::string> labels;
     {
+      // Labels are not taken: the arrive events that gave them are replayed.
       Statement query(db,
-                      "SELECT code, label FROM participants WHERE session = ?1 "
-                      "ORDER BY id_in_session");
+                      "SELECT code FROM participants WHERE session = ?1 ORDER BY id_in_session");
       query.bind(1, std::string_view(info.code));
-      while (query.next()) {
-        config.participant_codes.push_back(query.column_text(0));
-        labels.push_back(query.column_text(1));
-      }
+      while (query.next()) config.participant_codes.push_back(query.column_text(0));
     }
     MemoryStore memory(/*keep_log=*/false);
     std::unique_ptr<Session> replayed;
     try {
       replayed = std::make_unique<Session>(*game, memory, config);
-      // Only the labels: pages and presence are as the session started.
-      for (uint32_t i = 0; i < labels.size(); ++i) {
-        const Participant& start = replayed->player(i + 1).participant();
-        replayed->restore_participant(i + 1, labels[i], start.page, start.arrived,
-                                      start.page_entered_ms);
-      }
     } catch (const std::invalid_argument& e) {
       return diverge(
           0, std::string("its configuration does not fit ") + game->name() + ": " + e.what());

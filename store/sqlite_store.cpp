@@ -48,6 +48,7 @@ struct SqliteStore::Slot {
   std::vector<std::vector<Json>> group_values, player_values;
   std::vector<uint32_t> pages;
   std::vector<std::optional<int64_t>> entered_ms;  // nullopt: not arrived
+  std::vector<std::string> labels;
   std::vector<uint8_t> group_dirty, player_dirty, page_dirty;
   std::vector<uint32_t> dirty_groups, dirty_players, dirty_pages;
 };
@@ -150,8 +151,8 @@ void SqliteStore::prepare_statements() {
   update_session_ =
       make("UPDATE sessions SET last_seq = ?1, now_ms = ?2, rng = ?3 WHERE code = ?4");
   update_page_ = make(
-      "UPDATE participants SET page_index = ?1, page = ?2, entered_ms = ?5 WHERE session = ?3 AND "
-      "id_in_session = ?4");
+      "UPDATE participants SET page_index = ?1, page = ?2, entered_ms = ?5, label = ?6 WHERE "
+      "session = ?3 AND id_in_session = ?4");
 }
 
 // ---- batches ----
@@ -246,6 +247,7 @@ int SqliteStore::write_dirty(Slot& slot) {
     } else {
       update_page_->bind_null(5);
     }
+    update_page_->bind(6, std::string_view(slot.labels[index]));
     if ((rc = update_page_->run()) != SQLITE_DONE) return rc;
     slot.page_dirty[index] = 0;
   }
@@ -282,7 +284,8 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
   std::string data;
   std::string page_changes;
   try {
-    if (event.kind == EventKind::kLive) data = event.data.dump();
+    // A liveSend's payload (even null); another kind's data when it has some.
+    if (event.kind == EventKind::kLive || !event.data.is_null()) data = event.data.dump();
     if (!result.error) {
       store::deliveries_json(result, &scratch_);
       page_changes = store::page_changes_json(result);
@@ -310,7 +313,7 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
   }
   if (event.page >= 0) insert.bind(6, static_cast<int64_t>(event.page));
   insert.bind(7, event.time_ms);
-  if (event.kind == EventKind::kLive) insert.bind(8, std::string_view(data));
+  if (!data.empty()) insert.bind(8, std::string_view(data));
   if (result.error) {
     insert.bind(9, std::string_view(*result.error));
   } else {
@@ -363,6 +366,7 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
       case Change::Scope::kArrival:
         slot->pages[change.owner] = session.players()[change.owner].participant().page;
         slot->entered_ms[change.owner] = entered_of(session.players()[change.owner].participant());
+        slot->labels[change.owner] = session.players()[change.owner].participant().label;
         if (!slot->page_dirty[change.owner]) {
           slot->page_dirty[change.owner] = 1;
           slot->dirty_pages.push_back(change.owner);
@@ -443,6 +447,7 @@ SqliteStore::Slot& SqliteStore::attach_slot(const Session& session) {
     slot->player_values.push_back(player.fields());
     slot->pages.push_back(player.participant().page);
     slot->entered_ms.push_back(entered_of(player.participant()));
+    slot->labels.push_back(player.participant().label);
   }
   slot->group_dirty.assign(slot->group_values.size(), 0);
   slot->player_dirty.assign(slot->player_values.size(), 0);

@@ -90,6 +90,24 @@ TEST_CASE("nothing but an arrival is accepted from a participant who has not arr
   CHECK(s.session.player(1).participant().page_entered_ms == 20);
 }
 
+TEST_CASE("an arrival through a room link gives the participant its label, once") {
+  WaitingGame game(0);
+  Served s(game);
+  REQUIRE_FALSE(s.event(EventKind::kArrive, 2, 10, -1, Json{{"label", "PC07"}}).error);
+  CHECK(s.session.player(2).participant().label == "PC07");
+  const EventResult& taken = s.event(EventKind::kArrive, 3, 20, -1, Json{{"label", "PC07"}});
+  REQUIRE(taken.error);
+  CHECK(*taken.error == "label PC07 is participant 2's already");
+  CHECK_FALSE(s.session.player(3).participant().arrived);
+  const EventResult& empty = s.event(EventKind::kArrive, 3, 30, -1, Json{{"label", ""}});
+  REQUIRE(empty.error);
+  CHECK(*empty.error == "a participant label is text of 1 to 100 bytes");
+  const EventResult& other = s.event(EventKind::kArrive, 3, 30, -1, Json{{"name", "x"}});
+  REQUIRE(other.error);
+  CHECK(*other.error == "an arrive event's data is {\"label\": \"...\"} or nothing");
+  CHECK(s.session.player(3).participant().label.empty());
+}
+
 TEST_CASE("nobody submits a wait page") {
   WaitingGame game(0);
   Served s(game);
@@ -230,7 +248,8 @@ TEST_CASE("simulate fires page timeouts on its virtual clock, the same way every
     const SimulationReport report = simulate(session, options);
     CHECK(report.failure.empty());
     CHECK(report.submits == 4);
-    for (uint32_t id : {1u, 2u, 4u, 5u}) CHECK(session.page_of(session.player(id)).name == "results");
+    for (uint32_t id : {1u, 2u, 4u, 5u})
+      CHECK(session.page_of(session.player(id)).name == "results");
     for (uint32_t id : {3u, 6u}) CHECK(session.page_of(session.player(id)).name == "live");
     CHECK(transcript.str().find("\"timeout\":\"break\"") != std::string::npos);
     if (run == 0) digest = session.digest();
