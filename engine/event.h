@@ -46,9 +46,9 @@ struct EventResult {
   // else of this result applies (no deliveries, no page changes).
   std::optional<std::string> error;
   std::vector<Json> payload_values;
-  std::vector<std::string> payloads;  // payload_values serialized, same order
-  std::vector<Delivery> deliveries;   // in id_in_group order within the group
-  std::vector<uint32_t> page_changes; // participants whose page moved
+  std::vector<std::string> payloads;   // payload_values serialized, same order
+  std::vector<Delivery> deliveries;    // in id_in_group order within the group
+  std::vector<uint32_t> page_changes;  // participants whose page moved
 
   void clear() {
     error.reset();

@@ -56,16 +56,6 @@ Json field_json(const T& value) {
   }
 }
 
-// A declared field of type T; group[handle] / player[handle] reach it.
-template <class T>
-struct GroupFieldOf {
-  GroupField field;
-};
-template <class T>
-struct PlayerFieldOf {
-  PlayerField field;
-};
-
 // One field of one group or player. Reading a field that is not set throws
 // std::logic_error ("group field highest_bidder is not set"), which inside
 // live_method fails the event like any exception; a write is checked as
@@ -153,6 +143,22 @@ class FieldRef {
   const ::livectl::PlayerFieldOf<type> name {                                       \
     player_field(#name, ::livectl::field_type_of<type>()                            \
                             __VA_OPT__(, ::livectl::field_json<type>(__VA_ARGS__))) \
+  }
+
+// A participant field, one value per participant across all rounds:
+//   LIVECTL_PARTICIPANT_FIELD(int64_t, quiz_attempts, 0);
+//   player[quiz_attempts] += 1;   // through any of the participant's players
+#define LIVECTL_PARTICIPANT_FIELD(type, name, ...)                                       \
+  const ::livectl::ParticipantFieldOf<type> name {                                       \
+    participant_field(#name, ::livectl::field_type_of<type>()                            \
+                                 __VA_OPT__(, ::livectl::field_json<type>(__VA_ARGS__))) \
+  }
+// A session configuration parameter with its default, read typed:
+//   LIVECTL_PARAM(int64_t, endowment, 100);
+//   const int64_t e = player.session()[endowment];
+#define LIVECTL_PARAM(type, name, default_value)                                               \
+  const ::livectl::ParamOf<type> name {                                                        \
+    param(#name, ::livectl::field_type_of<type>(), ::livectl::field_json<type>(default_value)) \
   }
 
 namespace livectl {

@@ -78,6 +78,15 @@ int find_by_name(const auto& specs, const std::string& name) {
 
 }  // namespace
 
+Game::Game(std::string name, std::string description, int players_per_group, int num_rounds)
+    : name_(std::move(name)),
+      description_(std::move(description)),
+      players_per_group_(players_per_group),
+      num_rounds_(num_rounds) {
+  if (players_per_group < 1) throw std::logic_error(name_ + " needs at least 1 player per group");
+  if (num_rounds < 1) throw std::logic_error(name_ + " needs at least 1 round");
+}
+
 GroupField Game::group_field(std::string name, FieldType type, Json initial) {
   check_declaration(group_fields_, name, type, initial);
   group_fields_.push_back({std::move(name), type, std::move(initial)});
@@ -90,6 +99,24 @@ PlayerField Game::player_field(std::string name, FieldType type, Json initial) {
   return PlayerField{static_cast<uint32_t>(player_fields_.size() - 1)};
 }
 
+ParticipantField Game::participant_field(std::string name, FieldType type, Json initial) {
+  check_declaration(participant_fields_, name, type, initial);
+  participant_fields_.push_back({std::move(name), type, std::move(initial)});
+  return ParticipantField{static_cast<uint32_t>(participant_fields_.size() - 1)};
+}
+
+ConfigParam Game::param(std::string name, FieldType type, Json default_value) {
+  if (find_by_name(params_, name) >= 0) {
+    throw std::logic_error("parameter '" + name + "' is declared twice");
+  }
+  if (default_value.is_null()) throw std::logic_error("parameter '" + name + "' needs a default");
+  if (auto problem = field_value_problem(type, default_value)) {
+    throw std::logic_error("the default of parameter '" + name + "' " + *problem);
+  }
+  params_.push_back({std::move(name), type, std::move(default_value)});
+  return ConfigParam{static_cast<uint32_t>(params_.size() - 1)};
+}
+
 RecordType Game::record_type(std::string name, std::vector<ColumnSpec> columns) {
   if (find_by_name(record_types_, name) >= 0) {
     throw std::logic_error("record type '" + name + "' is declared twice");
@@ -98,11 +125,15 @@ RecordType Game::record_type(std::string name, std::vector<ColumnSpec> columns) 
   return RecordType{static_cast<uint32_t>(record_types_.size() - 1)};
 }
 
-void Game::page(std::string name, PageKind kind, std::string template_file, int64_t timeout_ms) {
+PageSpec& Game::page(std::string name, PageKind kind, std::string template_file,
+                     int64_t timeout_ms) {
   if (find_by_name(pages_, name) >= 0) throw std::logic_error("page '" + name + "' declared twice");
   if (timeout_ms < 0) throw std::logic_error("page '" + name + "' has a negative timeout");
-  pages_.push_back({std::move(name), kind, std::move(template_file), timeout_ms});
+  pages_.push_back({std::move(name), kind, std::move(template_file), timeout_ms, {}, {}});
+  return pages_.back();
 }
+
+void Game::creating_session(Subsession& /*subsession*/) const {}
 
 std::unique_ptr<Bot> Game::make_bot(int /*id_in_group*/, int /*group_size*/) const {
   return nullptr;
@@ -121,6 +152,12 @@ int Game::find_group_field(const std::string& name) const {
 }
 int Game::find_player_field(const std::string& name) const {
   return find_by_name(player_fields_, name);
+}
+int Game::find_participant_field(const std::string& name) const {
+  return find_by_name(participant_fields_, name);
+}
+int Game::find_param(const std::string& name) const {
+  return find_by_name(params_, name);
 }
 int Game::find_page(const std::string& name) const {
   return find_by_name(pages_, name);

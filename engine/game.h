@@ -2,6 +2,7 @@
 // A game: its fields, extra-record types, page sequence and live_method.
 // A Game object holds no session state; one instance serves every session.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,8 @@
 namespace livectl {
 
 class Player;
+class Group;
+class Subsession;
 class Bot;
 class Invariant;
 
@@ -42,6 +45,35 @@ struct GroupField {
 };
 struct PlayerField {
   uint32_t index;
+};
+// A participant's own field: one value per participant for the whole
+// session, across rounds (oTree's PARTICIPANT_FIELDS).
+struct ParticipantField {
+  uint32_t index;
+};
+// A session configuration parameter the game reads (oTree's
+// session.config['endowment']).
+struct ConfigParam {
+  uint32_t index;
+};
+
+// Typed handles (engine/fields.h): group[handle], player[handle],
+// session[param] read and write through type T.
+template <class T>
+struct GroupFieldOf {
+  GroupField field;
+};
+template <class T>
+struct PlayerFieldOf {
+  PlayerField field;
+};
+template <class T>
+struct ParticipantFieldOf {
+  ParticipantField field;
+};
+template <class T>
+struct ParamOf {
+  ConfigParam param;
 };
 struct RecordType {
   uint32_t index;
@@ -79,6 +111,33 @@ struct PageSpec {
   // lets its group proceed and any other page is submitted for the
   // participant.
   int64_t timeout_ms = 0;
+  // oTree's is_displayed: asked when a participant would arrive on the page
+  // in some round; false skips it. Empty = always shown. The last page of
+  // the last round is always shown (a participant has to end somewhere).
+  std::function<bool(const Player&)> displayed;
+  // oTree's after_all_players_arrive, for a wait page: runs inside the
+  // event that releases the group, before its members move on (also when
+  // the page's timeout releases those present). An exception fails that
+  // event, so nobody moves.
+  std::function<void(Group&)> on_all_arrived;
+
+  // Chained after Game::page(): page("quiz", ...).is_displayed(first_round).
+  PageSpec& is_displayed(std::function<bool(const Player&)> predicate) {
+    displayed = std::move(predicate);
+    return *this;
+  }
+  PageSpec& after_all_players_arrive(std::function<void(Group&)> action) {
+    on_all_arrived = std::move(action);
+    return *this;
+  }
+};
+
+// A configuration parameter: its name, type and the value a session gets
+// when its configuration does not set it.
+struct ParamSpec {
+  std::string name;
+  FieldType type;
+  Json default_value;
 };
 
 class Game {
@@ -90,8 +149,13 @@ class Game {
   const std::string& name() const { return name_; }
   const std::string& description() const { return description_; }
   int players_per_group() const { return players_per_group_; }
+  // oTree's NUM_ROUNDS: the page sequence repeats this many times, with
+  // fresh player and group fields each round.
+  int num_rounds() const { return num_rounds_; }
   const std::vector<FieldSpec>& group_fields() const { return group_fields_; }
   const std::vector<FieldSpec>& player_fields() const { return player_fields_; }
+  const std::vector<FieldSpec>& participant_fields() const { return participant_fields_; }
+  const std::vector<ParamSpec>& params() const { return params_; }
   const std::vector<RecordSpec>& record_types() const { return record_types_; }
   const std::vector<PageSpec>& pages() const { return pages_; }
 
@@ -109,35 +173,57 @@ class Game {
   // `js_vars`, for `player` on their current page. Empty by default.
   virtual Json js_vars(const Player& player) const;
 
+  // oTree's creating_session: called once per round, in round order, when a
+  // session is created, before anyone plays. It may regroup the round
+  // (Subsession::group_randomly, set_group_matrix, group_like_round; every
+  // round starts grouped in id order, oTree's default) and set initial
+  // fields. Randomness comes from session.rng(), so a seed reproduces it.
+  // An exception stops the session's creation with its message.
+  virtual void creating_session(Subsession& subsession) const;
+
   // Fresh invariant checkers for one simulated session. Owned by the caller.
   virtual std::vector<std::unique_ptr<Invariant>> make_invariants() const;
 
   // Looks a declared field up by name; -1 when there is none.
   int find_group_field(const std::string& name) const;
   int find_player_field(const std::string& name) const;
+  int find_participant_field(const std::string& name) const;
+  int find_param(const std::string& name) const;
   int find_page(const std::string& name) const;
 
  protected:
-  Game(std::string name, std::string description, int players_per_group)
-      : name_(std::move(name)),
-        description_(std::move(description)),
-        players_per_group_(players_per_group) {}
+  // REQUIRES: players_per_group >= 1, num_rounds >= 1.
+  Game(std::string name, std::string description, int players_per_group, int num_rounds = 1);
 
   // Declarations, made in the game's constructor. REQUIRES: unique names and
   // an initial value that the type accepts.
   GroupField group_field(std::string name, FieldType type, Json initial = nullptr);
   PlayerField player_field(std::string name, FieldType type, Json initial = nullptr);
+  ParticipantField participant_field(std::string name, FieldType type, Json initial = nullptr);
+  ConfigParam param(std::string name, FieldType type, Json default_value);
   RecordType record_type(std::string name, std::vector<ColumnSpec> columns);
-  void page(std::string name, PageKind kind, std::string template_file, int64_t timeout_ms = 0);
+  // The returned spec takes the page's is_displayed / after_all_players_arrive;
+  // valid until the next page is declared.
+  PageSpec& page(std::string name, PageKind kind, std::string template_file = {},
+                 int64_t timeout_ms = 0);
 
  private:
   std::string name_;
   std::string description_;
   int players_per_group_;
+  int num_rounds_;
   std::vector<FieldSpec> group_fields_;
   std::vector<FieldSpec> player_fields_;
+  std::vector<FieldSpec> participant_fields_;
+  std::vector<ParamSpec> params_;
   std::vector<RecordSpec> record_types_;
   std::vector<PageSpec> pages_;
+
+ public:
+  // oTree's player.payoff: every game's first player field, a number that
+  // starts at 0. participant.payoff is its sum over the session's rounds
+  // (Session::participant_payoff).
+  const PlayerFieldOf<double> payoff{player_field("payoff", FieldType::kNumber, 0)};
 };
 
 }  // namespace livectl

@@ -8,8 +8,9 @@ Outbox Outbox::from_json(const Json& value) {
   Outbox outbox;
   if (value.is_null()) return outbox;
   if (!value.is_object()) {
-    outbox.malformed_ = std::string("live_method must return a mapping {id_in_group: payload}, not ") +
-                        value.type_name();
+    outbox.malformed_ =
+        std::string("live_method must return a mapping {id_in_group: payload}, not ") +
+        value.type_name();
     return outbox;
   }
   for (const auto& [key, payload] : value.items()) {

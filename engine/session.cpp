@@ -46,7 +46,11 @@ Session::Session(const Game& game, Store& store, SessionConfig config)
       store_(store),
       seed_(config.seed),
       rng_(config.seed),
-      arrivals_(config.arrivals) {
+      rounds_(static_cast<uint32_t>(game.num_rounds())),
+      arrivals_(config.arrivals),
+      config_name_(config.config_name),
+      currency_per_point_(config.real_world_currency_per_point),
+      participation_fee_(config.participation_fee) {
   const int size = game.players_per_group();
   if (config.participants <= 0 || config.participants % size != 0) {
     throw std::invalid_argument(game.name() + " needs a positive multiple of " +
@@ -58,44 +62,352 @@ Session::Session(const Game& game, Store& store, SessionConfig config)
     throw std::invalid_argument("expected one participant code per participant");
   }
   if (game.pages().empty()) throw std::invalid_argument(game.name() + " declares no pages");
+  set_params(config.params);
 
   // Codes come from their own generator so that they do not shift the game's.
   Rng code_rng(config.seed ^ 0xc0de5eed5eed5eedULL);
   code_ = config.code.empty() ? derived_code(code_rng) : config.code;
 
   const auto n = static_cast<uint32_t>(config.participants);
-  players_.resize(n);
-  groups_.resize(n / size);
-  for (uint32_t g = 0; g < groups_.size(); ++g) {
-    Group& group = groups_[g];
-    group.session_ = this;
-    group.index_ = g;
-    group.first_ = g * size;
-    group.size_ = size;
-    for (const auto& spec : game.group_fields()) group.fields_.push_back(spec.initial);
-  }
+  participants_.resize(n);
   for (uint32_t i = 0; i < n; ++i) {
-    Player& player = players_[i];
-    player.session_ = this;
-    player.index_ = i;
-    player.group_ = &groups_[i / size];
-    player.id_in_group_ = static_cast<int>(i % size) + 1;
-    player.participant_.id_in_session = i + 1;
-    player.participant_.code =
+    Participant& p = participants_[i];
+    p.id_in_session = i + 1;
+    p.code =
         config.participant_codes.empty() ? derived_code(code_rng) : config.participant_codes[i];
-    for (const auto& spec : game.player_fields()) player.fields_.push_back(spec.initial);
-    player.participant_.arrived = !config.arrivals;
+    p.arrived = !config.arrivals;
+    for (const auto& spec : game.participant_fields()) p.fields.push_back(spec.initial);
+  }
+  players_.resize(static_cast<size_t>(n) * rounds_);
+  round_groups_.resize(rounds_);
+  for (uint32_t r = 0; r < rounds_; ++r) {
+    for (uint32_t i = 0; i < n; ++i) {
+      Player& player = players_[r * n + i];
+      player.session_ = this;
+      player.index_ = r * n + i;
+      player.participant_ = i;
+      player.round_ = r + 1;
+      for (const auto& spec : game.player_fields()) player.fields_.push_back(spec.initial);
+    }
+    // oTree's default: every round starts grouped in id order.
+    std::vector<std::vector<int>> matrix(n / size);
+    for (uint32_t i = 0; i < n; ++i) matrix[i / size].push_back(static_cast<int>(i + 1));
+    group_round(static_cast<int>(r + 1), matrix);
   }
   tables_.resize(game.record_types().size());
-  group_rows_.assign(game.record_types().size(),
-                     std::vector<std::vector<uint32_t>>(groups_.size()));
+  group_rows_.assign(tables_.size(), std::vector<std::vector<uint32_t>>(groups_.size()));
   for (const PageSpec& spec : game.pages()) has_timeouts_ |= spec.timeout_ms > 0;
-  // Everyone present from the start: complete groups pass a leading wait page now.
-  if (!config.arrivals && game.pages()[0].kind == PageKind::kWait) {
-    for (Player& player : players_) {
-      if (player.participant_.page == 0) settle_wait_page(player);
+
+  creating_ = true;
+  for (uint32_t r = 1; r <= rounds_; ++r) {
+    Subsession subsession(*this, static_cast<int>(r));
+    game.creating_session(subsession);
+  }
+  creating_ = false;
+  start_first_pages();
+}
+
+void Session::set_params(const Json& given) {
+  const auto& specs = game_.params();
+  if (!given.is_null() && !given.is_object()) {
+    throw std::invalid_argument("parameters are a JSON object, not " + given.dump());
+  }
+  params_json_ = Json::object();
+  params_.clear();
+  for (const ParamSpec& spec : specs) params_.push_back(spec.default_value);
+  if (given.is_object()) {
+    for (const auto& [name, value] : given.items()) {
+      const int index = game_.find_param(name);
+      if (index < 0) {
+        std::string known;
+        for (const ParamSpec& spec : specs) known += (known.empty() ? "" : ", ") + spec.name;
+        throw std::invalid_argument(game_.name() + " has no parameter '" + name + "' (" +
+                                    (known.empty() ? "it has none" : "its parameters: " + known) +
+                                    ")");
+      }
+      const ParamSpec& spec = specs[index];
+      Json converted = value;
+      // 50 given to a number parameter is 50; 2.5 to an integer is an error.
+      if (auto problem = field_value_problem(spec.type, converted); problem || value.is_null()) {
+        throw std::invalid_argument("parameter '" + name + "' is " +
+                                    (spec.type == FieldType::kInteger ? "an " : "a ") +
+                                    field_type_name(spec.type) + ", not " + value.dump());
+      }
+      params_[index] = std::move(converted);
     }
   }
+  for (size_t i = 0; i < specs.size(); ++i) params_json_[specs[i].name] = params_[i];
+}
+
+// Makes `matrix` (id_in_session rows) the groups of round `round_number`,
+// with fresh group fields. Only while no event has been applied.
+void Session::group_round(int round_number, const std::vector<std::vector<int>>& matrix) {
+  const auto n = static_cast<uint32_t>(participants_.size());
+  std::vector<uint8_t> seen(n, 0);
+  for (size_t g = 0; g < matrix.size(); ++g) {
+    if (matrix[g].empty()) {
+      throw std::invalid_argument("group " + std::to_string(g + 1) + " of the matrix is empty");
+    }
+    for (int id : matrix[g]) {
+      if (id < 1 || static_cast<uint32_t>(id) > n) {
+        throw std::invalid_argument("the matrix names participant " + std::to_string(id) +
+                                    "; the session has 1.." + std::to_string(n));
+      }
+      if (seen[id - 1]++) {
+        throw std::invalid_argument("the matrix names participant " + std::to_string(id) +
+                                    " twice");
+      }
+    }
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    if (!seen[i]) {
+      throw std::invalid_argument("the matrix leaves out participant " + std::to_string(i + 1));
+    }
+  }
+  const uint32_t r = static_cast<uint32_t>(round_number) - 1;
+  std::vector<uint32_t>& indices = round_groups_[r];
+  // The other rounds' matrices, when the table is rebuilt.
+  std::vector<std::vector<std::vector<int>>> rebuilt;
+  // A round's groups are replaced in place while their count stays; a
+  // different count (a matrix of other sizes) rebuilds the whole table.
+  if (indices.size() != matrix.size()) {
+    for (const auto& table : tables_) {
+      if (!table.empty()) {
+        throw std::logic_error("a round's number of groups changes only before records are added");
+      }
+    }
+    std::vector<std::vector<std::vector<int>>>& matrices = rebuilt;
+    for (uint32_t other = 0; other < round_groups_.size(); ++other) {
+      if (other == r || round_groups_[other].empty()) {
+        matrices.push_back(other == r ? matrix : std::vector<std::vector<int>>{});
+        continue;
+      }
+      matrices.push_back(Subsession(*this, static_cast<int>(other + 1)).get_group_matrix());
+    }
+    std::vector<std::vector<Json>> old_fields;
+    for (const Group& group : groups_) old_fields.push_back(group.fields_);
+    std::vector<std::vector<uint32_t>> old_indices = round_groups_;
+    groups_.clear();
+    for (uint32_t other = 0; other < round_groups_.size(); ++other) {
+      round_groups_[other].clear();
+      for (size_t g = 0; g < matrices[other].size(); ++g) {
+        Group group;
+        group.session_ = this;
+        group.index_ = static_cast<uint32_t>(groups_.size());
+        group.round_ = other + 1;
+        group.id_in_subsession_ = static_cast<uint32_t>(g + 1);
+        if (other != r && g < old_indices[other].size()) {
+          group.fields_ = std::move(old_fields[old_indices[other][g]]);
+        } else {
+          for (const auto& spec : game_.group_fields()) group.fields_.push_back(spec.initial);
+        }
+        round_groups_[other].push_back(group.index_);
+        groups_.push_back(std::move(group));
+      }
+    }
+  } else {
+    for (uint32_t index : indices) {
+      groups_[index].fields_.clear();
+      for (const auto& spec : game_.group_fields()) groups_[index].fields_.push_back(spec.initial);
+    }
+  }
+  // Members of round `round` (0-based) from its matrix.
+  auto assign = [&](uint32_t round, const std::vector<std::vector<int>>& rows) {
+    for (size_t g = 0; g < rows.size(); ++g) {
+      Group& group = groups_[round_groups_[round][g]];
+      group.members_.clear();
+      for (size_t k = 0; k < rows[g].size(); ++k) {
+        Player& player = players_[round * n + static_cast<uint32_t>(rows[g][k]) - 1];
+        player.group_ = group.index_;
+        player.id_in_group_ = static_cast<int>(k + 1);
+        group.members_.push_back(player.index_);
+      }
+    }
+  };
+  for (uint32_t other = 0; other < rebuilt.size(); ++other) {
+    if (other != r) assign(other, rebuilt[other]);
+  }
+  assign(r, matrix);
+  if (group_rows_.size() == tables_.size()) {
+    for (auto& rows : group_rows_) rows.resize(groups_.size());
+  }
+}
+
+// Everyone starts on the first page shown to them; present groups pass a
+// leading wait page at once.
+void Session::start_first_pages() {
+  const auto n = static_cast<uint32_t>(participants_.size());
+  for (uint32_t i = 0; i < n; ++i) {
+    const PageSpec& first = game_.pages()[0];
+    if (first.displayed && !first.displayed(players_[i])) {
+      participants_[i].page = next_page(i, 0);
+    }
+  }
+  if (arrivals_) return;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (page_spec(participants_[i].page).kind == PageKind::kWait) settle_wait_page(i);
+  }
+}
+
+int Session::flow_round(uint32_t flow_index) const {
+  return static_cast<int>(flow_index / game_.pages().size()) + 1;
+}
+
+const PageSpec& Session::page_spec(uint32_t flow_index) const {
+  return game_.pages()[flow_index % game_.pages().size()];
+}
+
+const Participant& Session::participant(uint32_t id_in_session) const {
+  if (id_in_session < 1 || id_in_session > participants_.size()) {
+    throw std::out_of_range("the session has no participant " + std::to_string(id_in_session) +
+                            " (ids 1.." + std::to_string(participants_.size()) + ")");
+  }
+  return participants_[id_in_session - 1];
+}
+
+double Session::participant_payoff(uint32_t id_in_session) const {
+  const Participant& p = participant(id_in_session);
+  double sum = 0;
+  const size_t n = participants_.size();
+  for (uint32_t r = 0; r < rounds_; ++r) {
+    const Json& value = players_[r * n + p.id_in_session - 1].fields_[game_.payoff.field.index];
+    if (value.is_number()) sum += value.get<double>();
+  }
+  return sum;
+}
+
+Player& Session::current_player(uint32_t participant_index) {
+  const auto round = static_cast<uint32_t>(flow_round(participants_[participant_index].page));
+  return players_[(round - 1) * participants_.size() + participant_index];
+}
+
+const Player* Session::find_player(uint32_t id_in_session) const {
+  if (id_in_session < 1 || id_in_session > participants_.size()) return nullptr;
+  return &const_cast<Session*>(this)->current_player(id_in_session - 1);
+}
+
+std::span<Player> Session::round_players(int round_number) {
+  if (round_number < 1 || static_cast<uint32_t>(round_number) > rounds_) {
+    throw std::out_of_range("the session has no round " + std::to_string(round_number) +
+                            " (rounds 1.." + std::to_string(rounds_) + ")");
+  }
+  const size_t n = participants_.size();
+  return std::span<Player>(players_).subspan((round_number - 1) * n, n);
+}
+std::span<const Player> Session::round_players(int round_number) const {
+  return const_cast<Session*>(this)->round_players(round_number);
+}
+
+// ---- rounds and regrouping ----
+
+Player& Player::in_round(int round_number) {
+  return session_->round_players(round_number)[participant_];
+}
+const Player& Player::in_round(int round_number) const {
+  return session_->round_players(round_number)[participant_];
+}
+
+std::vector<const Player*> Player::in_previous_rounds() const {
+  std::vector<const Player*> players;
+  for (uint32_t r = 1; r < round_; ++r) players.push_back(&in_round(static_cast<int>(r)));
+  return players;
+}
+
+std::vector<const Player*> Player::in_all_rounds() const {
+  std::vector<const Player*> players = in_previous_rounds();
+  players.push_back(this);
+  return players;
+}
+
+std::vector<Player*> Group::players() {
+  std::vector<Player*> members;
+  for (uint32_t index : members_) members.push_back(&session_->players_[index]);
+  return members;
+}
+std::vector<const Player*> Group::players() const {
+  std::vector<const Player*> members;
+  for (uint32_t index : members_) members.push_back(&session_->players_[index]);
+  return members;
+}
+
+Group& Group::in_round(int round_number) {
+  session_->round_players(round_number);  // checks the round
+  const auto& indices = session_->round_groups_[round_number - 1];
+  if (id_in_subsession_ > indices.size()) {
+    throw std::out_of_range("round " + std::to_string(round_number) + " has no group " +
+                            std::to_string(id_in_subsession_));
+  }
+  return session_->groups_[indices[id_in_subsession_ - 1]];
+}
+const Group& Group::in_round(int round_number) const {
+  return const_cast<Group*>(this)->in_round(round_number);
+}
+
+std::vector<Player*> Subsession::players() {
+  std::vector<Player*> players;
+  for (Player& player : session_->round_players(round_)) players.push_back(&player);
+  return players;
+}
+
+std::vector<Group*> Subsession::groups() {
+  session_->round_players(round_);  // checks the round
+  std::vector<Group*> groups;
+  for (uint32_t index : session_->round_groups_[round_ - 1]) {
+    groups.push_back(&session_->groups_[index]);
+  }
+  return groups;
+}
+
+std::vector<std::vector<int>> Subsession::get_group_matrix() const {
+  std::vector<std::vector<int>> matrix;
+  for (uint32_t index : session_->round_groups_.at(round_ - 1)) {
+    std::vector<int> row;
+    for (uint32_t member : session_->groups_[index].members_) {
+      row.push_back(static_cast<int>(session_->players_[member].participant_ + 1));
+    }
+    matrix.push_back(std::move(row));
+  }
+  return matrix;
+}
+
+void Subsession::set_group_matrix(const std::vector<std::vector<int>>& matrix) {
+  if (!session_->creating_) {
+    throw std::logic_error("groups change only in creating_session, before anyone plays");
+  }
+  session_->round_players(round_);  // checks the round
+  session_->group_round(round_, matrix);
+}
+
+void Subsession::group_randomly(bool fixed_id_in_group) {
+  const auto size = static_cast<size_t>(session_->game_.players_per_group());
+  const size_t n = session_->participants_.size();
+  std::vector<std::vector<int>> matrix(n / size);
+  Rng& rng = session_->rng_;
+  if (fixed_id_in_group) {
+    // Shuffle each id_in_group's column of the current matrix across groups.
+    std::vector<std::vector<int>> current = get_group_matrix();
+    for (size_t k = 0; k < size; ++k) {
+      std::vector<int> column;
+      for (const auto& row : current) column.push_back(row.at(k));
+      for (size_t i = column.size(); i > 1; --i) std::swap(column[i - 1], column[rng.below(i)]);
+      for (size_t g = 0; g < matrix.size(); ++g) matrix[g].push_back(column[g]);
+    }
+  } else {
+    std::vector<int> ids(n);
+    for (size_t i = 0; i < n; ++i) ids[i] = static_cast<int>(i + 1);
+    for (size_t i = n; i > 1; --i) std::swap(ids[i - 1], ids[rng.below(i)]);
+    for (size_t i = 0; i < n; ++i) matrix[i / size].push_back(ids[i]);
+  }
+  set_group_matrix(matrix);
+}
+
+void Subsession::group_like_round(int round_number) {
+  if (round_number < 1 || round_number >= round_) {
+    throw std::invalid_argument("round " + std::to_string(round_) +
+                                " can be grouped like an earlier round, not round " +
+                                std::to_string(round_number));
+  }
+  set_group_matrix(Subsession(*session_, round_number).get_group_matrix());
 }
 
 // ---- state changes (transactional while an event is applied) ----
@@ -120,6 +432,12 @@ void Player::set(PlayerField field, Json value) {
                       session_->game_.player_fields().at(field.index), std::move(value));
 }
 
+void Player::set(ParticipantField field, Json value) {
+  session_->set_field(Change::Scope::kParticipantField, participant_, field.index,
+                      session_->participants_[participant_].fields,
+                      session_->game_.participant_fields().at(field.index), std::move(value));
+}
+
 void Group::set(GroupField field, Json value) {
   session_->set_field(Change::Scope::kGroupField, index_, field.index, fields_,
                       session_->game_.group_fields().at(field.index), std::move(value));
@@ -127,6 +445,10 @@ void Group::set(GroupField field, Json value) {
 
 std::string Player::field_name(PlayerField field) const {
   return "player field " + session_->game_.player_fields().at(field.index).name;
+}
+
+std::string Player::field_name(ParticipantField field) const {
+  return "participant field " + session_->game_.participant_fields().at(field.index).name;
 }
 
 std::string Group::field_name(GroupField field) const {
@@ -150,10 +472,10 @@ void Session::append_record(Player& player, RecordType type, std::vector<Json> v
                                   "' " + *problem);
     }
   }
-  const uint32_t group = player.group_->index_;
+  const uint32_t group = player.group_;
   auto& table = tables_[type.index];
   const auto row = static_cast<uint32_t>(table.size());
-  table.push_back(Record{group, player.index_, std::move(values)});
+  table.push_back(Record{group, player.participant_, std::move(values)});
   group_rows_[type.index][group].push_back(row);
   if (in_transaction_) undo_.push_back({Change::Scope::kRecord, group, type.index, Json(row)});
 }
@@ -167,62 +489,79 @@ std::vector<const Record*> Group::records(RecordType type) const {
 
 std::vector<const Record*> Player::records(RecordType type) const {
   std::vector<const Record*> rows;
-  for (const Record* record : group_->records(type)) {
-    if (record->participant == index_) rows.push_back(record);
+  for (const Record* record : group().records(type)) {
+    if (record->participant == participant_) rows.push_back(record);
   }
   return rows;
 }
 
 void Player::advance_page() {
-  session_->advance(*this);
+  session_->advance(participant_);
 }
 
-void Session::advance(Player& player) {
-  Participant& participant = player.participant_;
-  if (participant.page + 1 >= game_.pages().size()) return;
+// The flow index after `page` that the participant is shown (is_displayed
+// asked with their player of that round); the last page when none is.
+uint32_t Session::next_page(uint32_t participant_index, uint32_t page) const {
+  const uint32_t last = flow_size() - 1;
+  const size_t n = participants_.size();
+  for (uint32_t next = page + 1; next < last; ++next) {
+    const PageSpec& spec = page_spec(next);
+    if (!spec.displayed) return next;
+    const auto round = static_cast<uint32_t>(flow_round(next));
+    if (spec.displayed(players_[(round - 1) * n + participant_index])) return next;
+  }
+  return last;
+}
+
+void Session::advance(uint32_t participant_index) {
+  Participant& participant = participants_[participant_index];
+  if (participant.page + 1 >= flow_size()) return;
   if (in_transaction_) {
-    undo_.push_back({Change::Scope::kPage, player.index_, 0, Json(participant.page),
+    undo_.push_back({Change::Scope::kPage, participant_index, 0, Json(participant.page),
                      participant.arrived, participant.page_entered_ms});
   }
-  ++participant.page;
+  participant.page = next_page(participant_index, participant.page);
   participant.page_entered_ms = now_ms_;
-  if (participant.arrived && game_.pages()[participant.page].kind == PageKind::kWait) {
-    settle_wait_page(player);
+  if (participant.arrived && page_spec(participant.page).kind == PageKind::kWait) {
+    settle_wait_page(participant_index);
   }
 }
 
-void Session::arrive(Player& player, std::string label) {
-  Participant& participant = player.participant_;
-  undo_.push_back({Change::Scope::kArrival, player.index_, 0, Json(participant.label),
+void Session::arrive(uint32_t participant_index, std::string label) {
+  Participant& participant = participants_[participant_index];
+  undo_.push_back({Change::Scope::kArrival, participant_index, 0, Json(participant.label),
                    participant.arrived, participant.page_entered_ms});
   if (!label.empty()) participant.label = std::move(label);
   participant.arrived = true;
   participant.page_entered_ms = now_ms_;
-  if (game_.pages()[participant.page].kind == PageKind::kWait) settle_wait_page(player);
+  if (page_spec(participant.page).kind == PageKind::kWait) settle_wait_page(participant_index);
 }
 
-// `player` has just arrived on the wait page they are on.
-void Session::settle_wait_page(Player& player) {
-  const uint32_t page = player.participant_.page;
-  const Group& group = *player.group_;
+// The participant has just arrived on the wait page they are on.
+void Session::settle_wait_page(uint32_t participant_index) {
+  const uint32_t page = participants_[participant_index].page;
+  Group& group = current_player(participant_index).group();
   bool complete = true;
-  for (uint32_t i = 0; i < group.size_; ++i) {
-    const Participant& member = players_[group.first_ + i].participant_;
-    if (member.page > page) {
+  for (uint32_t member : group.members_) {
+    const Participant& other = participants_[players_[member].participant_];
+    if (other.page > page) {
       // The group went on without this latecomer (a timeout): pass through.
-      advance(player);
+      advance(participant_index);
       return;
     }
-    complete = complete && member.page == page && member.arrived;
+    complete = complete && other.page == page && other.arrived;
   }
-  if (complete) release_wait_page(*player.group_, page);
+  if (complete) release_wait_page(group, page);
 }
 
-// The members of `group` present on wait page `page` move on, in id order.
+// The members of `group` present on wait page `page` move on, in id order,
+// after the page's after_all_players_arrive.
 void Session::release_wait_page(Group& group, uint32_t page) {
-  for (uint32_t i = 0; i < group.size_; ++i) {
-    Player& member = players_[group.first_ + i];
-    if (member.participant_.page == page && member.participant_.arrived) advance(member);
+  const PageSpec& spec = page_spec(page);
+  if (spec.on_all_arrived) spec.on_all_arrived(group);
+  for (uint32_t member : group.members_) {
+    const uint32_t p = players_[member].participant_;
+    if (participants_[p].page == page && participants_[p].arrived) advance(p);
   }
 }
 
@@ -243,19 +582,19 @@ std::optional<std::string> Session::arrival_label(const Event& event) {
     return std::nullopt;
   }
   const std::string& text = label->get_ref<const std::string&>();
-  for (const Player& other : players_) {
-    if (other.participant_.label == text) {
-      reject("label " + text + " is participant " +
-             std::to_string(other.participant_.id_in_session) + "'s already");
+  for (const Participant& other : participants_) {
+    if (other.label == text) {
+      reject("label " + text + " is participant " + std::to_string(other.id_in_session) +
+             "'s already");
       return std::nullopt;
     }
   }
   return text;
 }
 
-void Session::apply_timeout(Player& player, const Event& event) {
-  const Participant& participant = player.participant_;
-  const PageSpec& spec = game_.pages()[participant.page];
+void Session::apply_timeout(uint32_t participant_index, const Event& event) {
+  const Participant& participant = participants_[participant_index];
+  const PageSpec& spec = page_spec(participant.page);
   const std::string who = "participant " + std::to_string(event.participant);
   if (event.page < 0) {
     reject("a timeout must name its page");
@@ -268,9 +607,9 @@ void Session::apply_timeout(Player& player, const Event& event) {
            std::to_string(participant.page_entered_ms + spec.timeout_ms) + " ms, not at " +
            std::to_string(now_ms_) + " ms");
   } else if (spec.kind == PageKind::kWait) {
-    release_wait_page(*player.group_, participant.page);
+    release_wait_page(current_player(participant_index).group(), participant.page);
   } else {
-    advance(player);  // oTree submits a timed-out page for the participant
+    advance(participant_index);  // oTree submits a timed-out page for the participant
   }
 }
 
@@ -287,9 +626,8 @@ void Session::collect_page_changes() {
 void Session::due_timeouts(int64_t now_ms, std::vector<DueTimeout>* out) const {
   out->clear();
   if (!has_timeouts_) return;
-  for (const Player& player : players_) {
-    const Participant& p = player.participant_;
-    const int64_t timeout = game_.pages()[p.page].timeout_ms;
+  for (const Participant& p : participants_) {
+    const int64_t timeout = page_spec(p.page).timeout_ms;
     if (p.arrived && timeout > 0 && now_ms >= p.page_entered_ms + timeout) {
       out->push_back({p.id_in_session, p.page});
     }
@@ -299,9 +637,8 @@ void Session::due_timeouts(int64_t now_ms, std::vector<DueTimeout>* out) const {
 int64_t Session::next_timeout_ms() const {
   int64_t next = INT64_MAX;
   if (!has_timeouts_) return next;
-  for (const Player& player : players_) {
-    const Participant& p = player.participant_;
-    const int64_t timeout = game_.pages()[p.page].timeout_ms;
+  for (const Participant& p : participants_) {
+    const int64_t timeout = page_spec(p.page).timeout_ms;
     if (p.arrived && timeout > 0) next = std::min(next, p.page_entered_ms + timeout);
   }
   return next;
@@ -309,7 +646,7 @@ int64_t Session::next_timeout_ms() const {
 
 namespace {
 
-[[noreturn]] void throw_no_member(int group, int id_in_group, uint32_t size) {
+[[noreturn]] void throw_no_member(int group, int id_in_group, size_t size) {
   throw std::out_of_range("group " + std::to_string(group) + " has no player with id_in_group " +
                           std::to_string(id_in_group) + " (ids 1.." + std::to_string(size) + ")");
 }
@@ -322,29 +659,23 @@ namespace {
 }  // namespace
 
 Player& Group::player(int id_in_group) {
-  if (id_in_group < 1 || static_cast<uint32_t>(id_in_group) > size_) {
-    throw_no_member(id_in_subsession(), id_in_group, size_);
+  if (id_in_group < 1 || static_cast<size_t>(id_in_group) > members_.size()) {
+    throw_no_member(id_in_subsession(), id_in_group, members_.size());
   }
-  return session_->players_[first_ + id_in_group - 1];
+  return session_->players_[members_[id_in_group - 1]];
 }
 const Player& Group::player(int id_in_group) const {
-  if (id_in_group < 1 || static_cast<uint32_t>(id_in_group) > size_) {
-    throw_no_member(id_in_subsession(), id_in_group, size_);
-  }
-  return session_->players_[first_ + id_in_group - 1];
+  return const_cast<Group*>(this)->player(id_in_group);
 }
 
 Player& Session::player(uint32_t id_in_session) {
-  if (id_in_session < 1 || id_in_session > players_.size()) {
-    throw_no_participant(id_in_session, players_.size());
+  if (id_in_session < 1 || id_in_session > participants_.size()) {
+    throw_no_participant(id_in_session, participants_.size());
   }
-  return players_[id_in_session - 1];
+  return current_player(id_in_session - 1);
 }
 const Player& Session::player(uint32_t id_in_session) const {
-  if (id_in_session < 1 || id_in_session > players_.size()) {
-    throw_no_participant(id_in_session, players_.size());
-  }
-  return players_[id_in_session - 1];
+  return const_cast<Session*>(this)->player(id_in_session);
 }
 
 // ---- transactions ----
@@ -364,9 +695,12 @@ void Session::rollback() {
       case Change::Scope::kPlayerField:
         players_[it->owner].fields_[it->field] = std::move(it->old);
         break;
+      case Change::Scope::kParticipantField:
+        participants_[it->owner].fields[it->field] = std::move(it->old);
+        break;
       case Change::Scope::kPage:
       case Change::Scope::kArrival: {
-        Participant& participant = players_[it->owner].participant_;
+        Participant& participant = participants_[it->owner];
         if (it->scope == Change::Scope::kPage) participant.page = it->old.get<uint32_t>();
         if (it->scope == Change::Scope::kArrival) participant.label = it->old.get<std::string>();
         participant.arrived = it->old_arrived;
@@ -391,12 +725,12 @@ void Session::reject(std::string message) {
   result_.error = valid_utf8(message) ? std::move(message) : repair_utf8(message);
 }
 
-bool Session::was_on_page(const Player& member, uint32_t page) const {
-  if (member.participant_.page == page) return true;
+bool Session::was_on_page(uint32_t participant_index, uint32_t page) const {
+  if (participants_[participant_index].page == page) return true;
   // A member the game advanced during this event still gets its messages:
   // its page is only told to move after them.
   for (const Undo& undo : undo_) {
-    if (undo.scope == Change::Scope::kPage && undo.owner == member.index_ &&
+    if (undo.scope == Change::Scope::kPage && undo.owner == participant_index &&
         undo.old.get<uint32_t>() == page) {
       return true;
     }
@@ -405,18 +739,19 @@ bool Session::was_on_page(const Player& member, uint32_t page) const {
 }
 
 void Session::route(const Player& sender, uint32_t page, Outbox& outbox) {
-  const Group& group = *sender.group_;
+  const Group& group = sender.group();
+  const auto size = static_cast<uint32_t>(group.members_.size());
   auto& entries = outbox.entries();
   // Position of each id's payload in `entries`; -1 = none.
   constexpr int kNone = -1;
   int broadcast = kNone;
   thread_local std::vector<int> specific;
-  specific.assign(group.size_ + 1, kNone);
+  specific.assign(size + 1, kNone);
   for (size_t i = 0; i < entries.size(); ++i) {
     const int64_t id = entries[i].first;
-    if (id < 0 || id > static_cast<int64_t>(group.size_)) {
+    if (id < 0 || id > static_cast<int64_t>(size)) {
       reject("live_method returned id " + std::to_string(id) +
-             ", which is not in the group (ids 1.." + std::to_string(group.size_) + ")");
+             ", which is not in the group (ids 1.." + std::to_string(size) + ")");
       return;
     }
     int& slot = id == 0 ? broadcast : specific[id];
@@ -429,10 +764,10 @@ void Session::route(const Player& sender, uint32_t page, Outbox& outbox) {
   // Serialize each payload once, in the outbox's order.
   thread_local std::vector<int> payload_of_entry;
   payload_of_entry.assign(entries.size(), kNone);
-  for (uint32_t id = 1; id <= group.size_; ++id) {
+  for (uint32_t id = 1; id <= size; ++id) {
     const int entry = specific[id] != kNone ? specific[id] : broadcast;
     if (entry == kNone) continue;
-    const Player& member = players_[group.first_ + id - 1];
+    const uint32_t member = players_[group.members_[id - 1]].participant_;
     if (!was_on_page(member, page)) continue;
     if (payload_of_entry[entry] == kNone) {
       std::string serialized;
@@ -448,8 +783,7 @@ void Session::route(const Player& sender, uint32_t page, Outbox& outbox) {
       result_.payloads.push_back(std::move(serialized));
       result_.payload_values.push_back(std::move(entries[entry].second));
     }
-    result_.deliveries.push_back(
-        {member.index_ + 1, static_cast<uint32_t>(payload_of_entry[entry])});
+    result_.deliveries.push_back({member + 1, static_cast<uint32_t>(payload_of_entry[entry])});
   }
 }
 
@@ -495,47 +829,51 @@ const EventResult& Session::apply(const Event& event) {
   return result_;
 }
 
+std::string Session::describe_page(uint32_t flow_index) const {
+  if (flow_index >= flow_size()) return std::to_string(flow_index);
+  std::string text = "'" + page_spec(flow_index).name + "'";
+  if (rounds_ > 1) text += " of round " + std::to_string(flow_round(flow_index));
+  return text;
+}
+
 void Session::dispatch(const Event& event) {
-  if (event.participant < 1 || event.participant > players_.size()) {
+  if (event.participant < 1 || event.participant > participants_.size()) {
     reject("there is no participant " + std::to_string(event.participant) + " in this session");
     return;
   }
-  Player& player = players_[event.participant - 1];
-  const uint32_t page = player.participant_.page;
-  const PageSpec& spec = game_.pages()[page];
+  const uint32_t index = event.participant - 1;
+  Participant& participant = participants_[index];
+  Player& player = current_player(index);
+  const uint32_t page = participant.page;
+  const PageSpec& spec = page_spec(page);
+  const std::string who = "participant " + std::to_string(event.participant);
   if (event.page >= 0 && static_cast<uint32_t>(event.page) != page) {
-    const auto& pages = game_.pages();
-    const std::string stale = static_cast<size_t>(event.page) < pages.size()
-                                  ? "'" + pages[event.page].name + "'"
-                                  : std::to_string(event.page);
-    reject("participant " + std::to_string(event.participant) + " is on page '" + spec.name +
-           "', not " + stale);
+    reject(who + " is on page " + describe_page(page) + ", not " +
+           describe_page(static_cast<uint32_t>(event.page)));
   } else if (event.kind == EventKind::kArrive) {
-    if (player.participant_.arrived) {
-      reject("participant " + std::to_string(event.participant) + " has already arrived");
+    if (participant.arrived) {
+      reject(who + " has already arrived");
     } else if (auto label = arrival_label(event)) {
-      arrive(player, std::move(*label));
+      arrive(index, std::move(*label));
       collect_page_changes();
     }
-  } else if (!player.participant_.arrived) {
-    reject("participant " + std::to_string(event.participant) +
-           " has not arrived yet (an arrive event comes first)");
+  } else if (!participant.arrived) {
+    reject(who + " has not arrived yet (an arrive event comes first)");
   } else if (event.kind == EventKind::kTimeout) {
-    apply_timeout(player, event);
+    apply_timeout(index, event);
     if (!result_.error) collect_page_changes();
   } else if (event.kind == EventKind::kSubmit) {
     if (spec.kind == PageKind::kWait) {
-      reject("participant " + std::to_string(event.participant) + " is on wait page '" + spec.name +
+      reject(who + " is on wait page '" + spec.name +
              "', which moves on by itself when the group is complete");
-    } else if (page + 1 >= game_.pages().size()) {
+    } else if (page + 1 >= flow_size()) {
       reject("page '" + spec.name + "' is the last page; there is nothing to submit");
     } else {
-      advance(player);
+      advance(index);
       collect_page_changes();
     }
   } else if (spec.kind != PageKind::kLive) {
-    reject("participant " + std::to_string(event.participant) + " is not on a live page (on '" +
-           spec.name + "')");
+    reject(who + " is not on a live page (on '" + spec.name + "')");
   } else {
     Outbox outbox;
     std::optional<std::string> failure;
@@ -563,15 +901,21 @@ void Session::dispatch(const Event& event) {
 
 void Session::restore_participant(uint32_t id_in_session, std::string label, uint32_t page,
                                   bool arrived, int64_t page_entered_ms) {
-  if (id_in_session < 1 || id_in_session > players_.size() || page >= game_.pages().size()) {
+  if (id_in_session < 1 || id_in_session > participants_.size() || page >= flow_size()) {
     throw std::invalid_argument("participant " + std::to_string(id_in_session) + " or page " +
                                 std::to_string(page) + " does not exist");
   }
-  Participant& participant = players_[id_in_session - 1].participant_;
+  Participant& participant = participants_[id_in_session - 1];
   participant.label = std::move(label);
   participant.page = page;
   participant.arrived = arrived;
   participant.page_entered_ms = page_entered_ms;
+}
+
+void Session::restore_participant_field(uint32_t participant_index, uint32_t field, Json value) {
+  Participant& participant = participants_.at(participant_index);
+  set_field(Change::Scope::kParticipantField, participant_index, field, participant.fields,
+            game_.participant_fields().at(field), std::move(value));
 }
 
 void Session::restore_group_field(uint32_t group_index, uint32_t field, Json value) {
@@ -580,20 +924,36 @@ void Session::restore_group_field(uint32_t group_index, uint32_t field, Json val
             game_.group_fields().at(field), std::move(value));
 }
 
-void Session::restore_player_field(uint32_t participant_index, uint32_t field, Json value) {
-  Player& player = players_.at(participant_index);
-  set_field(Change::Scope::kPlayerField, participant_index, field, player.fields_,
+void Session::restore_player_field(uint32_t player_index, uint32_t field, Json value) {
+  Player& player = players_.at(player_index);
+  set_field(Change::Scope::kPlayerField, player_index, field, player.fields_,
             game_.player_fields().at(field), std::move(value));
 }
 
 void Session::restore_record(RecordType type, uint32_t group_index, uint32_t participant_index,
                              std::vector<Json> values) {
-  Player& player = players_.at(participant_index);
-  if (player.group_->index_ != group_index) {
+  const Group& group = groups_.at(group_index);
+  const size_t n = participants_.size();
+  if (participant_index >= n) {
+    throw std::invalid_argument("the session has no participant " +
+                                std::to_string(participant_index + 1));
+  }
+  Player& player = players_[(group.round_ - 1) * n + participant_index];
+  if (player.group_ != group_index) {
     throw std::invalid_argument("participant " + std::to_string(participant_index + 1) +
-                                " is not in group " + std::to_string(group_index + 1));
+                                " is not in group " + std::to_string(group.id_in_subsession_) +
+                                " of round " + std::to_string(group.round_));
   }
   append_record(player, type, std::move(values));
+}
+
+void Session::restore_groups(int round_number, const std::vector<std::vector<int>>& matrix) {
+  round_players(round_number);  // checks the round
+  for (const auto& table : tables_) {
+    if (!table.empty()) throw std::logic_error("groups are restored before records");
+  }
+  group_round(round_number, matrix);
+  group_rows_.assign(tables_.size(), std::vector<std::vector<uint32_t>>(groups_.size()));
 }
 
 void Session::restore_progress(uint64_t last_seq, int64_t now_ms, const Rng::State& rng) {
@@ -608,11 +968,13 @@ uint64_t Session::group_hash(const Group& group) const {
   Fnv1a hash;
   hash.add(group.index_);
   for (const Json& value : group.fields_) hash.add(value);
-  for (uint32_t i = 0; i < group.size_; ++i) {
-    const Player& player = players_[group.first_ + i];
-    hash.add(player.participant_.page);
-    hash.add(player.participant_.arrived ? 1 : 0);
-    hash.add(static_cast<uint64_t>(player.participant_.page_entered_ms));
+  for (uint32_t member : group.members_) {
+    const Player& player = players_[member];
+    const Participant& p = participants_[player.participant_];
+    hash.add(p.page);
+    hash.add(p.arrived ? 1 : 0);
+    hash.add(static_cast<uint64_t>(p.page_entered_ms));
+    for (const Json& value : p.fields) hash.add(value);
     for (const Json& value : player.fields_) hash.add(value);
   }
   for (size_t type = 0; type < tables_.size(); ++type) {
@@ -623,17 +985,22 @@ uint64_t Session::group_hash(const Group& group) const {
 
 std::string Session::digest() const {
   Fnv1a hash;
-  hash.add(std::string_view("livectl-state-v1"));
+  hash.add(std::string_view("livectl-state-v2"));
   hash.add(std::string_view(game_.name()));
   hash.add(std::string_view(code_));
-  for (const Player& player : players_) {
-    const Participant& p = player.participant_;
+  hash.add(params_json_);
+  for (const Participant& p : participants_) {
     hash.add(p.id_in_session);
     hash.add(std::string_view(p.code));
     hash.add(std::string_view(p.label));
     hash.add(p.page);
     hash.add(p.arrived ? 1 : 0);
     hash.add(static_cast<uint64_t>(p.page_entered_ms));
+    for (const Json& value : p.fields) hash.add(value);
+  }
+  for (const Player& player : players_) {
+    hash.add(player.group_);
+    hash.add(static_cast<uint64_t>(player.id_in_group_));
     for (const Json& value : player.fields_) hash.add(value);
   }
   for (const Group& group : groups_) {

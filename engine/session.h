@@ -28,13 +28,17 @@ struct Participant {
   uint32_t id_in_session = 0;  // 1..N
   std::string code;            // unguessable when served; derived from the seed in simulations
   std::string label;
-  uint32_t page = 0;  // index into Game::pages()
+  // Index into the session's page flow: every page of every round, in order
+  // (Session::flow_round, Session::page_spec).
+  uint32_t page = 0;
   // Present: counts on wait pages and runs page timers. Everyone is present
   // from the start in simulations; served participants arrive (EventKind::kArrive).
   bool arrived = true;
   // Session time at which the participant arrived on their current page
   // (or arrived at all); page timeouts count from it.
   int64_t page_entered_ms = 0;
+  // Values of the game's participant fields, in declaration order.
+  std::vector<Json> fields;
 };
 
 // A page timer that has run out: Event{kTimeout, participant, page}.
@@ -45,19 +49,33 @@ struct DueTimeout {
 
 // One row of an extra-record table.
 struct Record {
-  uint32_t group;            // group index (id_in_subsession - 1)
+  uint32_t group;            // the group's index in Session::groups()
   uint32_t participant;      // participant index (id_in_session - 1)
   std::vector<Json> values;  // one per column, in declaration order
 };
 
+// A participant in one round (oTree's player). Each round has its own
+// players, groups and fields; the participant is shared.
 class Player {
  public:
   int id_in_group() const { return id_in_group_; }
-  const Participant& participant() const { return participant_; }
-  Group& group() { return *group_; }
-  const Group& group() const { return *group_; }
+  int round_number() const { return static_cast<int>(round_); }
+  const Participant& participant() const;
+  uint32_t id_in_session() const { return participant_ + 1; }
+  Group& group();
+  const Group& group() const;
   Session& session() { return *session_; }
   const Session& session() const { return *session_; }
+  Subsession subsession();
+
+  // This participant's player in round `round_number` (oTree's in_round).
+  // Throws std::out_of_range naming the rounds when there is none.
+  Player& in_round(int round_number);
+  const Player& in_round(int round_number) const;
+  // The players of rounds 1..this-1, oldest first (in_previous_rounds).
+  std::vector<const Player*> in_previous_rounds() const;
+  // Rounds 1..this, this one last (in_all_rounds).
+  std::vector<const Player*> in_all_rounds() const;
 
   // This player's typed field (engine/fields.h): player[given] += 1. A
   // write happens inside the current event's transaction and throws
@@ -73,8 +91,18 @@ class Player {
   FieldRef<T, const Player, PlayerField> operator[](PlayerFieldOf<T> field) const {
     return {*this, field.field};
   }
-  // "player field given", for errors.
+  // The participant's field, shared by all their players: player[attempts].
+  template <class T>
+  FieldRef<T, Player, ParticipantField> operator[](ParticipantFieldOf<T> field) {
+    return {*this, field.field};
+  }
+  template <class T>
+  FieldRef<T, const Player, ParticipantField> operator[](ParticipantFieldOf<T> field) const {
+    return {*this, field.field};
+  }
+  // "player field given", "participant field attempts", for errors.
   std::string field_name(PlayerField field) const;
+  std::string field_name(ParticipantField field) const;
 
   // Appends a row to an extra-record table for this player and their group.
   // Throws std::invalid_argument on a wrong column count or type.
@@ -82,37 +110,53 @@ class Player {
   // This player's rows of `type`, oldest first.
   std::vector<const Record*> records(RecordType type) const;
 
-  // Moves this player to their next page when the event commits (a
-  // game-initiated advance). Does nothing on the last page.
+  // Moves this participant to their next page when the event commits (a
+  // game-initiated advance). Does nothing on the last page. REQUIRES: this
+  // is the participant's current round's player.
   void advance_page();
 
   const std::vector<Json>& fields() const { return fields_; }
 
  private:
   friend class Session;
+  friend class Subsession;
   template <class T, class Owner, class Handle>
   friend class FieldRef;
   // Reached through operator[] and its typed references only.
   const Json& get(PlayerField field) const { return fields_.at(field.index); }
   void set(PlayerField field, Json value);
+  const Json& get(ParticipantField field) const { return participant().fields.at(field.index); }
+  void set(ParticipantField field, Json value);
 
   Session* session_ = nullptr;
-  Group* group_ = nullptr;
-  uint32_t index_ = 0;  // participant index
+  uint32_t index_ = 0;        // in Session::players(): (round - 1) * N + participant
+  uint32_t participant_ = 0;  // participant index
+  uint32_t round_ = 1;
+  uint32_t group_ = 0;  // index in Session::groups()
   int id_in_group_ = 0;
-  Participant participant_;
   std::vector<Json> fields_;
 };
 
+// A group of one round.
 class Group {
  public:
-  int id_in_subsession() const { return static_cast<int>(index_) + 1; }
-  int size() const { return static_cast<int>(size_); }
+  int id_in_subsession() const { return static_cast<int>(id_in_subsession_); }
+  int round_number() const { return static_cast<int>(round_); }
+  int size() const { return static_cast<int>(members_.size()); }
   // The member with this id. Throws std::out_of_range naming the valid ids
   // when there is none (inside live_method: the event is rejected with that
   // message), so an id taken from client data can never reach another group.
   Player& player(int id_in_group);
   const Player& player(int id_in_group) const;
+  // The members in id_in_group order (oTree's get_players).
+  std::vector<Player*> players();
+  std::vector<const Player*> players() const;
+  Session& session() { return *session_; }
+  const Session& session() const { return *session_; }
+
+  // The group with this id_in_subsession in round `round_number`.
+  Group& in_round(int round_number);
+  const Group& in_round(int round_number) const;
 
   // This group's typed field (engine/fields.h): group[pot] += 1; as
   // Player's.
@@ -131,18 +175,49 @@ class Group {
   std::vector<const Record*> records(RecordType type) const;
 
   const std::vector<Json>& fields() const { return fields_; }
+  // Indices in Session::players(), in id_in_group order.
+  const std::vector<uint32_t>& members() const { return members_; }
 
  private:
   friend class Session;
+  friend class Subsession;
   template <class T, class Owner, class Handle>
   friend class FieldRef;
   const Json& get(GroupField field) const { return fields_.at(field.index); }
   void set(GroupField field, Json value);
   Session* session_ = nullptr;
-  uint32_t index_ = 0;
-  uint32_t first_ = 0;  // index of the first participant
-  uint32_t size_ = 0;
+  uint32_t index_ = 0;  // in Session::groups()
+  uint32_t round_ = 1;
+  uint32_t id_in_subsession_ = 1;
+  std::vector<uint32_t> members_;
   std::vector<Json> fields_;
+};
+
+// One round of a session (oTree's subsession): a view, cheap to copy.
+class Subsession {
+ public:
+  Subsession(Session& session, int round_number) : session_(&session), round_(round_number) {}
+  int round_number() const { return round_; }
+  Session& session() { return *session_; }
+  std::vector<Player*> players();
+  std::vector<Group*> groups();
+
+  // Regrouping, as oTree's. Only while the session is being created
+  // (Game::creating_session); afterwards they throw std::logic_error.
+  // Matrices hold id_in_session values, one row per group, in id_in_group
+  // order; every participant must be in exactly one row, or they throw
+  // std::invalid_argument saying what is wrong.
+  void set_group_matrix(const std::vector<std::vector<int>>& matrix);
+  std::vector<std::vector<int>> get_group_matrix() const;
+  // Shuffles participants into groups of the game's size with the session's
+  // generator; fixed_id_in_group keeps each participant's id_in_group.
+  void group_randomly(bool fixed_id_in_group = false);
+  // The groups of an earlier round, again.
+  void group_like_round(int round_number);
+
+ private:
+  Session* session_;
+  int round_;
 };
 
 struct SessionConfig {
@@ -156,13 +231,24 @@ struct SessionConfig {
   // so groups pass a leading wait page at once. True (serve): participants
   // arrive through kArrive events when they open their links.
   bool arrivals = false;
+  // Values for the game's parameters by name; those not given keep their
+  // defaults. A name the game does not declare, or a value of the wrong
+  // type, makes the Session constructor throw std::invalid_argument.
+  Json params = Json::object();
+  // The configuration's name ("" = the game's own) and its money settings
+  // (oTree's real_world_currency_per_point and participation_fee).
+  std::string config_name;
+  double real_world_currency_per_point = 1;
+  double participation_fee = 0;
 };
 
 class Session {
  public:
   // Throws std::invalid_argument when the configuration does not fit the
   // game (participants not a positive multiple of the group size, wrong
-  // number of codes). `game` and `store` must outlive the session.
+  // number of codes, unknown or ill-typed parameters) and whatever
+  // Game::creating_session throws. `game` and `store` must outlive the
+  // session.
   Session(const Game& game, Store& store, SessionConfig config);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -190,23 +276,51 @@ class Session {
   // Sequence number of the last recorded event (0 before the first).
   uint64_t last_seq() const { return next_seq_ - 1; }
 
-  size_t participant_count() const { return players_.size(); }
-  // The participant with this id, or nullptr when the session has none.
-  const Player* find_player(uint32_t id_in_session) const {
-    return id_in_session >= 1 && id_in_session <= players_.size() ? &players_[id_in_session - 1]
-                                                                  : nullptr;
+  // The configuration: its name, every parameter's value (defaults filled
+  // in) by name, and the money settings.
+  const std::string& config_name() const { return config_name_; }
+  const Json& params() const { return params_json_; }
+  double real_world_currency_per_point() const { return currency_per_point_; }
+  double participation_fee() const { return participation_fee_; }
+  // A parameter's value: session[endowment].
+  template <class T>
+  T operator[](ParamOf<T> param) const {
+    return params_.at(param.param.index).template get<T>();
   }
-  // The participant with this id. Throws std::out_of_range naming the valid
-  // ids when there is none (use find_player to ask without throwing).
+
+  int num_rounds() const { return game_.num_rounds(); }
+  size_t participant_count() const { return participants_.size(); }
+  const Participant& participant(uint32_t id_in_session) const;
+  // oTree's participant.payoff: the sum of the participant's player.payoff
+  // over all rounds, in points.
+  double participant_payoff(uint32_t id_in_session) const;
+
+  // The participant's player in the round they are in now, or nullptr when
+  // the session has no such participant.
+  const Player* find_player(uint32_t id_in_session) const;
+  // The same; throws std::out_of_range naming the valid ids when there is
+  // no such participant (use find_player to ask without throwing).
   Player& player(uint32_t id_in_session);
   const Player& player(uint32_t id_in_session) const;
+  // Every player of every round, round by round, participants in order
+  // within a round: index (round - 1) * participant_count() + participant.
   std::span<Player> players() { return players_; }
   std::span<const Player> players() const { return players_; }
+  // The players of one round, in participant order.
+  std::span<Player> round_players(int round_number);
+  std::span<const Player> round_players(int round_number) const;
+  // Every group of every round, round by round.
   std::span<Group> groups() { return groups_; }
   std::span<const Group> groups() const { return groups_; }
   const std::vector<Record>& records(RecordType type) const { return tables_[type.index]; }
+
+  // The page flow: the game's pages once per round. Flow index f is page
+  // f % pages of round f / pages + 1.
+  uint32_t flow_size() const { return static_cast<uint32_t>(game_.pages().size()) * rounds_; }
+  int flow_round(uint32_t flow_index) const;
+  const PageSpec& page_spec(uint32_t flow_index) const;
   const PageSpec& page_of(const Player& player) const {
-    return game_.pages()[player.participant().page];
+    return page_spec(player.participant().page);
   }
 
   // The page timers that have run out at session time `now_ms`, in
@@ -218,22 +332,25 @@ class Session {
 
   // ---- Restoring a stored session ----
   // A store that reloads a session constructs it with the recorded
-  // configuration (seed, codes), then puts back what events changed. These
-  // bypass transactions and the store. REQUIRES: no event is being applied;
-  // indices in range; values that fit the declared types (throws
-  // std::invalid_argument otherwise).
+  // configuration (seed, codes, parameters), then puts back what events
+  // changed. These bypass transactions and the store. REQUIRES: no event is
+  // being applied; indices in range; values that fit the declared types
+  // (throws std::invalid_argument otherwise).
   void restore_participant(uint32_t id_in_session, std::string label, uint32_t page,
                            bool arrived = true, int64_t page_entered_ms = 0);
+  void restore_participant_field(uint32_t participant_index, uint32_t field, Json value);
   void restore_group_field(uint32_t group_index, uint32_t field, Json value);
-  void restore_player_field(uint32_t participant_index, uint32_t field, Json value);
+  void restore_player_field(uint32_t player_index, uint32_t field, Json value);
   void restore_record(RecordType type, uint32_t group_index, uint32_t participant_index,
                       std::vector<Json> values);
+  // The groups of one round as stored (a matrix as set_group_matrix takes).
+  void restore_groups(int round_number, const std::vector<std::vector<int>>& matrix);
   // The log position, the clock and the generator as they were after event `last_seq`.
   void restore_progress(uint64_t last_seq, int64_t now_ms, const Rng::State& rng);
 
   // A stable hash of all session state (participants and their pages, group
-  // and player fields, extra records), as 16 hex digits: equal states give
-  // equal digests on every run and platform.
+  // and player fields of every round, extra records), as 16 hex digits:
+  // equal states give equal digests on every run and platform.
   std::string digest() const;
   // The same, for one group only (its fields, its players and their pages).
   uint64_t group_hash(const Group& group) const;
@@ -241,6 +358,7 @@ class Session {
  private:
   friend class Player;
   friend class Group;
+  friend class Subsession;
 
   struct Undo {
     Change::Scope scope;
@@ -256,21 +374,28 @@ class Session {
   void set_field(Change::Scope scope, uint32_t owner, uint32_t field, std::vector<Json>& fields,
                  const FieldSpec& spec, Json value);
   void append_record(Player& player, RecordType type, std::vector<Json> values);
-  void advance(Player& player);
-  void arrive(Player& player, std::string label);
+  Player& current_player(uint32_t participant_index);
+  uint32_t next_page(uint32_t participant_index, uint32_t page) const;
+  void advance(uint32_t participant_index);
+  void arrive(uint32_t participant_index, std::string label);
   // The label an arrive event gives its participant ("" = none), or nullopt
   // after rejecting the event.
   std::optional<std::string> arrival_label(const Event& event);
-  void settle_wait_page(Player& player);
+  void settle_wait_page(uint32_t participant_index);
   void release_wait_page(Group& group, uint32_t page);
-  void apply_timeout(Player& player, const Event& event);
+  void apply_timeout(uint32_t participant_index, const Event& event);
   void collect_page_changes();
   void begin();
   void rollback();
   void reject(std::string message);
   void dispatch(const Event& event);
   void route(const Player& sender, uint32_t page, Outbox& outbox);
-  bool was_on_page(const Player& member, uint32_t page) const;
+  bool was_on_page(uint32_t participant_index, uint32_t page) const;
+  // "'bid'", or "'bid' of round 2" when the game has rounds.
+  std::string describe_page(uint32_t flow_index) const;
+  void set_params(const Json& given);
+  void group_round(int round_number, const std::vector<std::vector<int>>& matrix);
+  void start_first_pages();
 
   const Game& game_;
   Store& store_;
@@ -279,12 +404,21 @@ class Session {
   Rng rng_;
   int64_t now_ms_ = 0;
   uint64_t next_seq_ = 1;
-  std::vector<Player> players_;
-  std::vector<Group> groups_;
+  uint32_t rounds_ = 1;
+  std::vector<Participant> participants_;
+  std::vector<Player> players_;                                 // [round][participant], flattened
+  std::vector<Group> groups_;                                   // round by round
+  std::vector<std::vector<uint32_t>> round_groups_;             // [round - 1] -> group indices
   std::vector<std::vector<Record>> tables_;                     // [type][row]
   std::vector<std::vector<std::vector<uint32_t>>> group_rows_;  // [type][group] -> rows
   bool arrivals_ = false;
   bool has_timeouts_ = false;  // some page of the game has a timeout
+  bool creating_ = false;      // inside the constructor: regrouping is allowed
+  std::string config_name_;
+  std::vector<Json> params_;  // by ParamSpec index
+  Json params_json_;
+  double currency_per_point_ = 1;
+  double participation_fee_ = 0;
 
   // The open transaction.
   bool in_transaction_ = false;
@@ -293,6 +427,19 @@ class Session {
   std::vector<Change> changes_;
   EventResult result_;
 };
+
+inline const Participant& Player::participant() const {
+  return session_->participants_[participant_];
+}
+inline Group& Player::group() {
+  return session_->groups_[group_];
+}
+inline const Group& Player::group() const {
+  return session_->groups_[group_];
+}
+inline Subsession Player::subsession() {
+  return Subsession(*session_, static_cast<int>(round_));
+}
 
 // {player.id_in_group: payload}: to `player` only (in live_method, the sender).
 inline Outbox send_to(const Player& player, Json payload) {

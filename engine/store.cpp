@@ -19,10 +19,14 @@ Status MemoryStore::record(const Session&, const Event& event, const EventResult
 
 const char* event_kind_name(EventKind kind) {
   switch (kind) {
-    case EventKind::kLive: return "live";
-    case EventKind::kSubmit: return "submit";
-    case EventKind::kArrive: return "arrive";
-    case EventKind::kTimeout: return "timeout";
+    case EventKind::kLive:
+      return "live";
+    case EventKind::kSubmit:
+      return "submit";
+    case EventKind::kArrive:
+      return "arrive";
+    case EventKind::kTimeout:
+      return "timeout";
   }
   return "?";
 }

@@ -18,9 +18,18 @@ class Session;
 struct Change {
   // kPage: the participant moved one page on. kArrival: the participant
   // arrived (Participant::arrived), without moving.
-  enum class Scope : uint8_t { kGroupField, kPlayerField, kPage, kRecord, kArrival };
+  enum class Scope : uint8_t {
+    kGroupField,
+    kPlayerField,
+    kPage,
+    kRecord,
+    kArrival,
+    kParticipantField
+  };
   Scope scope;
-  uint32_t owner;  // group index for kGroupField, participant index otherwise
+  // The index in Session::groups() for kGroupField and kRecord, in
+  // Session::players() for kPlayerField, the participant's index otherwise.
+  uint32_t owner;
   uint32_t field;  // field index; record type for kRecord; unused for kPage
   uint32_t row;    // for kRecord: the row's index in its type's table
 };

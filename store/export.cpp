@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "store/database.h"
+#include "store/schema.h"
 #include "store/statement.h"
 
 namespace livectl {
@@ -130,7 +131,11 @@ class Exporter {
            {"session.origin", "origin"},
            {"session.created", "created"},
            {"session.last_seq", "last_seq"},
-           {"session.config", "config", Cell::kJsonText}},
+           {"session.config", "config", Cell::kJsonText},
+           {"session.config.name", "config_name"},
+           {"session.config.params", "params", Cell::kJsonText},
+           {"session.config.real_world_currency_per_point", "real_world_currency_per_point"},
+           {"session.config.participation_fee", "participation_fee"}},
           "FROM sessions WHERE code = ?1", sessions_);
 
     std::vector<std::string> games;
@@ -190,23 +195,43 @@ class Exporter {
   void write_players(const std::string& game, const std::vector<StoredSession>& sessions) {
     const std::string players = game + "_player";
     const std::string groups = game + "_group";
+    const std::string participant_fields = game + "_participant";
+    // oTree's participant.payoff (the sum over rounds, in points) and
+    // payoff_plus_participation_fee (in money, to the cent).
+    const std::string payoff = "(SELECT COALESCE(SUM(x.payoff), 0) FROM " +
+                               quote_identifier(players) +
+                               " x WHERE x.session = pl.session AND x.id_in_session = "
+                               "pl.id_in_session)";
+    const std::string money =
+        "ROUND(" + payoff + " * s.real_world_currency_per_point + s.participation_fee, 2)";
     std::vector<Column> columns = {{"session.code", "pl.session"},
+                                   {"session.config.name", "s.config_name"},
                                    {"participant.code", "p.code"},
                                    {"participant.id_in_session", "p.id_in_session"},
                                    {"participant.label", "p.label"},
-                                   {"player.id_in_group", "pl.id_in_group"}};
+                                   {"participant.payoff", payoff},
+                                   {"participant.payoff_plus_participation_fee", money}};
+    const bool has_participant_fields = store::table_exists(db_, participant_fields);
+    if (has_participant_fields) add_fields(&columns, "participant.", "pt", participant_fields);
+    columns.push_back({"subsession.round_number", "pl.round_number"});
+    columns.push_back({"player.id_in_group", "pl.id_in_group"});
     add_fields(&columns, "player.", "pl", players);
     columns.push_back({"group.id_in_subsession", "pl.id_in_subsession"});
     add_fields(&columns, "group.", "g", groups);
-    write(
-        game + "_players", columns,
-        "FROM " + quote_identifier(players) + " pl " +
-            "JOIN participants p ON p.session = pl.session AND p.id_in_session = pl.id_in_session "
-            "JOIN " +
-            quote_identifier(groups) + " g " +
-            "ON g.session = pl.session AND g.id_in_subsession = pl.id_in_subsession "
-            "WHERE pl.session = ?1 ORDER BY pl.id_in_session",
-        sessions);
+    write(game + "_players", columns,
+          "FROM " + quote_identifier(players) + " pl " +
+              "JOIN sessions s ON s.code = pl.session "
+              "JOIN participants p ON p.session = pl.session AND p.id_in_session = "
+              "pl.id_in_session " +
+              (has_participant_fields
+                   ? "LEFT JOIN " + quote_identifier(participant_fields) +
+                         " pt ON pt.session = pl.session AND pt.id_in_session = pl.id_in_session "
+                   : std::string()) +
+              "JOIN " + quote_identifier(groups) + " g " +
+              "ON g.session = pl.session AND g.round_number = pl.round_number AND "
+              "g.id_in_subsession = pl.id_in_subsession "
+              "WHERE pl.session = ?1 ORDER BY pl.round_number, pl.id_in_session",
+          sessions);
   }
 
   void write_records(const std::string& game, const std::vector<StoredSession>& sessions) {
@@ -222,6 +247,7 @@ class Exporter {
       std::vector<Column> columns = {{"session.code", "r.session"},
                                      {"participant.code", "p.code"},
                                      {"participant.id_in_session", "r.id_in_session"},
+                                     {"subsession.round_number", "r.round_number"},
                                      {"player.id_in_group", "pl.id_in_group"},
                                      {"group.id_in_subsession", "r.id_in_subsession"},
                                      {record + ".id", "r.id"},
@@ -233,7 +259,8 @@ class Exporter {
                 "r.id_in_session "
                 "LEFT JOIN " +
                 quote_identifier(game + "_player") + " pl " +
-                "ON pl.session = r.session AND pl.id_in_session = r.id_in_session "
+                "ON pl.session = r.session AND pl.round_number = r.round_number AND "
+                "pl.id_in_session = r.id_in_session "
                 "WHERE r.session = ?1 ORDER BY r.id",
             sessions);
     }

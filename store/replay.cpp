@@ -140,11 +140,7 @@ Status replay_session(SqliteStore& store, const StoredSession& stored_info, cons
     const Game* game = games(info.game);
     if (!game) return diverge(0, "this livectl has no game '" + info.game + "'");
 
-    SessionConfig config;
-    config.participants = info.participants;
-    config.seed = info.seed;
-    config.code = info.code;
-    config.arrivals = info.arrivals();
+    SessionConfig config = info.session_config();
     {
       // Labels are not taken: the arrive events that gave them are replayed.
       Statement query(db,

@@ -23,6 +23,10 @@ CREATE TABLE sessions (
   seed         INTEGER NOT NULL,  -- the 64 bits of the seed; seeds >= 2^63 read as negative
   origin       TEXT NOT NULL,     -- 'simulate', 'serve', 'test'
   config       TEXT NOT NULL,     -- JSON: what the origin needs to continue the session
+  config_name  TEXT NOT NULL,     -- the session configuration it was created from; '' = the game's own
+  params       TEXT NOT NULL,     -- JSON object: every parameter's value, defaults filled in
+  real_world_currency_per_point REAL NOT NULL,
+  participation_fee             REAL NOT NULL,
   created      TEXT NOT NULL,     -- UTC, ISO 8601
   last_seq     INTEGER NOT NULL,  -- the last committed event
   now_ms       INTEGER NOT NULL,  -- the session clock after it
@@ -33,7 +37,8 @@ CREATE TABLE participants (
   id_in_session INTEGER NOT NULL,
   code          TEXT NOT NULL,
   label         TEXT NOT NULL,
-  page_index    INTEGER NOT NULL,  -- 0 = the game's first page
+  round_number  INTEGER NOT NULL,  -- the round the participant is in
+  page_index    INTEGER NOT NULL,  -- 0 = the first page of round 1; pages of later rounds follow
   page          TEXT NOT NULL,     -- the current page's name
   entered_ms    INTEGER,           -- session time of arrival on that page; NULL = not arrived yet
   PRIMARY KEY (session, id_in_session)
@@ -56,7 +61,7 @@ CREATE TABLE events (
 CREATE TABLE game_tables (
   name   TEXT PRIMARY KEY NOT NULL,  -- e.g. auction_player
   game   TEXT NOT NULL,
-  kind   TEXT NOT NULL,              -- 'group', 'player' or 'record'
+  kind   TEXT NOT NULL,              -- 'group', 'player', 'participant' or 'record'
   record TEXT                        -- the record type, for kind 'record'
 );
 CREATE TABLE game_columns (
@@ -183,6 +188,9 @@ std::string group_table(const Game& game) {
 std::string player_table(const Game& game) {
   return game.name() + "_player";
 }
+std::string participant_table(const Game& game) {
+  return game.name() + "_participant";
+}
 std::string record_table(const Game& game, const RecordSpec& record) {
   return game.name() + "_" + record.name;
 }
@@ -193,17 +201,26 @@ void ensure_game_tables(sqlite3* db, const Game& game) {
   check_names("game '" + game.name() + "' has a group field that", group_columns, kGroupKeyColumns);
   check_names("game '" + game.name() + "' has a player field that", player_columns,
               kPlayerKeyColumns);
+  const std::vector<Column> participant_columns = field_columns(game.participant_fields());
+  check_names("game '" + game.name() + "' has a participant field that", participant_columns,
+              kParticipantKeyColumns);
   ensure_table(db, game, group_table(game), "group", nullptr,
-               "session TEXT NOT NULL,\n  id_in_subsession INTEGER NOT NULL",
-               "session, id_in_subsession", group_columns);
+               "session TEXT NOT NULL,\n  round_number INTEGER NOT NULL,\n"
+               "  id_in_subsession INTEGER NOT NULL",
+               "session, round_number, id_in_subsession", group_columns);
   ensure_table(db, game, player_table(game), "player", nullptr,
-               "session TEXT NOT NULL,\n  id_in_session INTEGER NOT NULL,\n"
+               "session TEXT NOT NULL,\n  round_number INTEGER NOT NULL,\n"
+               "  id_in_session INTEGER NOT NULL,\n"
                "  id_in_group INTEGER NOT NULL,\n  id_in_subsession INTEGER NOT NULL",
-               "session, id_in_session", player_columns);
+               "session, round_number, id_in_session", player_columns);
+  ensure_table(db, game, participant_table(game), "participant", nullptr,
+               "session TEXT NOT NULL,\n  id_in_session INTEGER NOT NULL", "session, id_in_session",
+               participant_columns);
   for (const RecordSpec& record : game.record_types()) {
     // The player CSV of an export is <game>_players.csv; a record type with
     // one of these names would land on a game table or that file.
-    if (record.name == "group" || record.name == "player" || record.name == "players") {
+    if (record.name == "group" || record.name == "player" || record.name == "players" ||
+        record.name == "participant") {
       throw std::invalid_argument("game '" + game.name() + "' has a record type named '" +
                                   record.name + "', a name the storage layout uses");
     }
@@ -216,6 +233,7 @@ void ensure_game_tables(sqlite3* db, const Game& game) {
                  "session TEXT NOT NULL,\n"
                  "  id INTEGER NOT NULL,  -- 1, 2, ... in the order the rows were added\n"
                  "  seq INTEGER NOT NULL,  -- the event that added the row\n"
+                 "  round_number INTEGER NOT NULL,\n"
                  "  id_in_subsession INTEGER NOT NULL,\n  id_in_session INTEGER NOT NULL",
                  "session, id", columns);
   }

@@ -18,7 +18,7 @@ namespace livectl::store {
 inline constexpr int32_t kApplicationId = 0x4c564354;
 // PRAGMA user_version: the schema this build writes and reads. A database
 // with a larger number was written by a newer livectl and is refused.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // Creates the fixed tables. REQUIRES: an empty database, inside a write
 // transaction. Throws SqliteError.
@@ -26,15 +26,17 @@ void create_schema(sqlite3* db);
 
 std::string group_table(const Game& game);                             // <game>_group
 std::string player_table(const Game& game);                            // <game>_player
+std::string participant_table(const Game& game);                       // <game>_participant
 std::string record_table(const Game& game, const RecordSpec& record);  // <game>_<record>
 
 // The columns every group, player and record table has before the game's
 // own; a game may not declare fields or record columns with these names.
-inline constexpr const char* kGroupKeyColumns[] = {"session", "id_in_subsession"};
-inline constexpr const char* kPlayerKeyColumns[] = {"session", "id_in_session", "id_in_group",
-                                                    "id_in_subsession"};
-inline constexpr const char* kRecordKeyColumns[] = {"session", "id", "seq", "id_in_subsession",
-                                                    "id_in_session"};
+inline constexpr const char* kGroupKeyColumns[] = {"session", "round_number", "id_in_subsession"};
+inline constexpr const char* kPlayerKeyColumns[] = {"session", "round_number", "id_in_session",
+                                                    "id_in_group", "id_in_subsession"};
+inline constexpr const char* kParticipantKeyColumns[] = {"session", "id_in_session"};
+inline constexpr const char* kRecordKeyColumns[] = {
+    "session", "id", "seq", "round_number", "id_in_subsession", "id_in_session"};
 
 // Makes sure the tables of `game` exist, list every declared field (adding a
 // column, filled with the field's initial value, for a field declared after

@@ -1,6 +1,7 @@
 // Reading stored sessions back: the sessions table, and whole sessions
 // rebuilt through Session's restore_* API.
 #include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -18,7 +19,8 @@ using store::Statement;
 namespace {
 
 constexpr const char* kSelectSession =
-    "SELECT code, game, participants, seed, origin, config, created, last_seq FROM sessions";
+    "SELECT code, game, participants, seed, origin, config, created, last_seq, config_name, "
+    "params, real_world_currency_per_point, participation_fee FROM sessions";
 
 StoredSession stored_session_from(const Statement& row) {
   StoredSession s;
@@ -31,6 +33,11 @@ StoredSession stored_session_from(const Statement& row) {
   if (s.config.is_discarded()) s.config = Json::object();
   s.created = row.column_text(6);
   s.last_seq = static_cast<uint64_t>(row.column_int(7));
+  s.config_name = row.column_text(8);
+  s.params = Json::parse(row.column_text(9), nullptr, /*allow_exceptions=*/false);
+  if (!s.params.is_object()) s.params = Json::object();
+  s.real_world_currency_per_point = row.column_double(10);
+  s.participation_fee = row.column_double(11);
   return s;
 }
 
@@ -88,15 +95,12 @@ Status SqliteStore::load_session(const std::string& code, const Game& game,
   const std::string_view session_code = code;
   std::unique_ptr<Session> session;
   try {
-    // The configuration first: codes and labels; pages are put back by name
-    // so that a reordered page list still finds them.
-    SessionConfig config;
-    config.participants = stored->participants;
-    config.seed = stored->seed;
-    config.code = code;
-    config.arrivals = stored->arrivals();
+    // The configuration first: codes and labels; pages are put back by
+    // round and name so that a reordered page list still finds them.
+    SessionConfig config = stored->session_config();
     struct Presence {
       std::string label;
+      int64_t round;
       std::string page;
       bool arrived;
       int64_t entered_ms;
@@ -104,17 +108,18 @@ Status SqliteStore::load_session(const std::string& code, const Game& game,
     std::vector<Presence> presence;
     {
       Statement query(db,
-                      "SELECT code, label, page, entered_ms FROM participants WHERE session = ?1 "
-                      "ORDER BY id_in_session");
+                      "SELECT code, label, round_number, page, entered_ms FROM participants "
+                      "WHERE session = ?1 ORDER BY id_in_session");
       query.bind(1, session_code);
       while (query.next()) {
         config.participant_codes.push_back(query.column_text(0));
-        const bool arrived = !query.is_null(3);
-        presence.push_back({query.column_text(1), query.column_text(2), arrived,
-                            arrived ? query.column_int(3) : 0});
+        const bool arrived = !query.is_null(4);
+        presence.push_back({query.column_text(1), query.column_int(2), query.column_text(3),
+                            arrived, arrived ? query.column_int(4) : 0});
       }
     }
     session = std::make_unique<Session>(game, records_to ? *records_to : *this, config);
+    const auto pages_per_round = static_cast<int64_t>(game.pages().size());
     for (uint32_t i = 0; i < presence.size(); ++i) {
       const int page = game.find_page(presence[i].page);
       if (page < 0) {
@@ -122,42 +127,117 @@ Status SqliteStore::load_session(const std::string& code, const Game& game,
                                     presence[i].page + "', which " + game.name() +
                                     " no longer has");
       }
-      session->restore_participant(i + 1, presence[i].label, static_cast<uint32_t>(page),
-                                   presence[i].arrived, presence[i].entered_ms);
+      if (presence[i].round < 1 || presence[i].round > game.num_rounds()) {
+        throw std::invalid_argument("participant " + std::to_string(i + 1) + " is in round " +
+                                    std::to_string(presence[i].round) + ", which " + game.name() +
+                                    " no longer has");
+      }
+      session->restore_participant(
+          i + 1, presence[i].label,
+          static_cast<uint32_t>((presence[i].round - 1) * pages_per_round + page),
+          presence[i].arrived, presence[i].entered_ms);
     }
 
-    // Group and player fields, matched by column name; a field the table
-    // lacks keeps its initial value.
-    auto restore_fields = [&](const std::string& table, const char* key,
-                              const std::vector<FieldSpec>& fields, auto restore) {
+    // Each round's groups as stored, before any field or record.
+    const std::string players = store::player_table(game);
+    if (store::table_exists(db, players)) {
+      std::vector<std::vector<std::vector<int>>> matrices(game.num_rounds());
+      Statement query(db,
+                      "SELECT round_number, id_in_session, id_in_subsession, id_in_group FROM " +
+                          quote_identifier(players) + " WHERE session = ?1");
+      query.bind(1, session_code);
+      while (query.next()) {
+        const uint32_t round = index_of_id(query.column_int(0), "round_number");
+        const uint32_t group = index_of_id(query.column_int(2), "id_in_subsession");
+        const uint32_t position = index_of_id(query.column_int(3), "id_in_group");
+        if (round >= matrices.size() || group >= session->participant_count() ||
+            position >= session->participant_count()) {
+          throw std::invalid_argument("a stored player is in round " + std::to_string(round + 1) +
+                                      ", group " + std::to_string(group + 1) + ", position " +
+                                      std::to_string(position + 1) + ", which cannot be");
+        }
+        auto& matrix = matrices[round];
+        if (matrix.size() <= group) matrix.resize(group + 1);
+        if (matrix[group].size() <= position) matrix[group].resize(position + 1, 0);
+        matrix[group][position] = static_cast<int>(query.column_int(1));
+      }
+      for (size_t round = 0; round < matrices.size(); ++round) {
+        if (!matrices[round].empty()) {
+          session->restore_groups(static_cast<int>(round + 1), matrices[round]);
+        }
+      }
+    }
+    // The index in Session::groups() of a stored (round, id_in_subsession).
+    auto group_index = [&](int64_t round, int64_t id) -> uint32_t {
+      const uint32_t r = index_of_id(round, "round_number");
+      const uint32_t g = index_of_id(id, "id_in_subsession");
+      if (r >= static_cast<uint32_t>(game.num_rounds())) {
+        throw std::invalid_argument("a stored round_number of " + std::to_string(round) +
+                                    " is not a round of " + game.name());
+      }
+      auto groups = Subsession(*session, static_cast<int>(r + 1)).groups();
+      if (g >= groups.size()) {
+        throw std::invalid_argument("round " + std::to_string(round) + " has no group " +
+                                    std::to_string(id));
+      }
+      return static_cast<uint32_t>(groups[g] - session->groups().data());
+    };
+
+    // Group, player and participant fields, matched by column name; a field
+    // the table lacks keeps its initial value. owner(row) finds the row's
+    // owner from its key columns.
+    auto restore_fields = [&](const std::string& table, const std::vector<FieldSpec>& fields,
+                              auto owner, auto restore) {
       if (!store::table_exists(db, table)) return;
       Statement query(db, "SELECT * FROM " + quote_identifier(table) + " WHERE session = ?1");
       query.bind(1, session_code);
       std::vector<int> field_of_column;
-      int key_column = -1;
+      std::map<std::string, int> key_columns;
       for (int c = 0; c < query.column_count(); ++c) {
         const std::string name = query.column_name(c);
-        if (name == key) key_column = c;
+        key_columns[name] = c;
         int field = -1;
         for (size_t f = 0; f < fields.size(); ++f) {
           if (fields[f].name == name) field = static_cast<int>(f);
         }
         field_of_column.push_back(field);
       }
+      auto key = [&](const char* name) {
+        auto it = key_columns.find(name);
+        if (it == key_columns.end()) throw std::invalid_argument(table + " has no column " + name);
+        return query.column_int(it->second);
+      };
       while (query.next()) {
-        if (key_column < 0) throw std::invalid_argument(table + " has no column " + key);
-        const uint32_t owner = index_of_id(query.column_int(key_column), key);
+        const uint32_t index = owner(key);
         for (int c = 0; c < query.column_count(); ++c) {
           const int f = field_of_column[c];
           if (f < 0) continue;
-          restore(owner, static_cast<uint32_t>(f), store::read_value(query, c, fields[f].type));
+          restore(index, static_cast<uint32_t>(f), store::read_value(query, c, fields[f].type));
         }
       }
     };
-    restore_fields(store::group_table(game), "id_in_subsession", game.group_fields(),
-                   [&](uint32_t g, uint32_t f, Json v) { session->restore_group_field(g, f, v); });
-    restore_fields(store::player_table(game), "id_in_session", game.player_fields(),
-                   [&](uint32_t p, uint32_t f, Json v) { session->restore_player_field(p, f, v); });
+    const int64_t n = static_cast<int64_t>(session->participant_count());
+    restore_fields(
+        store::group_table(game), game.group_fields(),
+        [&](auto key) { return group_index(key("round_number"), key("id_in_subsession")); },
+        [&](uint32_t g, uint32_t f, Json v) { session->restore_group_field(g, f, v); });
+    restore_fields(
+        players, game.player_fields(),
+        [&](auto key) {
+          const uint32_t r = index_of_id(key("round_number"), "round_number");
+          const uint32_t p = index_of_id(key("id_in_session"), "id_in_session");
+          if (r >= static_cast<uint32_t>(game.num_rounds()) || p >= n) {
+            throw std::invalid_argument("a stored player of round " + std::to_string(r + 1) +
+                                        ", participant " + std::to_string(p + 1) +
+                                        " does not exist");
+          }
+          return static_cast<uint32_t>(r * n + p);
+        },
+        [&](uint32_t p, uint32_t f, Json v) { session->restore_player_field(p, f, v); });
+    restore_fields(
+        store::participant_table(game), game.participant_fields(),
+        [&](auto key) { return index_of_id(key("id_in_session"), "id_in_session"); },
+        [&](uint32_t p, uint32_t f, Json v) { session->restore_participant_field(p, f, v); });
 
     const auto& record_types = game.record_types();
     for (uint32_t type = 0; type < record_types.size(); ++type) {
@@ -167,11 +247,13 @@ Status SqliteStore::load_session(const std::string& code, const Game& game,
       Statement query(
           db, "SELECT * FROM " + quote_identifier(table) + " WHERE session = ?1 ORDER BY id");
       query.bind(1, session_code);
+      int round_column = -1;
       int group_column = -1;
       int participant_column = -1;
       std::vector<int> column_of(spec.columns.size(), -1);
       for (int c = 0; c < query.column_count(); ++c) {
         const std::string name = query.column_name(c);
+        if (name == "round_number") round_column = c;
         if (name == "id_in_subsession") group_column = c;
         if (name == "id_in_session") participant_column = c;
         for (size_t k = 0; k < spec.columns.size(); ++k) {
@@ -185,11 +267,14 @@ Status SqliteStore::load_session(const std::string& code, const Game& game,
                                ? Json()
                                : store::read_value(query, column_of[k], spec.columns[k].type));
         }
-        if (group_column < 0 || participant_column < 0) {
-          throw std::invalid_argument(table + " has no column id_in_subsession or id_in_session");
+        if (round_column < 0 || group_column < 0 || participant_column < 0) {
+          throw std::invalid_argument(table +
+                                      " has no column round_number, id_in_subsession or "
+                                      "id_in_session");
         }
         session->restore_record(
-            RecordType{type}, index_of_id(query.column_int(group_column), "id_in_subsession"),
+            RecordType{type},
+            group_index(query.column_int(round_column), query.column_int(group_column)),
             index_of_id(query.column_int(participant_column), "id_in_session"), std::move(values));
       }
     }

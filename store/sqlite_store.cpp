@@ -27,9 +27,10 @@ struct GameStatements {
   // True while the batch that created this game's tables is open: if it is
   // rolled back, so are the tables, and these statements must be rebuilt.
   bool made_in_open_batch = false;
-  Statement insert_group, insert_player;
-  Statement update_group, update_player;  // unprepared when the game has no such fields
-  std::vector<Statement> insert_record;   // by record type
+  Statement insert_group, insert_player, insert_participant;
+  // Unprepared when the game has no such fields.
+  Statement update_group, update_player, update_participant;
+  std::vector<Statement> insert_record;  // by record type
 };
 
 }  // namespace store
@@ -44,13 +45,16 @@ struct SqliteStore::Slot {
   uint64_t last_seq = 0;
   int64_t now_ms = 0;
   Rng::State rng{};
-  // Latest values of the groups / players / pages changed in the batch.
-  std::vector<std::vector<Json>> group_values, player_values;
+  uint32_t participants = 0;
+  // (round_number, id_in_subsession) of each group, by index in Session::groups().
+  std::vector<std::pair<int64_t, int64_t>> group_keys;
+  // Latest values of the groups / players / participants / pages changed in the batch.
+  std::vector<std::vector<Json>> group_values, player_values, participant_values;
   std::vector<uint32_t> pages;
   std::vector<std::optional<int64_t>> entered_ms;  // nullopt: not arrived
   std::vector<std::string> labels;
-  std::vector<uint8_t> group_dirty, player_dirty, page_dirty;
-  std::vector<uint32_t> dirty_groups, dirty_players, dirty_pages;
+  std::vector<uint8_t> group_dirty, player_dirty, participant_dirty, page_dirty;
+  std::vector<uint32_t> dirty_groups, dirty_players, dirty_participants, dirty_pages;
 };
 
 namespace {
@@ -69,15 +73,18 @@ std::string utc_now() {
   return text;
 }
 
-// "UPDATE t SET "a" = ?1, "b" = ?2 WHERE session = ?3 AND key = ?4"
+// "UPDATE t SET "a" = ?1, "b" = ?2 WHERE session = ?3 AND k1 = ?4 AND k2 = ?5"
 std::string update_sql(const std::string& table, const std::vector<FieldSpec>& fields,
-                       const char* key) {
+                       std::initializer_list<const char*> keys) {
   std::string sql = "UPDATE " + quote_identifier(table) + " SET ";
   for (size_t i = 0; i < fields.size(); ++i) {
     sql += (i ? ", " : "") + quote_identifier(fields[i].name) + " = ?" + std::to_string(i + 1);
   }
-  sql += " WHERE session = ?" + std::to_string(fields.size() + 1) + " AND " + key + " = ?" +
-         std::to_string(fields.size() + 2);
+  sql += " WHERE session = ?" + std::to_string(fields.size() + 1);
+  size_t position = fields.size() + 2;
+  for (const char* key : keys) {
+    sql += std::string(" AND ") + key + " = ?" + std::to_string(position++);
+  }
   return sql;
 }
 
@@ -98,6 +105,19 @@ std::vector<std::string> with_fields(std::vector<std::string> keys,
 }
 
 }  // namespace
+
+SessionConfig StoredSession::session_config() const {
+  SessionConfig result;
+  result.participants = participants;
+  result.seed = seed;
+  result.code = code;
+  result.arrivals = arrivals();
+  result.config_name = config_name;
+  result.params = params;
+  result.real_world_currency_per_point = real_world_currency_per_point;
+  result.participation_fee = participation_fee;
+  return result;
+}
 
 SqliteStore::SqliteStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
 
@@ -151,8 +171,8 @@ void SqliteStore::prepare_statements() {
   update_session_ =
       make("UPDATE sessions SET last_seq = ?1, now_ms = ?2, rng = ?3 WHERE code = ?4");
   update_page_ = make(
-      "UPDATE participants SET page_index = ?1, page = ?2, entered_ms = ?5, label = ?6 WHERE "
-      "session = ?3 AND id_in_session = ?4");
+      "UPDATE participants SET page_index = ?1, page = ?2, entered_ms = ?5, label = ?6, "
+      "round_number = ?7 WHERE session = ?3 AND id_in_session = ?4");
 }
 
 // ---- batches ----
@@ -216,30 +236,47 @@ int SqliteStore::write_dirty(Slot& slot) {
   update_session_->bind(4, code);
   if ((rc = update_session_->run()) != SQLITE_DONE) return rc;
 
+  // keys(index) binds the row's key columns from position `next`.
   auto write_rows = [&](Statement& update, std::vector<uint32_t>& dirty,
-                        std::vector<uint8_t>& flags, const std::vector<std::vector<Json>>& values) {
+                        std::vector<uint8_t>& flags, const std::vector<std::vector<Json>>& values,
+                        auto keys) {
     for (uint32_t index : dirty) {
       const std::vector<Json>& row = values[index];
       for (size_t i = 0; i < row.size(); ++i) update.bind_value(static_cast<int>(i + 1), row[i]);
       update.bind(static_cast<int>(row.size() + 1), code);
-      update.bind(static_cast<int>(row.size() + 2), static_cast<int64_t>(index) + 1);
+      keys(update, static_cast<int>(row.size() + 2), index);
       if ((rc = update.run()) != SQLITE_DONE) return rc;
       flags[index] = 0;
     }
     dirty.clear();
     return rc;
   };
-  if ((rc = write_rows(s.update_group, slot.dirty_groups, slot.group_dirty, slot.group_values)) !=
-      SQLITE_DONE) {
+  const int64_t n = slot.participants;
+  if ((rc = write_rows(s.update_group, slot.dirty_groups, slot.group_dirty, slot.group_values,
+                       [&](Statement& update, int next, uint32_t index) {
+                         update.bind(next, slot.group_keys[index].first);
+                         update.bind(next + 1, slot.group_keys[index].second);
+                       })) != SQLITE_DONE) {
     return rc;
   }
-  if ((rc = write_rows(s.update_player, slot.dirty_players, slot.player_dirty,
-                       slot.player_values)) != SQLITE_DONE) {
+  if ((rc = write_rows(s.update_player, slot.dirty_players, slot.player_dirty, slot.player_values,
+                       [&](Statement& update, int next, uint32_t index) {
+                         update.bind(next, static_cast<int64_t>(index) / n + 1);
+                         update.bind(next + 1, static_cast<int64_t>(index) % n + 1);
+                       })) != SQLITE_DONE) {
     return rc;
   }
+  if ((rc = write_rows(s.update_participant, slot.dirty_participants, slot.participant_dirty,
+                       slot.participant_values, [&](Statement& update, int next, uint32_t index) {
+                         update.bind(next, static_cast<int64_t>(index) + 1);
+                       })) != SQLITE_DONE) {
+    return rc;
+  }
+  const auto pages_per_round = static_cast<uint32_t>(game.pages().size());
   for (uint32_t index : slot.dirty_pages) {
     update_page_->bind(1, static_cast<int64_t>(slot.pages[index]));
-    update_page_->bind(2, std::string_view(game.pages()[slot.pages[index]].name));
+    update_page_->bind(2, std::string_view(game.pages()[slot.pages[index] % pages_per_round].name));
+    update_page_->bind(7, static_cast<int64_t>(slot.pages[index] / pages_per_round) + 1);
     update_page_->bind(3, code);
     update_page_->bind(4, static_cast<int64_t>(index) + 1);
     if (slot.entered_ms[index]) {
@@ -276,7 +313,6 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
     return Status::Error("session " + session.code() + " is not attached to " + path() +
                          (db_->mode() == Database::Mode::kRead ? " (opened for reading)" : ""));
   }
-  const Game& game = session.game();
   const bool known_sender =
       event.participant >= 1 && event.participant <= session.participant_count();
 
@@ -308,7 +344,7 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
     for (const Change& change : changes) {
       if (change.scope == Change::Scope::kPage && change.owner == event.participant - 1) --page;
     }
-    insert.bind(5, std::string_view(game.pages()[page].name));
+    insert.bind(5, std::string_view(session.page_spec(page).name));
     insert.bind(12, static_cast<int64_t>(session.group_hash(sender.group())));
   }
   if (event.page >= 0) insert.bind(6, static_cast<int64_t>(event.page));
@@ -335,10 +371,11 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
         add.bind(1, std::string_view(slot->code));
         add.bind(2, static_cast<int64_t>(change.row) + 1);
         add.bind(3, static_cast<int64_t>(result.seq));
-        add.bind(4, static_cast<int64_t>(row.group) + 1);
-        add.bind(5, static_cast<int64_t>(row.participant) + 1);
+        add.bind(4, slot->group_keys[row.group].first);
+        add.bind(5, slot->group_keys[row.group].second);
+        add.bind(6, static_cast<int64_t>(row.participant) + 1);
         for (size_t i = 0; i < row.values.size(); ++i) {
-          add.bind_value(static_cast<int>(i + 6), row.values[i]);
+          add.bind_value(static_cast<int>(i + 7), row.values[i]);
         }
         rc = add.run();
         if (rc != SQLITE_DONE) return fail(rc);
@@ -362,16 +399,25 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
           slot->dirty_players.push_back(change.owner);
         }
         break;
+      case Change::Scope::kParticipantField:
+        slot->participant_values[change.owner] = session.participant(change.owner + 1).fields;
+        if (!slot->participant_dirty[change.owner]) {
+          slot->participant_dirty[change.owner] = 1;
+          slot->dirty_participants.push_back(change.owner);
+        }
+        break;
       case Change::Scope::kPage:
-      case Change::Scope::kArrival:
-        slot->pages[change.owner] = session.players()[change.owner].participant().page;
-        slot->entered_ms[change.owner] = entered_of(session.players()[change.owner].participant());
-        slot->labels[change.owner] = session.players()[change.owner].participant().label;
+      case Change::Scope::kArrival: {
+        const Participant& participant = session.participant(change.owner + 1);
+        slot->pages[change.owner] = participant.page;
+        slot->entered_ms[change.owner] = entered_of(participant);
+        slot->labels[change.owner] = participant.label;
         if (!slot->page_dirty[change.owner]) {
           slot->page_dirty[change.owner] = 1;
           slot->dirty_pages.push_back(change.owner);
         }
         break;
+      }
     }
   }
 
@@ -408,24 +454,33 @@ store::GameStatements& SqliteStore::statements_for(const Game& game) {
   auto s = std::make_unique<store::GameStatements>();
   s->game = &game;
   s->made_in_open_batch = in_batch_;
-  s->insert_group =
-      Statement(db, insert_sql(store::group_table(game),
-                               with_fields({"session", "id_in_subsession"}, game.group_fields())));
+  s->insert_group = Statement(
+      db, insert_sql(
+              store::group_table(game),
+              with_fields({"session", "round_number", "id_in_subsession"}, game.group_fields())));
   s->insert_player = Statement(
-      db, insert_sql(store::player_table(game),
-                     with_fields({"session", "id_in_session", "id_in_group", "id_in_subsession"},
-                                 game.player_fields())));
+      db,
+      insert_sql(store::player_table(game), with_fields({"session", "round_number", "id_in_session",
+                                                         "id_in_group", "id_in_subsession"},
+                                                        game.player_fields())));
   if (!game.group_fields().empty()) {
-    s->update_group = Statement(
-        db, update_sql(store::group_table(game), game.group_fields(), "id_in_subsession"));
+    s->update_group = Statement(db, update_sql(store::group_table(game), game.group_fields(),
+                                               {"round_number", "id_in_subsession"}));
   }
   if (!game.player_fields().empty()) {
-    s->update_player =
-        Statement(db, update_sql(store::player_table(game), game.player_fields(), "id_in_session"));
+    s->update_player = Statement(db, update_sql(store::player_table(game), game.player_fields(),
+                                                {"round_number", "id_in_session"}));
+  }
+  if (!game.participant_fields().empty()) {
+    s->insert_participant = Statement(
+        db, insert_sql(store::participant_table(game),
+                       with_fields({"session", "id_in_session"}, game.participant_fields())));
+    s->update_participant = Statement(db, update_sql(store::participant_table(game),
+                                                     game.participant_fields(), {"id_in_session"}));
   }
   for (const RecordSpec& record : game.record_types()) {
-    std::vector<std::string> columns = {"session", "id", "seq", "id_in_subsession",
-                                        "id_in_session"};
+    std::vector<std::string> columns = {"session",          "id",           "seq", "round_number",
+                                        "id_in_subsession", "id_in_session"};
     for (const ColumnSpec& column : record.columns) columns.push_back(column.name);
     s->insert_record.emplace_back(db, insert_sql(store::record_table(game, record), columns));
   }
@@ -442,15 +497,22 @@ SqliteStore::Slot& SqliteStore::attach_slot(const Session& session) {
   slot->last_seq = session.last_seq();
   slot->now_ms = session.now_ms();
   slot->rng = session.rng().state();
-  for (const Group& group : session.groups()) slot->group_values.push_back(group.fields());
-  for (const Player& player : session.players()) {
-    slot->player_values.push_back(player.fields());
-    slot->pages.push_back(player.participant().page);
-    slot->entered_ms.push_back(entered_of(player.participant()));
-    slot->labels.push_back(player.participant().label);
+  slot->participants = static_cast<uint32_t>(session.participant_count());
+  for (const Group& group : session.groups()) {
+    slot->group_values.push_back(group.fields());
+    slot->group_keys.emplace_back(group.round_number(), group.id_in_subsession());
+  }
+  for (const Player& player : session.players()) slot->player_values.push_back(player.fields());
+  for (uint32_t id = 1; id <= slot->participants; ++id) {
+    const Participant& participant = session.participant(id);
+    slot->participant_values.push_back(participant.fields);
+    slot->pages.push_back(participant.page);
+    slot->entered_ms.push_back(entered_of(participant));
+    slot->labels.push_back(participant.label);
   }
   slot->group_dirty.assign(slot->group_values.size(), 0);
   slot->player_dirty.assign(slot->player_values.size(), 0);
+  slot->participant_dirty.assign(slot->participant_values.size(), 0);
   slot->page_dirty.assign(slot->pages.size(), 0);
   Slot& result = *slot;
   slots_[session.code()] = std::move(slot);
@@ -482,8 +544,9 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
     store::GameStatements& s = *slot.statements;
     Statement insert(
         db,
-        "INSERT INTO sessions (code, game, participants, seed, origin, config, "
-        "created, last_seq, now_ms, rng) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9)");
+        "INSERT INTO sessions (code, game, participants, seed, origin, config, config_name, "
+        "params, real_world_currency_per_point, participation_fee, created, last_seq, now_ms, "
+        "rng) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?10, ?11, ?12, ?13, ?7, 0, ?8, ?9)");
     insert.bind(1, std::string_view(session.code()));
     insert.bind(2, std::string_view(game.name()));
     insert.bind(3, static_cast<int64_t>(session.participant_count()));
@@ -497,40 +560,57 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
     insert.bind(7, std::string_view(utc_now()));
     insert.bind(8, session.now_ms());
     insert.bind(9, std::string_view(store::rng_text(session.rng().state())));
+    insert.bind(10, std::string_view(session.config_name()));
+    insert.bind(11, std::string_view(session.params().dump()));
+    insert.bind_value(12, Json(session.real_world_currency_per_point()));
+    insert.bind_value(13, Json(session.participation_fee()));
     if (const int rc = insert.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
 
     Statement participant(db,
                           "INSERT INTO participants (session, id_in_session, code, label, "
-                          "page_index, page, entered_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    for (const Player& player : session.players()) {
-      const Participant& p = player.participant();
+                          "round_number, page_index, page, entered_ms) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    for (uint32_t id = 1; id <= session.participant_count(); ++id) {
+      const Participant& p = session.participant(id);
       participant.bind(1, std::string_view(session.code()));
       participant.bind(2, static_cast<int64_t>(p.id_in_session));
       participant.bind(3, std::string_view(p.code));
       participant.bind(4, std::string_view(p.label));
-      participant.bind(5, static_cast<int64_t>(p.page));
-      participant.bind(6, std::string_view(session.page_of(player).name));
+      participant.bind(5, static_cast<int64_t>(session.flow_round(p.page)));
+      participant.bind(6, static_cast<int64_t>(p.page));
+      participant.bind(7, std::string_view(session.page_spec(p.page).name));
       if (p.arrived) {
-        participant.bind(7, p.page_entered_ms);
+        participant.bind(8, p.page_entered_ms);
       } else {
-        participant.bind_null(7);
+        participant.bind_null(8);
       }
       if (const int rc = participant.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
-
+      if (!game.participant_fields().empty()) {
+        s.insert_participant.bind(1, std::string_view(session.code()));
+        s.insert_participant.bind(2, static_cast<int64_t>(p.id_in_session));
+        for (size_t i = 0; i < p.fields.size(); ++i) {
+          s.insert_participant.bind_value(static_cast<int>(i + 3), p.fields[i]);
+        }
+        if (const int rc = s.insert_participant.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
+      }
+    }
+    for (const Player& player : session.players()) {
       s.insert_player.bind(1, std::string_view(session.code()));
-      s.insert_player.bind(2, static_cast<int64_t>(p.id_in_session));
-      s.insert_player.bind(3, static_cast<int64_t>(player.id_in_group()));
-      s.insert_player.bind(4, static_cast<int64_t>(player.group().id_in_subsession()));
+      s.insert_player.bind(2, static_cast<int64_t>(player.round_number()));
+      s.insert_player.bind(3, static_cast<int64_t>(player.id_in_session()));
+      s.insert_player.bind(4, static_cast<int64_t>(player.id_in_group()));
+      s.insert_player.bind(5, static_cast<int64_t>(player.group().id_in_subsession()));
       for (size_t i = 0; i < player.fields().size(); ++i) {
-        s.insert_player.bind_value(static_cast<int>(i + 5), player.fields()[i]);
+        s.insert_player.bind_value(static_cast<int>(i + 6), player.fields()[i]);
       }
       if (const int rc = s.insert_player.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
     }
     for (const Group& group : session.groups()) {
       s.insert_group.bind(1, std::string_view(session.code()));
-      s.insert_group.bind(2, static_cast<int64_t>(group.id_in_subsession()));
+      s.insert_group.bind(2, static_cast<int64_t>(group.round_number()));
+      s.insert_group.bind(3, static_cast<int64_t>(group.id_in_subsession()));
       for (size_t i = 0; i < group.fields().size(); ++i) {
-        s.insert_group.bind_value(static_cast<int>(i + 3), group.fields()[i]);
+        s.insert_group.bind_value(static_cast<int>(i + 4), group.fields()[i]);
       }
       if (const int rc = s.insert_group.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
     }

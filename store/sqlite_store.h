@@ -45,6 +45,11 @@ struct StoredSession {
   Json config;         // what the origin needs to continue it
   std::string created;
   uint64_t last_seq = 0;
+  // The session configuration it was created from (SessionConfig).
+  std::string config_name;
+  Json params = Json::object();
+  double real_world_currency_per_point = 1;
+  double participation_fee = 0;
 
   // Whether participants arrive by events (SessionConfig::arrivals): the
   // config's "arrivals" when it is a boolean, else false. Never throws, even
@@ -53,6 +58,9 @@ struct StoredSession {
     const auto found = config.find("arrivals");
     return found != config.end() && *found == true;
   }
+  // The configuration to rebuild the session with: participants, seed,
+  // code, arrivals, parameters and money settings.
+  SessionConfig session_config() const;
 };
 
 class SqliteStore final : public Store {

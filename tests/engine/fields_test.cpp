@@ -42,8 +42,12 @@ TEST_CASE("a field declared by macro has its name written once and its type from
   CHECK(game.group_fields()[0].initial == 0);
   CHECK(game.group_fields()[1].type == FieldType::kNumber);
   CHECK(game.group_fields()[2].initial.is_null());
-  CHECK(game.player_fields()[0].type == FieldType::kString);
-  CHECK(game.player_fields()[1].type == FieldType::kBoolean);
+  // Every game's player starts with oTree's payoff, a number at 0.
+  CHECK(game.player_fields()[0].name == "payoff");
+  CHECK(game.player_fields()[0].type == FieldType::kNumber);
+  CHECK(game.player_fields()[0].initial == 0);
+  CHECK(game.player_fields()[1].type == FieldType::kString);
+  CHECK(game.player_fields()[2].type == FieldType::kBoolean);
 }
 
 TEST_CASE("a counter is one line, and a rejected event takes it back") {

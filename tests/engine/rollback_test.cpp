@@ -84,7 +84,8 @@ TEST_CASE("a value of the wrong type for a field fails the event and rolls it ba
   Fixture f;
   const std::string before = f.t.session.digest();
   const uint64_t rng_before = Rng(f.t.session.rng()).next();
-  CHECK(*f.t.send(1, "bad-type").error == "live_method failed: field 'counter' is of type integer; got string");
+  CHECK(*f.t.send(1, "bad-type").error ==
+        "live_method failed: field 'counter' is of type integer; got string");
   check_untouched(f, before, rng_before);
 }
 

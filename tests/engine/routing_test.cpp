@@ -15,7 +15,8 @@ struct Echo {
 
 std::vector<std::pair<uint32_t, std::string>> deliveries(const EventResult& result) {
   std::vector<std::pair<uint32_t, std::string>> list;
-  for (const Delivery& d : result.deliveries) list.emplace_back(d.participant, result.payloads[d.payload]);
+  for (const Delivery& d : result.deliveries)
+    list.emplace_back(d.participant, result.payloads[d.payload]);
   return list;
 }
 
@@ -27,14 +28,16 @@ TEST_CASE("key 0 reaches every member of the sender's group and nobody else") {
   echo.next = {{0, {{"hello", 1}}}};
   const auto& result = t.send(5, 1);
   CHECK_FALSE(result.error);
-  CHECK(deliveries(result) == List{{4, R"({"hello":1})"}, {5, R"({"hello":1})"}, {6, R"({"hello":1})"}});
+  CHECK(deliveries(result) ==
+        List{{4, R"({"hello":1})"}, {5, R"({"hello":1})"}, {6, R"({"hello":1})"}});
 }
 
 TEST_CASE("a specific key wins over key 0") {
   Echo echo;
   TestSession t(echo.game, 3);
   echo.next = {{0, "everyone"}, {2, "just you"}};
-  CHECK(deliveries(t.send(1, 1)) == List{{1, R"("everyone")"}, {2, R"("just you")"}, {3, R"("everyone")"}});
+  CHECK(deliveries(t.send(1, 1)) ==
+        List{{1, R"("everyone")"}, {2, R"("just you")"}, {3, R"("everyone")"}});
 }
 
 TEST_CASE("a specific key alone reaches only that player") {
@@ -101,7 +104,8 @@ TEST_CASE("a return that is not a mapping fails the event") {
   TestSession t(echo.game, 3);
   echo.next = Outbox::from_json(Json::array({1, 2}));
   REQUIRE(t.send(1, 1).error);
-  CHECK(*t.send(1, 1).error == "live_method must return a mapping {id_in_group: payload}, not array");
+  CHECK(*t.send(1, 1).error ==
+        "live_method must return a mapping {id_in_group: payload}, not array");
   echo.next = Outbox::from_json({{"first", 1}});
   CHECK(*t.send(1, 1).error == "live_method returned the key 'first', which is not an id_in_group");
 }
@@ -121,7 +125,8 @@ TEST_CASE("a member the game advances during the event still gets that event's m
   });
   TestSession t(game, 3);
   const auto& result = t.send(2, 1);
-  CHECK(deliveries(result) == List{{1, R"("finished")"}, {2, R"("finished")"}, {3, R"("finished")"}});
+  CHECK(deliveries(result) ==
+        List{{1, R"("finished")"}, {2, R"("finished")"}, {3, R"("finished")"}});
   CHECK(result.page_changes == std::vector<uint32_t>{1, 2, 3});
   CHECK(t.page(1) == "middle");
 }
@@ -163,7 +168,8 @@ TEST_CASE("every event, rejected or not, gets the next sequence number and is lo
   CHECK(t.send(9, 1).seq == 2);
   CHECK(t.submit(2).seq == 3);
   REQUIRE(t.store.log().size() == 3);
-  CHECK(t.store.log()[1].error == std::optional<std::string>("there is no participant 9 in this session"));
+  CHECK(t.store.log()[1].error ==
+        std::optional<std::string>("there is no participant 9 in this session"));
   CHECK(t.session.last_seq() == 3);
 }
 

@@ -135,7 +135,7 @@ async def test_dev_shows_each_edit_on_reload_and_errors_as_500_while_serving_on(
     assert (status, content_type) == (500, "text/html; charset=utf-8"), (status, body)
     assert error_of(body) == (
         f"{TEMPLATE} line 4: unknown placeholder {{{{ player.budget }}}}; otree_auction offers "
-        "player.id_in_group (player), group.id_in_subsession, highest_bidder, highest_bid "
+        "player.id_in_group, payoff (player), group.id_in_subsession, highest_bidder, highest_bid "
         "(group), participant.code, participant.id_in_session, participant.label and "
         "next_button, and the blocks title, content, scripts and styles "
         "({{ block content }} ... {{ endblock }})"), error_of(body)

@@ -277,7 +277,7 @@ TEST_CASE("js_vars that throws or is not an object makes the page an error, not 
 TEST_CASE("an unknown placeholder is refused with the file, the line and what exists") {
   CHECK(compile_error("<p>\n{{ player.bid }}</p>") ==
         "games/scripted/live.html line 2: unknown placeholder {{ player.bid }}; scripted offers "
-        "player.id_in_group, score (player), group.id_in_subsession, counter, label (group), "
+        "player.id_in_group, payoff, score (player), group.id_in_subsession, counter, label (group), "
         "participant.code, participant.id_in_session, participant.label and next_button, and the "
         "blocks title, content, scripts and styles ({{ block content }} ... {{ endblock }})");
   CHECK(compile_error("{{ session.code }}").find("unknown placeholder {{ session.code }}") !=

@@ -82,10 +82,13 @@ TEST_CASE("the players CSV has oTree's column names and the final values") {
   a.export_as(ExportOptions::Format::kCsv, "out");
   const std::string c = a.code;
   CHECK(read_file(a.dir.file("out/auction_players.csv")) ==
-        "session.code,participant.code,participant.id_in_session,participant.label,"
-        "player.id_in_group,group.id_in_subsession,group.highest_bid,group.highest_bidder\r\n" +
-            c + "," + a.pc(1) + ",1,alice,1,1,12,3\r\n" + c + "," + a.pc(2) +
-            ",2,\"bob, jr\",2,1,12,3\r\n" + c + "," + a.pc(3) + ",3,,3,1,12,3\r\n");
+        "session.code,session.config.name,participant.code,participant.id_in_session,"
+        "participant.label,participant.payoff,participant.payoff_plus_participation_fee,"
+        "subsession.round_number,player.id_in_group,player.payoff,group.id_in_subsession,"
+        "group.highest_bid,group.highest_bidder\r\n" +
+            c + ",," + a.pc(1) + ",1,alice,0,0.0,1,1,0,1,12,3\r\n" + c + ",," + a.pc(2) +
+            ",2,\"bob, jr\",0,0.0,1,2,0,1,12,3\r\n" + c + ",," + a.pc(3) +
+            ",3,,0,0.0,1,3,0,1,12,3\r\n");
 }
 
 TEST_CASE("the record CSV has one row per record with its player, group and event") {
@@ -93,9 +96,9 @@ TEST_CASE("the record CSV has one row per record with its player, group and even
   a.export_as(ExportOptions::Format::kCsv, "out");
   const std::string c = a.code;
   CHECK(read_file(a.dir.file("out/auction_bid.csv")) ==
-        "session.code,participant.code,participant.id_in_session,player.id_in_group,"
-        "group.id_in_subsession,bid.id,bid.seq,bid.amount\r\n" +
-            c + "," + a.pc(1) + ",1,1,1,1,1,10\r\n" + c + "," + a.pc(3) + ",3,3,1,2,3,12\r\n");
+        "session.code,participant.code,participant.id_in_session,subsession.round_number,"
+        "player.id_in_group,group.id_in_subsession,bid.id,bid.seq,bid.amount\r\n" +
+            c + "," + a.pc(1) + ",1,1,1,1,1,1,10\r\n" + c + "," + a.pc(3) + ",3,1,3,1,2,3,12\r\n");
 }
 
 TEST_CASE("the event log CSV quotes JSON and keeps errors and page moves") {
@@ -120,10 +123,12 @@ TEST_CASE("the sessions CSV describes each session") {
   const std::string text = read_file(a.dir.file("out/sessions.csv"));
   const std::string header =
       "session.code,session.game,session.participants,session.seed,session.origin,"
-      "session.created,session.last_seq,session.config\r\n";
+      "session.created,session.last_seq,session.config,session.config.name,"
+      "session.config.params,session.config.real_world_currency_per_point,"
+      "session.config.participation_fee\r\n";
   REQUIRE(text.rfind(header, 0) == 0);
   CHECK(text.rfind(header + a.code + ",auction,3,1,test,", 0) == 0);
-  CHECK(text.substr(text.size() - 7) == ",5,{}\r\n");
+  CHECK(text.substr(text.size() - 19) == ",5,{},,{},1.0,0.0\r\n");
 }
 
 TEST_CASE("the JSON export carries the same rows with typed values") {
@@ -137,6 +142,11 @@ TEST_CASE("the JSON export carries the same rows with typed values") {
                            {"participant.code", a.pc(2)},
                            {"participant.id_in_session", 2},
                            {"participant.label", "bob, jr"},
+                           {"session.config.name", ""},
+                           {"participant.payoff", 0},
+                           {"participant.payoff_plus_participation_fee", 0.0},
+                           {"subsession.round_number", 1},
+                           {"player.payoff", 0},
                            {"player.id_in_group", 2},
                            {"group.id_in_subsession", 1},
                            {"group.highest_bid", 12},

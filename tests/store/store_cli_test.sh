@@ -92,7 +92,7 @@ check "export exits 0" same_text "$code" 0
 check "export lists what it wrote" same_text "$(cut -d' ' -f2 "$work/out" | xargs -n1 basename | tr '\n' ' ')" \
   "sessions.csv auction_players.csv auction_bid.csv events.csv "
 check "the players CSV starts with oTree's columns" same_text "$(head -1 "$work/csv/auction_players.csv")" \
-  $'session.code,participant.code,participant.id_in_session,participant.label,player.id_in_group,group.id_in_subsession,group.highest_bid,group.highest_bidder\r'
+  $'session.code,session.config.name,participant.code,participant.id_in_session,participant.label,participant.payoff,participant.payoff_plus_participation_fee,subsession.round_number,player.id_in_group,player.payoff,group.id_in_subsession,group.highest_bid,group.highest_bidder\r'
 check "the players CSV has a row per player of both sessions" same_text "$(($(wc -l <"$work/csv/auction_players.csv") - 1))" 60
 run "$livectl" export --db "$db" --format json --session "$code_of_session" --out "$work/json"
 check "export --format json exits 0" same_text "$code" 0
@@ -110,12 +110,12 @@ for command in "simulate auction --db" "replay --db" "export --out $work/x --db"
 done
 check "the text file is unchanged" same_text "$(cat "$work/notes.txt")" "not a database"
 cp "$work/ten_messages.db" "$work/newer.db"
-sqlite3 "$work/newer.db" 'PRAGMA user_version = 3'
+sqlite3 "$work/newer.db" 'PRAGMA user_version = 4'
 sum_before=$(cksum <"$work/newer.db")
 run "$livectl" replay --db "$work/newer.db"
 check "a newer schema exits 2" same_text "$code" 2
 check "a newer schema names both versions" same_text "$(cat "$work/err")" \
-  "livectl: $work/newer.db was written by a newer livectl (schema 3; this livectl reads schema 2)"
+  "livectl: $work/newer.db was written by a newer livectl (schema 4; this livectl reads schema 3)"
 run "$livectl" simulate auction --db "$work/newer.db"
 check "a newer schema is not written to" same_text "$(cksum <"$work/newer.db")" "$sum_before"
 run "$livectl" replay --db "$work/missing.db"
