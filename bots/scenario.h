@@ -24,23 +24,31 @@ struct ScenarioStep {
   Kind kind = Kind::kSend;
   uint32_t player = 0;  // id_in_session
   Json send;
-  int32_t submit_page = -1;  // the page being submitted, when the step names it
+  int32_t submit_page = -1;    // the page being submitted, when the step names it
   std::optional<Json> expect;  // object keyed by participant ids ("0" = rest of group)
   std::optional<bool> expect_error;
   std::optional<std::string> expect_error_message;
   std::optional<std::string> expect_page;
+  std::optional<int> expect_round;  // the participant's round after the step
 };
 
 struct Scenario {
   std::string file;
   std::string name;
   const Game* game = nullptr;
+  // The session configuration (oTree's SESSION_CONFIGS entry) and the
+  // parameter values the scenario gives, over the configuration's.
+  std::string config;  // "" = the game's own
+  Json params = Json::object();
+  double real_world_currency_per_point = 1;
+  double participation_fee = 0;
   int participants = 0;
   uint64_t seed = 1;
   std::vector<ScenarioStep> steps;
-  Json final_group;    // object or null: checks on participant 1's group
-  Json final_groups;   // object keyed by id_in_subsession, or null
-  Json final_players;  // object keyed by id_in_session, or null
+  Json final_group;     // object or null: checks on participant 1's group
+  Json final_groups;    // object keyed by id_in_subsession, or null
+  Json final_players;   // object keyed by id_in_session, or null
+  int final_round = 0;  // the round the final checks look at; 0 = each participant's current one
 };
 
 // Parses and validates a scenario. Throws ScenarioError naming `file`, the

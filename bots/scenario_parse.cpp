@@ -3,6 +3,7 @@
 
 #include "bots/scenario.h"
 #include "engine/registry.h"
+#include "engine/study_config.h"
 
 namespace livectl {
 
@@ -102,6 +103,14 @@ ScenarioStep parse_step(const Json& json, const Scenario& scenario, const std::s
       fail(where, "a step that expects an error cannot also expect deliveries");
     }
   }
+  if (json.contains("expect_round")) {
+    const Json& round = json["expect_round"];
+    if (!is_positive_integer(round) || round.get<int64_t>() > scenario.game->num_rounds()) {
+      fail(where, "\"expect_round\" must be a round of " + scenario.game->name() + " (1.." +
+                      std::to_string(scenario.game->num_rounds()) + "), not " + round.dump());
+    }
+    step.expect_round = round.get<int>();
+  }
   if (json.contains("expect_page")) {
     const Json& page = json["expect_page"];
     if (!page.is_string() || scenario.game->find_page(page.get<std::string>()) < 0) {
@@ -127,8 +136,16 @@ void check_fields(const Json& fields, bool group, const Game& game, const std::s
 void parse_final(const Json& final, const std::string& file, Scenario& scenario) {
   const std::string where = file + ": final";
   if (!final.is_object()) fail(where, "must be an object");
-  reject_unknown_keys(final, {"group", "groups", "players"}, where);
+  reject_unknown_keys(final, {"round", "group", "groups", "players"}, where);
   const Game& game = *scenario.game;
+  if (final.contains("round")) {
+    const Json& round = final["round"];
+    if (!is_positive_integer(round) || round.get<int64_t>() > game.num_rounds()) {
+      fail(where + ".round", "must be a round of " + game.name() + " (1.." +
+                                 std::to_string(game.num_rounds()) + "), not " + round.dump());
+    }
+    scenario.final_round = round.get<int>();
+  }
   if (final.contains("group")) {
     check_fields(final["group"], true, game, where + ".group");
     scenario.final_group = final["group"];
@@ -248,7 +265,8 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
     fail(where, "invalid JSON: " + reason);
   }
   if (!json.is_object()) fail(file, "a scenario must be a JSON object");
-  reject_unknown_keys(json, {"name", "game", "participants", "seed", "steps", "final"}, file);
+  reject_unknown_keys(
+      json, {"name", "game", "config", "params", "participants", "seed", "steps", "final"}, file);
 
   Scenario scenario;
   scenario.file = file;
@@ -258,15 +276,67 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   } else {
     scenario.name = file;
   }
-  if (!json.contains("game") || !json["game"].is_string()) {
-    fail(file, "\"game\" must name a game (" + game_names() + ")");
+  std::optional<StudyConfig> config;
+  if (json.contains("config")) {
+    if (!json["config"].is_string()) fail(file, "\"config\" must name a session configuration");
+    config = find_config(json["config"].get<std::string>());
+    if (!config) {
+      fail(file,
+           "unknown configuration " + json["config"].dump() + " (known: " + config_names() + ")");
+    }
   }
-  const std::string game_name = json["game"].get<std::string>();
-  scenario.game = find_game(game_name);
-  if (!scenario.game)
-    fail(file, "unknown game \"" + game_name + "\" (known: " + game_names() + ")");
+  if (json.contains("game") || !config) {
+    if (!json.contains("game") || !json["game"].is_string()) {
+      fail(file, "\"game\" must name a game (" + game_names() +
+                     "), or \"config\" a session "
+                     "configuration");
+    }
+    const std::string game_name = json["game"].get<std::string>();
+    scenario.game = find_game(game_name);
+    if (!scenario.game) {
+      fail(file, "unknown game \"" + game_name + "\" (known: " + game_names() + ")");
+    }
+    if (config && &config_game(*config) != scenario.game) {
+      fail(file, "configuration " + config->name + " plays " + config_game(*config).name() +
+                     ", not " + game_name);
+    }
+  } else {
+    scenario.game = &config_game(*config);
+  }
+  const std::string game_name = scenario.game->name();
   const int size = scenario.game->players_per_group();
   scenario.participants = size;
+  if (config) {
+    const SessionConfig session = session_config_for(*config, {});
+    scenario.config = session.config_name;
+    scenario.params = session.params;
+    scenario.participants = session.participants;
+    scenario.real_world_currency_per_point = session.real_world_currency_per_point;
+    scenario.participation_fee = session.participation_fee;
+  }
+  if (json.contains("params")) {
+    const Json& params = json["params"];
+    if (!params.is_object()) fail(file, "\"params\" must be an object of parameter values");
+    for (const auto& [name, value] : params.items()) {
+      const int index = scenario.game->find_param(name);
+      if (index < 0) {
+        std::string known;
+        for (const ParamSpec& spec : scenario.game->params()) {
+          known += (known.empty() ? "" : ", ") + spec.name;
+        }
+        fail(file + ": params", game_name + " has no parameter \"" + name + "\" (" +
+                                    (known.empty() ? "it has none" : "its parameters: " + known) +
+                                    ")");
+      }
+      const ParamSpec& spec = scenario.game->params()[index];
+      if (value.is_null() || field_value_problem(spec.type, value)) {
+        fail(file + ": params", "parameter \"" + name + "\" is " +
+                                    (spec.type == FieldType::kInteger ? "an " : "a ") +
+                                    field_type_name(spec.type) + ", not " + value.dump());
+      }
+      scenario.params[name] = value;
+    }
+  }
   if (json.contains("participants")) {
     const Json& n = json["participants"];
     if (!is_positive_integer(n) || n.get<int64_t>() % size != 0) {

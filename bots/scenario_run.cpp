@@ -85,6 +85,13 @@ std::optional<std::string> run_step(Session& session, const ScenarioStep& step, 
   if (step.expect) {
     if (auto mismatch = compare_deliveries(session, step, result)) return mismatch;
   }
+  if (step.expect_round) {
+    const int round = session.player(step.player).round_number();
+    if (round != *step.expect_round) {
+      return "participant " + std::to_string(step.player) + " should be in round " +
+             std::to_string(*step.expect_round) + " but is in round " + std::to_string(round);
+    }
+  }
   if (step.expect_page) {
     const std::string& page = session.page_of(session.player(step.player)).name;
     if (page != *step.expect_page) {
@@ -109,28 +116,39 @@ std::optional<std::string> compare_fields(const Json& expected, const std::vecto
   return {};
 }
 
-std::optional<std::string> check_final(const Session& session, const Scenario& scenario) {
+std::optional<std::string> check_final(Session& session, const Scenario& scenario) {
   const Game& game = *scenario.game;
+  // The player of participant `id` in the round the checks look at.
+  auto player_of = [&](uint32_t id) -> const Player& {
+    const Player& current = session.player(id);
+    return scenario.final_round > 0 ? current.in_round(scenario.final_round) : current;
+  };
   if (scenario.final_group.is_object()) {
-    const Group& group = session.player(1).group();
+    const Group& group = player_of(1).group();
     if (auto problem = compare_fields(scenario.final_group, game.group_fields(), group.fields(),
                                       "group " + std::to_string(group.id_in_subsession()))) {
       return problem;
     }
   }
   if (scenario.final_groups.is_object()) {
+    const int round = player_of(1).round_number();
+    const auto groups = Subsession(session, round).groups();
     for (const auto& [id, fields] : scenario.final_groups.items()) {
-      const Group& group = session.groups()[std::stoul(id) - 1];
-      if (auto problem = compare_fields(fields, game.group_fields(), group.fields(), "group " + id)) {
+      if (std::stoul(id) > groups.size()) {
+        return "round " + std::to_string(round) + " has no group " + id;
+      }
+      const Group& group = *groups[std::stoul(id) - 1];
+      if (auto problem =
+              compare_fields(fields, game.group_fields(), group.fields(), "group " + id)) {
         return problem;
       }
     }
   }
   if (scenario.final_players.is_object()) {
     for (const auto& [id, fields] : scenario.final_players.items()) {
-      const Player& player = session.player(static_cast<uint32_t>(std::stoul(id)));
-      if (auto problem = compare_fields(fields, game.player_fields(), player.fields(),
-                                        "participant " + id)) {
+      const Player& player = player_of(static_cast<uint32_t>(std::stoul(id)));
+      if (auto problem =
+              compare_fields(fields, game.player_fields(), player.fields(), "participant " + id)) {
         return problem;
       }
     }
@@ -145,6 +163,10 @@ ScenarioOutcome run_scenario(const Scenario& scenario) {
   SessionConfig config;
   config.participants = scenario.participants;
   config.seed = scenario.seed;
+  config.config_name = scenario.config;
+  config.params = scenario.params;
+  config.real_world_currency_per_point = scenario.real_world_currency_per_point;
+  config.participation_fee = scenario.participation_fee;
   Session session(*scenario.game, store, config);
   for (size_t i = 0; i < scenario.steps.size(); ++i) {
     const auto time_ms = static_cast<int64_t>(i + 1) * 1000;

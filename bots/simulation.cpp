@@ -101,11 +101,13 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
   }
   auto invariants = game.make_invariants();
   report.checks.push_back({"messages never leave the sender's group", 0, ""});
-  for (const auto& invariant : invariants) report.checks.push_back({std::string(invariant->name()), 0, ""});
+  for (const auto& invariant : invariants)
+    report.checks.push_back({std::string(invariant->name()), 0, ""});
 
   auto violation = [&](size_t check, const EventResult& result, std::string what) {
     CheckResult& c = report.checks[check];
-    if (c.violations++ == 0) c.first_violation = "event " + std::to_string(result.seq) + ": " + what;
+    if (c.violations++ == 0)
+      c.first_violation = "event " + std::to_string(result.seq) + ": " + what;
   };
 
   // The scheduler's generator is separate from the session's, so that bots
@@ -150,9 +152,10 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
     for (const Delivery& delivery : result.deliveries) {
       const uint32_t to = delivery.participant - 1;
       if (&session.player(delivery.participant).group() != &group) {
-        violation(0, result, "participant " + std::to_string(delivery.participant) +
-                                 " received a message from participant " +
-                                 std::to_string(event.participant) + " of another group");
+        violation(0, result,
+                  "participant " + std::to_string(delivery.participant) +
+                      " received a message from participant " + std::to_string(event.participant) +
+                      " of another group");
       }
       ++report.deliveries;
       bots[to]->on_receive(result.payload_values[delivery.payload]);
@@ -211,8 +214,8 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
       next_timeout = session.next_timeout_ms();
       if (next_timeout <= now_ms) {
         // Every due timer was fired; one still due was refused by the door.
-        report.failure = "the page timeouts due at " + std::to_string(now_ms) +
-                         " ms could not be applied";
+        report.failure =
+            "the page timeouts due at " + std::to_string(now_ms) + " ms could not be applied";
         break;
       }
       continue;

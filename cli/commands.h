@@ -5,6 +5,10 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "engine/session.h"
 
 namespace livectl::cli {
 
@@ -18,6 +22,7 @@ class UsageError : public std::runtime_error {
 };
 
 void add_games_command(CLI::App& app, Runner& run);
+void add_configs_command(CLI::App& app, Runner& run);
 void add_new_command(CLI::App& app, Runner& run);
 void add_simulate_command(CLI::App& app, Runner& run);
 void add_test_command(CLI::App& app, Runner& run);
@@ -25,5 +30,13 @@ void add_replay_command(CLI::App& app, Runner& run);
 void add_export_command(CLI::App& app, Runner& run);
 void add_serve_command(CLI::App& app, Runner& run);
 void add_bench_command(CLI::App& app, Runner& run);
+
+// --config NAME (default: `game`) and each --set name=value, as the session
+// configuration a command creates its session with; --participants (0 =
+// the configuration's) overrides its size. Throws UsageError naming what
+// does not fit.
+SessionConfig choose_config(const std::string& config, const std::string& game,
+                            const std::vector<std::string>& sets, int participants,
+                            const Game** chosen);
 
 }  // namespace livectl::cli

@@ -27,6 +27,8 @@ constexpr const char* kDefaultGame = "tictactoe";
 
 struct ServeArgs {
   std::string game;
+  std::string config;
+  std::vector<std::string> sets;
   std::optional<int> participants;
   std::string host = "127.0.0.1";
   int port = 8000;
@@ -79,7 +81,8 @@ int resume_sessions(SqliteStore& db, server::SessionHost& host) {
   return resumed;
 }
 
-// A new session of `game` with `participants` participants and codes from
+// A new session of `game` with `base`'s participants, parameters and money
+// settings (the configuration chosen), a random seed and codes from
 // the OS's CSPRNG: stored and committed in `db`, then served by `host`. At
 // start and from the admin pages alike. REQUIRES: `db` has no open batch
 // (nothing the host applied is uncommitted), so that a failed commit loses
@@ -88,10 +91,9 @@ int resume_sessions(SqliteStore& db, server::SessionHost& host) {
 // storage; after any of them nothing is served and nothing is stored. (The
 // one error after storing, a participant code another session has, is a
 // one-in-2^80 event.)
-Status create_session(const Game& game, int participants, SqliteStore& db,
+Status create_session(const Game& game, const SessionConfig& base, SqliteStore& db,
                       server::SessionHost& host, std::string* code) {
-  SessionConfig config;
-  config.participants = participants;
+  SessionConfig config = base;
   config.seed = server::random_seed();
   config.code = server::random_code();
   config.arrivals = true;  // wait pages count who has opened their link
@@ -181,23 +183,31 @@ std::string public_host(const std::string& host) {
   return gethostname(name, sizeof(name) - 1) == 0 ? name : "localhost";
 }
 
-// The game and participants of the session a new --db starts with.
+// The game and configuration of the session a new --db starts with.
 struct NewSession {
   const Game* game;
-  int participants;
+  SessionConfig config;
 };
 
 // Checks what a new session needs, as the command line gives it.
 // Throws UsageError, one sentence.
 NewSession check_new_session(const ServeArgs& args) {
-  const std::string name = args.game.empty() ? kDefaultGame : args.game;
-  const Game* game = find_game(name);
-  if (!game) throw UsageError("unknown game '" + name + "'; the games are " + game_names());
-  const int participants = args.participants.value_or(game->players_per_group());
-  if (Status status = server::check_participants(*game, participants); !status.ok()) {
+  NewSession wanted{nullptr, {}};
+  wanted.config = choose_config(args.config,
+                                args.config.empty() && args.game.empty() ? kDefaultGame : args.game,
+                                args.sets, args.participants.value_or(0), &wanted.game);
+  if (Status status = server::check_participants(*wanted.game, wanted.config.participants);
+      !status.ok()) {
     throw UsageError("--participants: " + status.message());
   }
-  return {game, participants};
+  // Parameters are checked by creating the session, in memory.
+  try {
+    MemoryStore scratch(/*keep_log=*/false);
+    Session check(*wanted.game, scratch, wanted.config);
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
+  }
+  return wanted;
 }
 
 // The folder serve --dev reads `game`'s templates from: the one it was
@@ -266,15 +276,15 @@ int run_serve(const ServeArgs& args) {
   if (resumed == 0) {
     const NewSession wanted = check_new_session(args);
     std::string code;
-    if (Status status = create_session(*wanted.game, wanted.participants, *db, host, &code);
+    if (Status status = create_session(*wanted.game, wanted.config, *db, host, &code);
         !status.ok()) {
       throw UsageError(status.message());
     }
   }
 
   server::AdminHooks hooks;
-  hooks.create_session = [&](const Game& game, int participants, std::string* code) {
-    return create_session(game, participants, *db, host, code);
+  hooks.create_session = [&](const Game& game, const SessionConfig& base, std::string* code) {
+    return create_session(game, base, *db, host, code);
   };
   hooks.export_session = [&](const std::string& code, server::ExportFormat format,
                              std::vector<server::ExportFile>* files) {
@@ -338,10 +348,14 @@ void add_serve_command(CLI::App& app, Runner& run) {
       "--game", args->game,
       "the game of a new session (see 'livectl games'; default tictactoe); a --db that holds\n"
       "sessions resumes them instead");
+  command->add_option("--config,-c", args->config,
+                      "the session configuration of a new session instead (see 'livectl configs')");
+  command->add_option("--set", args->sets,
+                      "NAME=VALUE: set a parameter of a new session, read as its type; repeatable");
   command
       ->add_option("--participants", args->participants,
                    "participants in a new session, a multiple of the group size\n"
-                   "(default: one group)")
+                   "(default: the configuration's, or one group)")
       ->check(CLI::Range(1, kMaxServedParticipants));
   command->add_option("--host", args->host,
                       "IP address to listen on; 0.0.0.0 serves a lab network\n"

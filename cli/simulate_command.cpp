@@ -19,6 +19,8 @@ namespace {
 
 struct SimulateArgs {
   std::string game;
+  std::string config;
+  std::vector<std::string> sets;
   std::optional<int> participants;
   uint64_t seed = 1;
   std::optional<int64_t> messages;
@@ -82,7 +84,8 @@ void store_or_resume(SqliteStore& db, ResumingStore& resuming, const Session& se
   }
   if (stored->origin != "simulate" || stored->game != game.name() ||
       stored->participants != static_cast<int>(session.participant_count()) ||
-      stored->config != config) {
+      stored->config != config || stored->config_name != session.config_name() ||
+      stored->params != session.params()) {
     throw UsageError(db.path() + " already holds session " + session.code() + " (" +
                      stored->origin + " " + stored->game + ", " +
                      std::to_string(stored->participants) + " participants, " +
@@ -117,6 +120,7 @@ Json outcome_json(const Session& session) {
   for (const Group& group : session.groups()) {
     Json g = fields_object(game.group_fields(), group.fields());
     g["id_in_subsession"] = group.id_in_subsession();
+    if (game.num_rounds() > 1) g["round_number"] = group.round_number();
     groups.push_back(std::move(g));
   }
   Json players = Json::array();
@@ -124,7 +128,14 @@ Json outcome_json(const Session& session) {
     Json p = fields_object(game.player_fields(), player.fields());
     p["id_in_session"] = player.participant().id_in_session;
     p["id_in_group"] = player.id_in_group();
-    p["page"] = session.page_of(player).name;
+    if (game.num_rounds() > 1) {
+      p["round_number"] = player.round_number();
+      // The page the participant is on, on their player of the round they are in.
+      if (&session.player(player.id_in_session()) == &player)
+        p["page"] = session.page_of(player).name;
+    } else {
+      p["page"] = session.page_of(player).name;
+    }
     players.push_back(std::move(p));
   }
   return {{"groups", std::move(groups)}, {"players", std::move(players)}};
@@ -151,10 +162,16 @@ double per_second(int64_t count, double seconds) {
 
 void print_summary(const Session& session, const SimulationReport& report) {
   const Game& game = session.game();
-  const size_t group_count = session.groups().size();
+  const size_t group_count = session.groups().size() / static_cast<size_t>(game.num_rounds());
   std::printf("%s: %zu participants in %zu group%s of %d, seed %llu\n", game.name().c_str(),
               session.participant_count(), group_count, group_count == 1 ? "" : "s",
               game.players_per_group(), static_cast<unsigned long long>(session.seed()));
+  if (game.num_rounds() > 1) std::printf("  %d rounds\n", game.num_rounds());
+  if (!session.config_name().empty() || !session.params().empty()) {
+    std::printf("  configuration %s: %s\n",
+                session.config_name().empty() ? game.name().c_str() : session.config_name().c_str(),
+                session.params().dump().c_str());
+  }
   std::printf("  %lld messages, %lld page submits, %lld deliveries, %lld rejected with an error\n",
               static_cast<long long>(report.messages), static_cast<long long>(report.submits),
               static_cast<long long>(report.deliveries), static_cast<long long>(report.errors));
@@ -178,7 +195,11 @@ void print_summary(const Session& session, const SimulationReport& report) {
   std::printf("outcome%s:\n",
               groups.size() > kShownGroups ? " (first 5 groups; --json has all)" : "");
   for (size_t g = 0; g < groups.size() && g < kShownGroups; ++g) {
-    std::printf("  group %d:", groups[g].id_in_subsession());
+    if (game.num_rounds() > 1) {
+      std::printf("  round %d group %d:", groups[g].round_number(), groups[g].id_in_subsession());
+    } else {
+      std::printf("  group %d:", groups[g].id_in_subsession());
+    }
     const auto& specs = game.group_fields();
     for (size_t i = 0; i < specs.size(); ++i) {
       std::printf(" %s=%s", specs[i].name.c_str(), groups[g].fields()[i].dump().c_str());
@@ -189,13 +210,19 @@ void print_summary(const Session& session, const SimulationReport& report) {
 }
 
 int run_simulate(const SimulateArgs& args) {
-  const Game* game = find_game(args.game);
-  if (!game) throw UsageError("unknown game '" + args.game + "' (known: " + game_names() + ")");
+  if (args.game.empty() && args.config.empty()) {
+    throw UsageError("name a game or a --config (known games: " + game_names() + ")");
+  }
+  const Game* game = nullptr;
+  SessionConfig config = choose_config(args.config, args.game, args.sets, 0, &game);
   if (!game->make_bot(1, game->players_per_group())) {
     throw UsageError(game->name() + " has no bot: simulate needs one (Game::make_bot); its " +
                      "scenarios run with `test`");
   }
-  const int participants = args.participants.value_or(kDefaultGroups * game->players_per_group());
+  // A study's configuration says how many; a game's own, ten groups.
+  const int participants = args.participants.value_or(
+      config.config_name.empty() ? kDefaultGroups * game->players_per_group()
+                                 : config.participants);
   if (participants <= 0 || participants % game->players_per_group() != 0) {
     throw UsageError("--participants must be a positive multiple of " +
                      std::to_string(game->players_per_group()) + " (the group size of " +
@@ -223,10 +250,16 @@ int run_simulate(const SimulateArgs& args) {
   MemoryStore memory(/*keep_log=*/false);
   std::unique_ptr<ResumingStore> resuming;
   if (db) resuming = std::make_unique<ResumingStore>(*db);
-  SessionConfig config;
   config.participants = participants;
   config.seed = args.seed;
-  Session session(*game, db ? static_cast<Store&>(*resuming) : memory, config);
+  std::unique_ptr<Session> created;
+  try {
+    created =
+        std::make_unique<Session>(*game, db ? static_cast<Store&>(*resuming) : memory, config);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  Session& session = *created;
 
   SimulationOptions options;
   options.max_messages = messages;
@@ -267,6 +300,8 @@ int run_simulate(const SimulateArgs& args) {
   if (args.json) {
     Json out = {
         {"game", game->name()},
+        {"config", session.config_name()},
+        {"params", session.params()},
         {"seed", session.seed()},
         {"participants", session.participant_count()},
         {"groups", session.groups().size()},
@@ -301,10 +336,16 @@ void add_simulate_command(CLI::App& app, Runner& run) {
       "simulate",
       "Play a game in-process with one bot per participant, checking the game's invariants after\n"
       "every event. The same seed gives the same transcript and digest, byte for byte.");
-  command->add_option("GAME", args->game, "the game to play (see 'livectl games')")->required();
+  command->add_option("GAME", args->game, "the game to play (see 'livectl games'), or --config");
+  command->add_option("--config,-c", args->config,
+                      "play a session configuration instead (see 'livectl configs'): its game,\n"
+                      "participants and parameters");
+  command->add_option("--set", args->sets,
+                      "NAME=VALUE: set a parameter of the game, read as its type (--set\n"
+                      "endowment=50 --set treatment=punish); repeatable");
   command->add_option("--participants,-n", args->participants,
                       "participants in the session, a multiple of the group size "
-                      "(default: 10 groups)");
+                      "(default: the configuration's, or 10 groups of a game)");
   command->add_option("--seed,-s", args->seed, "seed for the session and the bots")->default_val(1);
   command->add_option("--messages,-m", args->messages,
                       "stop after this many liveSend messages (default: 100 per participant)");

@@ -5,14 +5,19 @@
 
 #include "cli/commands.h"
 #include "engine/registry.h"
+#include "engine/study_config.h"
 
 namespace livectl {
 
 int study_main(int argc, char** argv, std::string_view program,
-               const std::function<void()>& register_games) {
+               const std::function<void()>& register_games, std::string_view configs,
+               std::string_view configs_origin) {
   const std::string name(program);
   try {
     register_games();
+    if (!configs.empty()) {
+      register_configs(parse_study_configs(configs, std::string(configs_origin)));
+    }
   } catch (const std::exception& e) {
     std::cerr << name << ": " << e.what() << "\n";
     return 2;
@@ -33,6 +38,7 @@ int study_main(int argc, char** argv, std::string_view program,
 
   cli::Runner run;
   cli::add_games_command(app, run);
+  cli::add_configs_command(app, run);
   cli::add_new_command(app, run);
   cli::add_simulate_command(app, run);
   cli::add_test_command(app, run);

@@ -15,14 +15,14 @@
 #include <memory>
 #include <string>
 
+#include "engine/registry.h"
 #include "engine/session.h"
 #include "fuzz/fuzz_input.h"
-#include "engine/registry.h"
+#include "games/examples.h"
 #include "server/admin.h"
 #include "server/admin_auth.h"
 #include "server/durability.h"
 #include "server/session_host.h"
-#include "games/examples.h"
 
 using livectl::fuzz::FuzzInput;
 namespace server = livectl::server;
@@ -46,7 +46,7 @@ struct Served {
   }
   static server::AdminHooks hooks() {
     server::AdminHooks hooks;
-    hooks.create_session = [](const livectl::Game&, int, std::string*) {
+    hooks.create_session = [](const livectl::Game&, const livectl::SessionConfig&, std::string*) {
       return livectl::Status::Error("creating sessions is not fuzzed");
     };
     hooks.export_session = [](const std::string& code, server::ExportFormat,
@@ -80,7 +80,7 @@ bool documented_status(int status) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  livectl_register_examples();  // as a livectl binary's main does
+  livectl_register_examples();           // as a livectl binary's main does
   static Served* served = new Served();  // never destroyed: outlives every input
   static int64_t now_ms = 0;
   FuzzInput in(data, size);

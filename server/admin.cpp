@@ -5,6 +5,7 @@
 
 #include "engine/json.h"
 #include "engine/registry.h"
+#include "engine/study_config.h"
 #include "server/admin_auth.h"
 #include "server/admin_zip.h"
 #include "server/assets.h"
@@ -275,19 +276,25 @@ AdminResponse Admin::sessions_page() {
   }
   body +=
       "<h2>New session</h2>\n<form method=\"post\" action=\"/admin/sessions\">\n"
-      "<p><label>Game <select name=\"game\">\n";
-  for (const Game* game : all_games()) {
-    const std::string name = escaped(game->name());
-    body += "<option value=\"" + name + "\">" + name + " (groups of " +
-            std::to_string(game->players_per_group()) + ")</option>\n";
-  }
+      "<p><label>Configuration <select name=\"config\">\n";
+  auto option = [&body](const StudyConfig& config) {
+    const Game& game = config_game(config);
+    const int participants =
+        config.num_demo_participants > 0 ? config.num_demo_participants : game.players_per_group();
+    body += "<option value=\"" + escaped(config.name) + "\">" + escaped(config.display_name) +
+            " (" + escaped(game.name()) + ", " + std::to_string(participants) +
+            " participants, groups of " + std::to_string(game.players_per_group()) + ")</option>\n";
+  };
+  for (const StudyConfig& config : declared_configs()) option(config);
+  for (const Game* game : all_games()) option(game_config(*game));
   body +=
       "</select></label>\n<label>Participants <input type=\"number\" name=\"participants\" "
       "min=\"1\" max=\"" +
       std::to_string(kMaxServedParticipants) +
-      "\" required></label>\n<button type=\"submit\">Create</button></p>\n"
+      "\"></label>\n<button type=\"submit\">Create</button></p>\n"
       "<p>A multiple of the game's group size, at most " +
-      std::to_string(kMaxServedParticipants) + ".</p>\n</form>\n";
+      std::to_string(kMaxServedParticipants) +
+      "; empty for the configuration's own number.</p>\n</form>\n";
   return html(200, document("Sessions", body));
 }
 
@@ -297,27 +304,46 @@ AdminResponse Admin::create(const AdminRequest& request) {
                    "The form was sent from another site, or did not say where it came from; "
                    "create sessions from this server's admin page.");
   }
-  const std::optional<std::string> name = form_value(request.form, "game");
-  if (!name || name->empty()) return problem(400, "Bad form", "The form names no game.");
-  const Game* game = find_game(*name);
-  if (!game) {
-    return problem(400, "Bad form",
-                   "There is no game '" + *name + "'; the games are " + game_names() + ".");
+  // config=NAME, or game=NAME for a game's own configuration.
+  std::optional<StudyConfig> config;
+  if (const std::optional<std::string> name = form_value(request.form, "config");
+      name && !name->empty()) {
+    config = find_config(*name);
+    if (!config) {
+      return problem(400, "Bad form",
+                     "There is no configuration '" + *name + "'; the configurations are " +
+                         config_names() + ".");
+    }
+  } else if (const std::optional<std::string> game_name = form_value(request.form, "game");
+             game_name && !game_name->empty()) {
+    const Game* game = find_game(*game_name);
+    if (!game) {
+      return problem(400, "Bad form",
+                     "There is no game '" + *game_name + "'; the games are " + game_names() + ".");
+    }
+    config = game_config(*game);
+  } else {
+    return problem(400, "Bad form", "The form names no configuration.");
   }
+  const Game& game = config_game(*config);
   const std::optional<std::string> count = form_value(request.form, "participants");
   int participants = 0;
-  const char* const begin = count ? count->data() : nullptr;
-  const char* const end = count ? count->data() + count->size() : nullptr;
-  const auto [rest, error] = std::from_chars(begin, end, participants);
-  if (!count || count->empty() || error != std::errc() || rest != end) {
-    return problem(400, "Bad form",
-                   "participants must be a whole number, not '" + count.value_or("") + "'.");
+  const bool counted = count && !count->empty();
+  if (counted) {
+    const char* const begin = count->data();
+    const char* const end = count->data() + count->size();
+    const auto [rest, error] = std::from_chars(begin, end, participants);
+    if (error != std::errc() || rest != end) {
+      return problem(400, "Bad form", "participants must be a whole number, not '" + *count + "'.");
+    }
   }
-  if (Status status = check_participants(*game, participants); !status.ok()) {
+  SessionConfig base = session_config_for(*config, {});
+  if (counted) base.participants = participants;
+  if (Status status = check_participants(game, base.participants); !status.ok()) {
     return problem(400, "Bad form", status.message() + ".");
   }
   std::string code;
-  if (Status status = hooks_.create_session(*game, participants, &code); !status.ok()) {
+  if (Status status = hooks_.create_session(game, base, &code); !status.ok()) {
     return problem(500, "Not created", "The session could not be stored: " + status.message());
   }
   return redirect(std::string(kSessionPrefix) + code);

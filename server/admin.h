@@ -4,7 +4,7 @@
 // links and live monitor, and the export download; all behind one password.
 //
 //   GET  /admin                          sessions and the create form
-//   POST /admin/sessions                 game=G&participants=N: create, 303 to its page
+//   POST /admin/sessions                 config=C[&participants=N]: create, 303 to its page
 //   GET  /admin/s/<code>                 links, monitor, export links
 //   GET  /admin/api/s/<code>             the monitor's state as JSON
 //   GET  /admin/s/<code>/livectl-<code>-csv.zip (or -json.zip)   the export
@@ -53,13 +53,15 @@ struct ExportFile {
 };
 
 struct AdminHooks {
-  // Creates a session of `game` with `participants` participants, stores
-  // and commits it, then serves it from the host; sets `*code` to its code.
-  // REQUIRES: check_participants(game, participants) is ok; nothing the
-  // host applied is uncommitted (Admin::handle ends the turn first), so the
-  // new session's commit is a batch of its own. Errors (storage) are one
+  // Creates a session of `game` with `base`'s participants, parameters and
+  // money settings (engine/study_config.h), stores and commits it, then
+  // serves it from the host; sets `*code` to its code. REQUIRES:
+  // check_participants(game, base.participants) is ok; nothing the host
+  // applied is uncommitted (Admin::handle ends the turn first), so the new
+  // session's commit is a batch of its own. Errors (storage) are one
   // sentence; then nothing is served or stored.
-  std::function<Status(const Game& game, int participants, std::string* code)> create_session;
+  std::function<Status(const Game& game, const SessionConfig& base, std::string* code)>
+      create_session;
   // The files `livectl export --session CODE --format F` writes, with what
   // is committed now. Errors are one sentence.
   std::function<Status(const std::string& code, ExportFormat format,

@@ -60,7 +60,8 @@ TEST_CASE("an unknown top-level key is rejected so typos do not pass silently") 
 
 TEST_CASE("a missing or unknown game is rejected with the known games") {
   CHECK(error_for(R"({"steps": []})") ==
-        "s.json: \"game\" must name a game (auction, tictactoe, bargaining, ten_messages)");
+        "s.json: \"game\" must name a game (auction, tictactoe, bargaining, ten_messages), or "
+        "\"config\" a session configuration");
   CHECK(error_for(R"({"game": "chess", "steps": []})") ==
         "s.json: unknown game \"chess\" (known: auction, tictactoe, bargaining, ten_messages)");
 }

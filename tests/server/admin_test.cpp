@@ -108,9 +108,9 @@ struct AdminFixture {
 
   server::AdminHooks hooks() {
     server::AdminHooks hooks;
-    hooks.create_session = [this](const Game& game, int participants, std::string* code) {
+    hooks.create_session = [this](const Game& game, const SessionConfig& base, std::string* code) {
       ++created;
-      const Session& added = add_session(participants, &game);
+      const Session& added = add_session(base.participants, &game);
       *code = added.code();
       return Status();
     };
@@ -205,20 +205,33 @@ TEST_CASE("a good create form creates the session and redirects to its page") {
   CHECK(f.get("/admin").body.find("/admin/s/session2") != std::string::npos);
 }
 
+TEST_CASE(
+    "a create form names a configuration; without participants it takes the configuration's") {
+  AdminFixture f;
+  const AdminResponse response = f.post("/admin/sessions", "config=auction&participants=");
+  CHECK(response.status == 303);
+  CHECK(f.created == 1);
+  CHECK(f.host.session(1).participant_count() == 3);
+  CHECK(f.get("/admin").body.find("<select name=\"config\">") != std::string::npos);
+}
+
 TEST_CASE("a bad create form is 400 with the reason, escaped, and calls nothing") {
   AdminFixture f;
   const std::pair<const char*, const char*> cases[] = {
       {"game=chess&participants=2",
        "There is no game &#39;chess&#39;; the games are auction, tictactoe, bargaining, "
        "ten_messages."},
-      {"participants=2", "The form names no game."},
+      {"participants=2", "The form names no configuration."},
+      {"config=nope",
+       "There is no configuration &#39;nope&#39;; the configurations are auction, "
+       "tictactoe, bargaining, ten_messages."},
       {"game=auction&participants=4",
        "auction needs a positive multiple of 3 participants, at most 10000; not 4."},
       {"game=auction&participants=10002",
        "auction needs a positive multiple of 3 participants, at most 10000; not 10002."},
       {"game=auction&participants=0", "at most 10000; not 0."},
       {"game=auction&participants=3x", "participants must be a whole number, not &#39;3x&#39;."},
-      {"game=auction&participants=", "participants must be a whole number, not &#39;&#39;."},
+      {"game=auction&participants=-", "participants must be a whole number, not &#39;-&#39;."},
       {"game=%3Cb%3E+x&participants=3", "There is no game &#39;&lt;b&gt; x&#39;"},
   };
   for (const auto& [form, message] : cases) {

@@ -297,7 +297,8 @@ def test_a_bad_create_form_gets_400_with_the_reason_and_creates_nothing():
     cases = [
         ({"game": "chess", "participants": "2"},
          "There is no game &#39;chess&#39;; the games are auction, tictactoe"),
-        ({"participants": "2"}, "The form names no game."),
+        ({"participants": "2"}, "The form names no configuration."),
+        ({"config": "nope"}, "There is no configuration &#39;nope&#39;; the configurations are "),
         ({"game": "auction", "participants": "4"},
          "auction needs a positive multiple of 3 participants, at most 10000; not 4."),
         ({"game": "auction", "participants": "0"}, "not 0."),
@@ -306,7 +307,7 @@ def test_a_bad_create_form_gets_400_with_the_reason_and_creates_nothing():
         ({"game": "tictactoe", "participants": "two"},
          "participants must be a whole number, not &#39;two&#39;."),
         ({"game": "tictactoe", "participants": "2.0"}, "whole number"),
-        ({"game": "tictactoe"}, "participants must be a whole number, not &#39;&#39;."),
+        ({"game": "tictactoe", "participants": "-"}, "participants must be a whole number, not &#39;-&#39;."),
         ({"game": "<script>alert(1)</script>", "participants": "2"},
          "There is no game &#39;&lt;script&gt;alert(1)&lt;/script&gt;&#39;"),
     ]

@@ -732,7 +732,7 @@ def test_usage_errors_exit_2_with_one_sentence():
         return p.returncode, p.stderr
     db = ["--db", os.path.join(TMP, "usage.db")]
     code, err = run("--game", "chess", *db)
-    assert code == 2 and err.startswith("livectl: unknown game 'chess'; the games are auction"), err
+    assert code == 2 and err.startswith("livectl: unknown game 'chess' (known: auction"), err
     code, err = run("--game", "auction", "--participants", "4", "--port", "0", "--db",
                     os.path.join(TMP, "usage2.db"))
     assert code == 2 and "multiple of 3" in err, err
