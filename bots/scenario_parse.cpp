@@ -47,8 +47,10 @@ bool is_positive_integer(const Json& value) {
 
 ScenarioStep parse_step(const Json& json, const Scenario& scenario, const std::string& where) {
   if (!json.is_object()) fail(where, "a step must be an object");
-  reject_unknown_keys(json, {"player", "send", "submit", "expect", "expect_error", "expect_page"},
-                      where);
+  reject_unknown_keys(
+      json,
+      {"player", "send", "submit", "form", "expect", "expect_error", "expect_page", "expect_round"},
+      where);
   ScenarioStep step;
   const auto n = static_cast<int64_t>(scenario.participants);
   const std::string range = "a participant id from 1 to " + std::to_string(n);
@@ -76,7 +78,14 @@ ScenarioStep parse_step(const Json& json, const Scenario& scenario, const std::s
     } else if (submit != true) {
       fail(where, "\"submit\" must be true or the name of the page being submitted");
     }
+    if (json.contains("form")) {
+      if (!json["form"].is_object()) {
+        fail(where, "\"form\" must be an object of form field values");
+      }
+      step.send = json["form"];
+    }
   }
+  if (json.contains("form") && !submits) fail(where, "\"form\" goes with \"submit\"");
 
   if (json.contains("expect")) {
     const Json& expect = json["expect"];

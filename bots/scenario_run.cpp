@@ -67,6 +67,11 @@ std::optional<std::string> run_step(Session& session, const ScenarioStep& step, 
   event.participant = step.player;
   event.time_ms = time_ms;
   event.page = step.submit_page;
+  if (step.submit_page >= 0) {
+    const int round = session.player(step.player).round_number();
+    event.page =
+        static_cast<int32_t>((round - 1) * session.game().pages().size()) + step.submit_page;
+  }
   event.data = step.send;
   const bool wants_error = step.expect_error.value_or(false);
   const std::string before = wants_error ? session.digest() : std::string();

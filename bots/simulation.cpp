@@ -63,14 +63,16 @@ class Scheduler {
   std::vector<uint32_t> active_;
 };
 
-void write_transcript_line(std::ostream& out, const Game& game, const Event& event,
+void write_transcript_line(std::ostream& out, const Session& session, const Event& event,
                            const EventResult& result, const std::string& page_after) {
   out << "{\"seq\":" << result.seq << ",\"t_ms\":" << event.time_ms
       << ",\"participant\":" << event.participant;
   if (event.kind == EventKind::kSubmit) {
     out << ",\"submit\":true";
+    if (!event.data.is_null()) out << ",\"form\":" << event.data.dump();
   } else if (event.kind == EventKind::kTimeout) {
-    out << ",\"timeout\":" << Json(game.pages()[event.page].name).dump();
+    out << ",\"timeout\":"
+        << Json(session.page_spec(static_cast<uint32_t>(event.page)).name).dump();
   } else {
     out << ",\"send\":" << event.data.dump();
   }
@@ -172,7 +174,7 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
     const bool durable_already = result.seq <= options.resume_after;
     if (options.transcript) {
       const bool hold = options.store && !durable_already;
-      write_transcript_line(hold ? held_lines : *options.transcript, game, event, result,
+      write_transcript_line(hold ? held_lines : *options.transcript, session, event, result,
                             session.page_of(player).name);
     }
     if (options.progress && (report.messages & 0xffff) == 0) options.progress(report.messages);
@@ -246,7 +248,7 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
       ++report.messages;
     } else {
       event.kind = EventKind::kSubmit;
-      event.data = nullptr;
+      event.data = std::move(action.data);
       ++report.submits;
     }
 

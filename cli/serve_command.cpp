@@ -310,7 +310,7 @@ int run_serve(const ServeArgs& args) {
     const Session& session = host.session(s);
     std::printf("session %s: %s, %zu participants\n", session.code().c_str(),
                 session.game().name().c_str(), session.participant_count());
-    for (const Player& player : session.players()) {
+    for (const Player& player : session.round_players(1)) {
       std::printf("  participant %u: %s/p/%s\n", player.participant().id_in_session, base.c_str(),
                   player.participant().code.c_str());
     }

@@ -30,7 +30,10 @@ struct Event {
   // A mismatch rejects the event, so a stale tab or a double submit changes nothing.
   // A timeout names the page whose timer fired.
   int32_t page = -1;
-  Json data;  // the liveSend payload; an arrive's label; null otherwise
+  // The liveSend payload; a submit's form values ({"field": value}, a
+  // value as JSON or as the text a browser's form sends); an arrive's
+  // label; null otherwise.
+  Json data;
 };
 
 // One receipt of one payload. Payloads are serialized once however many
@@ -49,9 +52,14 @@ struct EventResult {
   std::vector<std::string> payloads;   // payload_values serialized, same order
   std::vector<Delivery> deliveries;    // in id_in_group order within the group
   std::vector<uint32_t> page_changes;  // participants whose page moved
+  // A submit refused for its form values: {field name, message} for each
+  // field that was wrong ("" for the form as a whole), in the page's field
+  // order; `error` joins them ("contribution: must be at most 20").
+  std::vector<std::pair<std::string, std::string>> form_errors;
 
   void clear() {
     error.reset();
+    form_errors.clear();
     payload_values.clear();
     payloads.clear();
     deliveries.clear();

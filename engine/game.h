@@ -100,6 +100,25 @@ enum class PageKind {
   kWait,
 };
 
+// What a page asks for about one player field (oTree's form_fields and the
+// field's min, max, choices, label and blank), for
+// PageSpec::form_field(field, {.label = "...", .min = 0, .max = 10}).
+struct FieldOptions {
+  std::string label;  // shown before the input; default: the field's name
+  Json min;           // numbers: the smallest accepted value; null = none
+  Json max;           // numbers: the largest accepted value; null = none
+  // The accepted values, of the field's type, in the order shown; empty =
+  // any. choice_labels, when given, names each for people (same length).
+  std::vector<Json> choices;
+  std::vector<std::string> choice_labels;
+  bool blank = false;  // may be left empty (stored as null); oTree's blank=True
+};
+
+struct FormField {
+  uint32_t field;  // PlayerField index
+  FieldOptions options;
+};
+
 struct PageSpec {
   std::string name;
   PageKind kind;
@@ -121,6 +140,16 @@ struct PageSpec {
   // event, so nobody moves.
   std::function<void(Group&)> on_all_arrived;
 
+  // oTree's form_fields: the player fields a plain or live page asks for.
+  // A submit must carry their values (Event::data, {"name": value}); they
+  // are checked (form.h) and stored in the event that moves the page.
+  std::vector<FormField> form_fields;
+  // oTree's error_message(player, values): asked after every field passed
+  // its own checks, with the values as they will be stored. Returns null
+  // (accept), a string (an error about the whole form) or an object
+  // {"field": "message"}; anything else rejects the submit.
+  std::function<Json(const Player&, const Json& values)> form_check;
+
   // Chained after Game::page(): page("quiz", ...).is_displayed(first_round).
   PageSpec& is_displayed(std::function<bool(const Player&)> predicate) {
     displayed = std::move(predicate);
@@ -128,6 +157,15 @@ struct PageSpec {
   }
   PageSpec& after_all_players_arrive(std::function<void(Group&)> action) {
     on_all_arrived = std::move(action);
+    return *this;
+  }
+  template <class T>
+  PageSpec& form_field(PlayerFieldOf<T> field, FieldOptions options = {}) {
+    form_fields.push_back({field.field.index, std::move(options)});
+    return *this;
+  }
+  PageSpec& error_message(std::function<Json(const Player&, const Json& values)> check) {
+    form_check = std::move(check);
     return *this;
   }
 };

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "engine/form.h"
 #include "engine/text.h"
 
 namespace livectl {
@@ -869,6 +870,16 @@ void Session::dispatch(const Event& event) {
     } else if (page + 1 >= flow_size()) {
       reject("page '" + spec.name + "' is the last page; there is nothing to submit");
     } else {
+      FormCheck form = check_form(game_, spec, player, event.data);
+      if (!form.errors.empty()) {
+        reject(join_form_errors(form.errors));
+        for (auto& [field, message] : form.errors) {
+          if (!valid_utf8(message)) message = repair_utf8(message);
+        }
+        result_.form_errors = std::move(form.errors);
+        return;
+      }
+      for (auto& [field, value] : form.values) player.set(PlayerField{field}, std::move(value));
       advance(index);
       collect_page_changes();
     }

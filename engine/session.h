@@ -322,6 +322,8 @@ class Session {
   const PageSpec& page_of(const Player& player) const {
     return page_spec(player.participant().page);
   }
+  // "'bid'", or "'bid' of round 2" when the game has rounds.
+  std::string describe_page(uint32_t flow_index) const;
 
   // The page timers that have run out at session time `now_ms`, in
   // participant order: each is applied as Event{kTimeout, participant, page}.
@@ -391,8 +393,6 @@ class Session {
   void dispatch(const Event& event);
   void route(const Player& sender, uint32_t page, Outbox& outbox);
   bool was_on_page(uint32_t participant_index, uint32_t page) const;
-  // "'bid'", or "'bid' of round 2" when the game has rounds.
-  std::string describe_page(uint32_t flow_index) const;
   void set_params(const Json& given);
   void group_round(int round_number, const std::vector<std::vector<int>>& matrix);
   void start_first_pages();

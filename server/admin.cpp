@@ -262,7 +262,7 @@ AdminResponse Admin::sessions_page() {
     for (uint32_t i = 0; i < host_.session_count(); ++i) {
       const Session& session = host_.session(i);
       size_t connected = 0;
-      for (const Player& player : session.players()) {
+      for (const Player& player : session.round_players(1)) {
         if (host_.connection_count(Seat{i, player.participant().id_in_session}) > 0) ++connected;
       }
       const std::string code = escaped(session.code());
@@ -379,7 +379,7 @@ AdminResponse Admin::session_page(uint32_t index, const AdminRequest& request) {
   body += "</tr></thead>\n<tbody></tbody>\n</table>\n";
 
   body += "<h2>Links</h2>\n<table class=\"links\" id=\"links\">\n";
-  for (const Player& player : session.players()) {
+  for (const Player& player : session.round_players(1)) {
     const std::string link = escaped(base + "/p/" + player.participant().code);
     body += "<tr><td>" + std::to_string(player.participant().id_in_session) +
             "</td><td><a href=\"" + link + "\">" + link + "</a></td></tr>\n";
@@ -413,7 +413,9 @@ AdminResponse Admin::monitor_state(uint32_t index, int64_t now_ms) {
   // JSON tree would cost the event loop several times as long.
   std::string players = "[";
   size_t connected = 0;
-  for (const Player& player : session.players()) {
+  // Each participant with their player of the round they are in.
+  for (uint32_t id = 1; id <= session.participant_count(); ++id) {
+    const Player& player = session.player(id);
     const Participant& participant = player.participant();
     const size_t connections = host_.connection_count(Seat{index, participant.id_in_session});
     if (connections > 0) ++connected;
@@ -424,7 +426,8 @@ AdminResponse Admin::monitor_state(uint32_t index, int64_t now_ms) {
     players += ",\"group\":" + std::to_string(player.group().id_in_subsession());
     players += ",\"id_in_group\":" + std::to_string(player.id_in_group());
     players += ",\"page\":" + std::to_string(participant.page);
-    players += ",\"page_name\":" + page_names[participant.page];
+    players += ",\"page_name\":" + page_names[participant.page % page_names.size()];
+    players += ",\"round_number\":" + std::to_string(player.round_number());
     players += participant.arrived ? ",\"arrived\":true" : ",\"arrived\":false";
     players += ",\"connections\":" + std::to_string(connections);
     players += connections > 0 ? ",\"state\":\"connected\"" : ",\"state\":\"offline\"";
@@ -437,6 +440,7 @@ AdminResponse Admin::monitor_state(uint32_t index, int64_t now_ms) {
   for (const Group& group : session.groups()) {
     if (groups.size() > 1) groups += ",\n";
     groups += "{\"id_in_subsession\":" + std::to_string(group.id_in_subsession());
+    groups += ",\"round_number\":" + std::to_string(group.round_number());
     groups += ",\"fields\":";
     append_fields(game.group_fields(), group.fields(), groups);
     groups += "}";

@@ -101,14 +101,17 @@ Status GamePages::load(const Game& game, const TemplateReader& read,
 }
 
 Status GamePages::render(const Player& player, std::string* html_out) const {
-  const uint32_t index = player.participant().page;
+  // The participant's place in the session's page flow (every round's
+  // pages), which the page reports back; the template is that page's.
+  const uint32_t flow = player.participant().page;
+  const uint32_t index = flow % static_cast<uint32_t>(game_.pages().size());
   const PageSpec& page = game_.pages()[index];
   const PageTemplate& body = templates_[index];
   // Nobody submits a wait page: the group or its timeout moves it on.
-  const bool no_next = index + 1 == game_.pages().size() || page.kind == PageKind::kWait;
+  const bool no_next = flow + 1 == player.session().flow_size() || page.kind == PageKind::kWait;
   const std::string_view next = no_next ? std::string_view() : kNextButton;
   const std::string& code = player.participant().code;
-  const std::string page_number = std::to_string(index);
+  const std::string page_number = std::to_string(flow);
 
   // A game's own code: it may throw, or return what no script can use.
   Json js_vars;

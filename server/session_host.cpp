@@ -98,7 +98,7 @@ Status SessionHost::attach(Connection& connection, int32_t page_seen) {
   const Session& session = *sessions_[connection.seat.session];
   const uint32_t page = session.player(connection.seat.participant).participant().page;
   if (page_seen != kPageNotNamed && static_cast<int64_t>(page_seen) != page) {
-    hold_for(connection, page_frame(page, session.game().pages()[page].name));
+    hold_for(connection, page_frame(page, session.page_spec(page).name));
   }
   // After the check: if arriving moves the page on, the page frame of that
   // move reaches this connection too.
@@ -222,8 +222,8 @@ void SessionHost::apply(Seat seat, const Event& event, Connection* sender) {
   }
   for (uint32_t participant : result.page_changes) {
     const uint32_t page = session.player(participant).participant().page;
-    held_.push_back({nullptr, Seat{seat.session, participant},
-                     page_frame(page, session.game().pages()[page].name)});
+    held_.push_back(
+        {nullptr, Seat{seat.session, participant}, page_frame(page, session.page_spec(page).name)});
   }
   payload_frames_.clear();
 }
@@ -352,13 +352,13 @@ void SessionHost::recover(const Status& failure, const std::vector<std::string>&
     *found = std::move(reloaded);
     // Every page of the session may show what was lost: each reloads.
     const Session& session = **found;
-    for (const Player& player : session.players()) {
+    for (const Player& player : session.round_players(1)) {
       const uint32_t page = player.participant().page;
       for (Connection* connection :
            connections_of(Seat{index, player.participant().id_in_session})) {
         hold_for(*connection, error_frame("the server could not store the latest changes (" +
                                           failure.message() + "); the page reloads"));
-        hold_for(*connection, page_frame(page, session.game().pages()[page].name));
+        hold_for(*connection, page_frame(page, session.page_spec(page).name));
       }
     }
   }

@@ -66,21 +66,34 @@ std::string describe_state(const Session& stored, const Session& replayed) {
   auto differs = [](const std::string& what, const std::string& db, const std::string& replay) {
     return what + " is " + db + " in the database but " + replay + " after replay";
   };
-  for (size_t i = 0; i < stored.participant_count(); ++i) {
+  const bool rounds = game.num_rounds() > 1;
+  auto round_of = [rounds](int round) {
+    return rounds ? " in round " + std::to_string(round) : std::string();
+  };
+  for (uint32_t id = 1; id <= stored.participant_count(); ++id) {
+    const Participant& s = stored.participant(id);
+    const Participant& r = replayed.participant(id);
+    const std::string who = "participant " + std::to_string(id);
+    if (s.label != r.label) {
+      return differs(who + "'s label", Json(s.label).dump(), Json(r.label).dump());
+    }
+    if (s.page != r.page) {
+      return differs(who + "'s page", stored.describe_page(s.page), replayed.describe_page(r.page));
+    }
+    for (size_t f = 0; f < s.fields.size(); ++f) {
+      if (s.fields[f].dump() != r.fields[f].dump()) {
+        return differs(who + "'s " + game.participant_fields()[f].name, shown(s.fields[f]),
+                       shown(r.fields[f]));
+      }
+    }
+  }
+  for (size_t i = 0; i < stored.players().size(); ++i) {
     const Player& s = stored.players()[i];
     const Player& r = replayed.players()[i];
-    const std::string who = "participant " + std::to_string(i + 1);
-    if (s.participant().label != r.participant().label) {
-      return differs(who + "'s label", Json(s.participant().label).dump(),
-                     Json(r.participant().label).dump());
-    }
-    if (s.participant().page != r.participant().page) {
-      return differs(who + "'s page", "'" + stored.page_of(s).name + "'",
-                     "'" + replayed.page_of(r).name + "'");
-    }
     for (size_t f = 0; f < s.fields().size(); ++f) {
       if (s.fields()[f].dump() != r.fields()[f].dump()) {
-        return differs("player " + std::to_string(i + 1) + " " + game.player_fields()[f].name,
+        return differs("player " + std::to_string(s.id_in_session()) + round_of(s.round_number()) +
+                           " " + game.player_fields()[f].name,
                        shown(s.fields()[f]), shown(r.fields()[f]));
       }
     }
@@ -90,7 +103,8 @@ std::string describe_state(const Session& stored, const Session& replayed) {
     const Group& r = replayed.groups()[g];
     for (size_t f = 0; f < s.fields().size(); ++f) {
       if (s.fields()[f].dump() != r.fields()[f].dump()) {
-        return differs("group " + std::to_string(g + 1) + " " + game.group_fields()[f].name,
+        return differs("group " + std::to_string(s.id_in_subsession()) +
+                           round_of(s.round_number()) + " " + game.group_fields()[f].name,
                        shown(s.fields()[f]), shown(r.fields()[f]));
       }
     }
