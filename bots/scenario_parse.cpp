@@ -316,7 +316,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   const int size = scenario.game->players_per_group();
   scenario.participants = size;
   if (config) {
-    const SessionConfig session = session_config_for(*config, {});
+    const SessionConfig session = session_config_for(*config, *scenario.game, {});
     scenario.config = session.config_name;
     scenario.params = session.params;
     scenario.participants = session.participants;

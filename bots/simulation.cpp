@@ -98,7 +98,8 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
   SimulationReport report;
 
   std::vector<std::unique_ptr<Bot>> bots;
-  for (const Player& player : session.players()) {
+  // One bot per participant, made for their place in round 1's groups.
+  for (const Player& player : session.round_players(1)) {
     bots.push_back(game.make_bot(player.id_in_group(), player.group().size()));
   }
   auto invariants = game.make_invariants();

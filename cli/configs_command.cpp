@@ -25,7 +25,7 @@ SessionConfig choose_config(const std::string& config, const std::string& game,
   }
   *chosen = &config_game(*found);
   try {
-    return session_config_for(*found, sets, participants);
+    return session_config_for(*found, **chosen, sets, participants);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }

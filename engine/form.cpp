@@ -116,7 +116,7 @@ FormCheck check_form(const Game& game, const PageSpec& page, const Player& playe
     const FieldOptions& options = field.options;
     const Json given = data.is_object() && data.contains(spec.name) ? data[spec.name] : Json();
     if (is_empty(given)) {
-      if (options.blank) {
+      if (options.allows_blank()) {
         check.values.emplace_back(field.field, nullptr);
         values[spec.name] = nullptr;
       } else {
@@ -126,15 +126,15 @@ FormCheck check_form(const Game& game, const PageSpec& page, const Player& playe
     }
     std::string error;
     std::optional<Json> value = coerce(spec.type, given, &error);
-    if (value && !options.choices.empty()) {
+    if (value && !options.choices().empty()) {
       bool listed = false;
-      for (const Json& choice : options.choices) listed |= choice == *value;
-      if (!listed) error = "choose " + choice_list(options.choices);
+      for (const Json& choice : options.choices()) listed |= choice == *value;
+      if (!listed) error = "choose " + choice_list(options.choices());
     } else if (value && value->is_number()) {
-      if (!options.min.is_null() && *value < options.min) {
-        error = "must be at least " + options.min.dump();
-      } else if (!options.max.is_null() && *value > options.max) {
-        error = "must be at most " + options.max.dump();
+      if (!options.min().is_null() && *value < options.min()) {
+        error = "must be at least " + options.min().dump();
+      } else if (!options.max().is_null() && *value > options.max()) {
+        error = "must be at most " + options.max().dump();
       }
     }
     if (!error.empty()) {
@@ -149,9 +149,20 @@ FormCheck check_form(const Game& game, const PageSpec& page, const Player& playe
     if (verdict.is_string()) {
       check.errors.emplace_back("", verdict.get<std::string>());
     } else if (verdict.is_object()) {
-      for (const auto& [name, message] : verdict.items()) {
+      // In the page's field order (a JSON object's own order is by name),
+      // then any other names as given.
+      auto add = [&](const std::string& name, const Json& message) {
         check.errors.emplace_back(
             name, message.is_string() ? message.get<std::string>() : message.dump());
+      };
+      for (const FormField& field : page.form_fields) {
+        const std::string& name = specs[field.field].name;
+        if (verdict.contains(name)) add(name, verdict[name]);
+      }
+      for (const auto& [name, message] : verdict.items()) {
+        bool listed = false;
+        for (const FormField& field : page.form_fields) listed |= specs[field.field].name == name;
+        if (!listed) add(name, message);
       }
     } else if (!verdict.is_null()) {
       check.errors.emplace_back(

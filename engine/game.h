@@ -101,17 +101,51 @@ enum class PageKind {
 };
 
 // What a page asks for about one player field (oTree's form_fields and the
-// field's min, max, choices, label and blank), for
-// PageSpec::form_field(field, {.label = "...", .min = 0, .max = 10}).
-struct FieldOptions {
-  std::string label;  // shown before the input; default: the field's name
-  Json min;           // numbers: the smallest accepted value; null = none
-  Json max;           // numbers: the largest accepted value; null = none
-  // The accepted values, of the field's type, in the order shown; empty =
-  // any. choice_labels, when given, names each for people (same length).
-  std::vector<Json> choices;
-  std::vector<std::string> choice_labels;
-  bool blank = false;  // may be left empty (stored as null); oTree's blank=True
+// field's label, min, max, choices and blank), chained:
+//   .form_field(contribution, FieldOptions().label("Your contribution").min(0).max(20))
+class FieldOptions {
+ public:
+  // Shown before the input; default: the field's name.
+  FieldOptions& label(std::string text) {
+    label_ = std::move(text);
+    return *this;
+  }
+  // Numbers: the smallest and the largest accepted value.
+  FieldOptions& min(Json value) {
+    min_ = std::move(value);
+    return *this;
+  }
+  FieldOptions& max(Json value) {
+    max_ = std::move(value);
+    return *this;
+  }
+  // The accepted values, of the field's type, in the order shown, and
+  // optionally a text for people for each (same length).
+  FieldOptions& choices(std::vector<Json> values, std::vector<std::string> labels = {}) {
+    choices_ = std::move(values);
+    choice_labels_ = std::move(labels);
+    return *this;
+  }
+  // May be left empty (stored as null): oTree's blank=True.
+  FieldOptions& blank(bool allowed) {
+    blank_ = allowed;
+    return *this;
+  }
+
+  const std::string& label() const { return label_; }
+  const Json& min() const { return min_; }                       // null = none
+  const Json& max() const { return max_; }                       // null = none
+  const std::vector<Json>& choices() const { return choices_; }  // empty = any value
+  const std::vector<std::string>& choice_labels() const { return choice_labels_; }
+  bool allows_blank() const { return blank_; }
+
+ private:
+  std::string label_;
+  Json min_;
+  Json max_;
+  std::vector<Json> choices_;
+  std::vector<std::string> choice_labels_;
+  bool blank_ = false;
 };
 
 struct FormField {

@@ -360,11 +360,16 @@ std::vector<Group*> Subsession::groups() {
 }
 
 std::vector<std::vector<int>> Subsession::get_group_matrix() const {
+  return session_->group_matrix(round_);
+}
+
+std::vector<std::vector<int>> Session::group_matrix(int round_number) const {
+  round_players(round_number);  // checks the round
   std::vector<std::vector<int>> matrix;
-  for (uint32_t index : session_->round_groups_.at(round_ - 1)) {
+  for (uint32_t index : round_groups_[round_number - 1]) {
     std::vector<int> row;
-    for (uint32_t member : session_->groups_[index].members_) {
-      row.push_back(static_cast<int>(session_->players_[member].participant_ + 1));
+    for (uint32_t member : groups_[index].members_) {
+      row.push_back(static_cast<int>(players_[member].participant_ + 1));
     }
     matrix.push_back(std::move(row));
   }

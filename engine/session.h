@@ -309,6 +309,9 @@ class Session {
   // The players of one round, in participant order.
   std::span<Player> round_players(int round_number);
   std::span<const Player> round_players(int round_number) const;
+  // Round `round_number`'s groups as id_in_session rows in id_in_group order
+  // (Subsession::get_group_matrix, for a const session).
+  std::vector<std::vector<int>> group_matrix(int round_number) const;
   // Every group of every round, round by round.
   std::span<Group> groups() { return groups_; }
   std::span<const Group> groups() const { return groups_; }

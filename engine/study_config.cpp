@@ -273,9 +273,8 @@ const Game& config_game(const StudyConfig& config) {
   return *game;
 }
 
-SessionConfig session_config_for(const StudyConfig& config, const std::vector<std::string>& sets,
-                                 int participants) {
-  const Game& game = config_game(config);
+SessionConfig session_config_for(const StudyConfig& config, const Game& game,
+                                 const std::vector<std::string>& sets, int participants) {
   SessionConfig session;
   session.config_name = config.declared ? config.name : "";
   session.real_world_currency_per_point = config.real_world_currency_per_point;

@@ -57,7 +57,8 @@ const Game& config_game(const StudyConfig& config);
 // text), and money settings. Throws std::invalid_argument naming what does
 // not fit: "--set multipler=2: pg_low has no parameter 'multipler' (its
 // parameters: multiplier, punishment)".
-SessionConfig session_config_for(const StudyConfig& config, const std::vector<std::string>& sets,
-                                 int participants = 0);
+// REQUIRES: `game` is the configuration's (config_game).
+SessionConfig session_config_for(const StudyConfig& config, const Game& game,
+                                 const std::vector<std::string>& sets, int participants = 0);
 
 }  // namespace livectl

@@ -337,7 +337,7 @@ AdminResponse Admin::create(const AdminRequest& request) {
       return problem(400, "Bad form", "participants must be a whole number, not '" + *count + "'.");
     }
   }
-  SessionConfig base = session_config_for(*config, {});
+  SessionConfig base = session_config_for(*config, game, {});
   if (counted) base.participants = participants;
   if (Status status = check_participants(game, base.participants); !status.ok()) {
     return problem(400, "Bad form", status.message() + ".");

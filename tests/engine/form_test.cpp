@@ -11,11 +11,11 @@ class QuizGame final : public Game {
  public:
   QuizGame() : Game("quiz", "a game for form tests", 1) {
     page("quiz", PageKind::kPlain, "quiz.html")
-        .form_field(answer, {.label = "What is 6 x 7?", .min = 0, .max = 100})
-        .form_field(color, {.label = "Pick one", .choices = {"red", "green"}})
-        .form_field(agree, {})
-        .form_field(share, {.min = 0.5})
-        .form_field(comment, {.blank = true})
+        .form_field(answer, FieldOptions().label("What is 6 x 7?").min(0).max(100))
+        .form_field(color, FieldOptions().label("Pick one").choices({"red", "green"}))
+        .form_field(agree)
+        .form_field(share, FieldOptions().min(0.5))
+        .form_field(comment, FieldOptions().blank(true))
         .error_message([this](const Player&, const Json& values) -> Json {
           if (values["answer"] != 42)
             return {{"answer", "that is not right; read the question again"}};
