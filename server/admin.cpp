@@ -1,8 +1,11 @@
 #include "server/admin.h"
 
 #include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <ctime>
 
+#include "engine/fields.h"
 #include "engine/json.h"
 #include "engine/registry.h"
 #include "engine/study_config.h"
@@ -240,6 +243,7 @@ AdminResponse Admin::handle(const AdminRequest& request, int64_t now_ms) {
     if (rest == file + "-json.zip") {
       return export_download(static_cast<uint32_t>(index), ExportFormat::kJson);
     }
+    if (rest == "payments") return payments_page(static_cast<uint32_t>(index));
   }
   return problem(404, "Not found", "There is no admin page at this address.");
 }
@@ -362,7 +366,8 @@ AdminResponse Admin::session_page(uint32_t index, const AdminRequest& request) {
                      ". Export: <a id=\"export-csv\" href=\"" + download +
                      "-csv.zip\">CSV</a> or <a id=\"export-json\" href=\"" + download +
                      "-json.zip\">JSON</a> (a ZIP of the files <code>livectl export</code> "
-                     "writes).</p>\n";
+                     "writes). <a id=\"payments\" href=\"/admin/s/" +
+                     code + "/payments\">Payments</a>.</p>\n";
 
   body += "<h2>Monitor</h2>\n<p id=\"summary\">Loading...</p>\n";
   body +=
@@ -400,6 +405,49 @@ double Admin::events_per_second(uint32_t index, int64_t now_ms) {
   if (now_ms <= first.time_ms) return 0;
   return static_cast<double>(samples.back().events - first.events) * 1000.0 /
          static_cast<double>(now_ms - first.time_ms);
+}
+
+namespace {
+
+// Money as oTree shows it: two decimals.
+std::string money(double amount) {
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.2f", amount);
+  return text;
+}
+
+}  // namespace
+
+AdminResponse Admin::payments_page(uint32_t index) {
+  const Session& session = host_.session(index);
+  const double rate = session.real_world_currency_per_point();
+  const double fee = session.participation_fee();
+  const std::string code = escaped(session.code());
+  std::string body =
+      "<p>Session <a href=\"/admin/s/" + code + "\"><code>" + code + "</code></a>" +
+      (session.config_name().empty() ? std::string()
+                                     : ", configuration " + escaped(session.config_name())) +
+      ": each point is worth " + escaped(Json(rate).dump()) + "; the participation fee is " +
+      money(fee) + ".</p>\n";
+  body +=
+      "<table id=\"payments\">\n<thead><tr><th>Participant</th><th>Label</th><th>Code</th>"
+      "<th>Points</th><th>Money</th><th>Participation fee</th><th>Total</th></tr></thead>\n"
+      "<tbody>\n";
+  double sum = 0;
+  for (uint32_t id = 1; id <= session.participant_count(); ++id) {
+    const Participant& participant = session.participant(id);
+    const double points = session.participant_payoff(id);
+    // As the export's payoff_plus_participation_fee: rounded to the cent once.
+    const double total = std::round((points * rate + fee) * 100) / 100;
+    sum += total;
+    body += "<tr><td>" + std::to_string(id) + "</td><td>" + escaped(participant.label) +
+            "</td><td><code>" + escaped(participant.code) + "</code></td><td>" +
+            escaped(field_json(points).dump()) + "</td><td>" + money(points * rate) + "</td><td>" +
+            money(fee) + "</td><td>" + money(total) + "</td></tr>\n";
+  }
+  body += "</tbody>\n<tfoot><tr><td colspan=\"6\">Total</td><td id=\"payments-total\">" +
+          money(sum) + "</td></tr></tfoot>\n</table>\n";
+  return html(200, document("Payments " + session.code(), body));
 }
 
 AdminResponse Admin::monitor_state(uint32_t index, int64_t now_ms) {

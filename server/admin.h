@@ -8,6 +8,7 @@
 //   GET  /admin/s/<code>                 links, monitor, export links
 //   GET  /admin/api/s/<code>             the monitor's state as JSON
 //   GET  /admin/s/<code>/livectl-<code>-csv.zip (or -json.zip)   the export
+//   GET  /admin/s/<code>/payments        label, points and money of each participant
 //   GET  /admin/admin.js                 the monitor's script
 
 //
@@ -130,6 +131,9 @@ class Admin {
   AdminResponse session_page(uint32_t index, const AdminRequest& request);
   AdminResponse monitor_state(uint32_t index, int64_t now_ms);
   AdminResponse export_download(uint32_t index, ExportFormat format);
+  // Each participant's label, points, money, fee and total, as oTree's
+  // payments page.
+  AdminResponse payments_page(uint32_t index);
   // The index of the served session `code`, or -1.
   int64_t find_session(std::string_view code) const;
   double events_per_second(uint32_t index, int64_t now_ms);

@@ -215,6 +215,35 @@ TEST_CASE(
   CHECK(f.get("/admin").body.find("<select name=\"config\">") != std::string::npos);
 }
 
+TEST_CASE("the payments page shows each participant's label, points and money to the cent") {
+  AdminFixture f;
+  SessionConfig config;
+  config.participants = 3;
+  config.code = "paid";
+  config.participant_codes = {"paid-p1", "paid-p2", "paid-p3"};
+  config.config_name = "pg_low";
+  config.real_world_currency_per_point = 0.1;
+  config.participation_fee = 5;
+  auto session = std::make_unique<Session>(game_named("auction"), f.durability.store(), config);
+  const PlayerField payoff = session->game().payoff.field;
+  session->restore_player_field(0, payoff.index, 45);
+  session->restore_player_field(1, payoff.index, 12.345);
+  session->restore_participant(1, "PC<1>", 0);
+  REQUIRE(f.host.add_session(std::move(session)).ok());
+  const AdminResponse page = f.get("/admin/s/paid/payments");
+  CHECK(page.status == 200);
+  CHECK(page.body.find("configuration pg_low: each point is worth 0.1; the participation fee is "
+                       "5.00.") != std::string::npos);
+  CHECK(page.body.find("<tr><td>1</td><td>PC&lt;1&gt;</td><td><code>paid-p1</code></td><td>45</td>"
+                       "<td>4.50</td><td>5.00</td><td>9.50</td></tr>") != std::string::npos);
+  CHECK(page.body.find("<tr><td>2</td><td></td><td><code>paid-p2</code></td><td>12.345</td>"
+                       "<td>1.23</td><td>5.00</td><td>6.23</td></tr>") != std::string::npos);
+  CHECK(page.body.find("<td>0</td><td>0.00</td><td>5.00</td><td>5.00</td>") != std::string::npos);
+  CHECK(page.body.find("<td id=\"payments-total\">20.73</td>") != std::string::npos);
+  CHECK(f.get("/admin/s/paid").body.find("href=\"/admin/s/paid/payments\"") != std::string::npos);
+  CHECK(f.get("/admin/s/nope/payments").status == 404);
+}
+
 TEST_CASE("a bad create form is 400 with the reason, escaped, and calls nothing") {
   AdminFixture f;
   const std::pair<const char*, const char*> cases[] = {
