@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "engine/registry.h"
+#include "engine/study_config.h"
 #include "server/admin.h"
 #include "server/codes.h"
 #include "server/server.h"
@@ -23,6 +24,7 @@ namespace {
 using server::kMaxServedParticipants;
 
 // Played by two people in two browsers, it shows everything live pages do.
+// A study without it starts with its first configuration or game.
 constexpr const char* kDefaultGame = "tictactoe";
 
 struct ServeArgs {
@@ -193,9 +195,19 @@ struct NewSession {
 // Throws UsageError, one sentence.
 NewSession check_new_session(const ServeArgs& args) {
   NewSession wanted{nullptr, {}};
-  wanted.config = choose_config(args.config,
-                                args.config.empty() && args.game.empty() ? kDefaultGame : args.game,
-                                args.sets, args.participants.value_or(0), &wanted.game);
+  std::string config = args.config;
+  std::string game = args.game;
+  if (config.empty() && game.empty()) {
+    // livectl's own binary: tictactoe; a study: its first configuration,
+    // else its first game.
+    if (!declared_configs().empty()) {
+      config = declared_configs().front().name;
+    } else {
+      game = find_game(kDefaultGame) ? kDefaultGame : all_games().front()->name();
+    }
+  }
+  wanted.config =
+      choose_config(config, game, args.sets, args.participants.value_or(0), &wanted.game);
   if (Status status = server::check_participants(*wanted.game, wanted.config.participants);
       !status.ok()) {
     throw UsageError("--participants: " + status.message());
@@ -346,7 +358,8 @@ void add_serve_command(CLI::App& app, Runner& run) {
       "Resumes the sessions stored in --db; creates one when there are none.");
   command->add_option(
       "--game", args->game,
-      "the game of a new session (see 'livectl games'; default tictactoe); a --db that holds\n"
+      "the game of a new session (see 'livectl games'; default: tictactoe, or a\n"
+      "study's first configuration); a --db that holds\n"
       "sessions resumes them instead");
   command->add_option("--config,-c", args->config,
                       "the session configuration of a new session instead (see 'livectl configs')");

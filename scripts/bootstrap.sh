@@ -19,6 +19,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev doctest-dev
   libsqlite3-dev sqlite3 libwebsockets-dev libev-dev libbenchmark-dev
   python3 python3-websockets
+  python3-pandas  # the public goods study test reads its export as a researcher does
   chromium
   clang-14 libclang-rt-14-dev  # scripts/fuzz.sh, which scripts/test.sh runs
   dpkg-dev  # dpkg-shlibdeps, for `cpack -G DEB` and the package_deb test
