@@ -36,7 +36,7 @@ expect_usage_error "taken already exists" new taken
 [ ! -e good ] || fail "a refused livectl new left a folder behind"
 
 "$livectl" new pg --game public_goods >/dev/null
-for file in CMakeLists.txt README.md .gitignore games/public_goods/public_goods.cpp \
+for file in CMakeLists.txt README.md .gitignore configs.json games/public_goods/public_goods.cpp \
             games/public_goods/live.html games/public_goods/results.html; do
   [ -f "pg/$file" ] || fail "livectl new did not write $file"
 done
@@ -53,6 +53,20 @@ if grep -q "$(cd "$here/../.." && pwd)" pg/build/CMakeCache.txt; then
 fi
 ctest --test-dir pg/build --output-on-failure || fail "the study's own tests failed"
 pg/build/pg games | grep -q "^public_goods " || fail "pg games does not list public_goods"
+# The study's configs.json is compiled in, and its configuration plays.
+pg/build/pg configs | grep -q "^public_goods_pairs: public_goods, 4 participants, 1 round, 0.01 per point + 5 fee$" ||
+  { pg/build/pg configs; fail "pg configs does not list the study's configuration"; }
+pg/build/pg simulate --config public_goods_pairs --seed 2 --json | grep -q '"participants": 4' ||
+  fail "simulate --config public_goods_pairs did not play its four participants"
+# A configs.json with a mistake stops every command with the file and the reason.
+cp pg/configs.json "$scratch/configs.json"
+sed -i 's/"num_demo_participants": 4/"num_demo_participants": 3/' pg/configs.json
+cmake --build pg/build -j2 >"$scratch/rebuild.log" 2>&1 || { cat "$scratch/rebuild.log"; fail "the study did not rebuild"; }
+message=$(pg/build/pg games 2>&1) || true
+[ "$message" = 'pg: configs.json: session_configs[0] (public_goods_pairs): "num_demo_participants" must be a multiple of 2 (the group size of public_goods), not 3' ] ||
+  fail "a bad configs.json gave: $message"
+cp "$scratch/configs.json" pg/configs.json
+cmake --build pg/build -j2 >"$scratch/rebuild.log" 2>&1 || fail "the study did not rebuild"
 
 /usr/bin/python3 "$here/study_round_trip.py" pg/build/pg public_goods
 
