@@ -204,6 +204,8 @@ def test_a_room_with_labels_from_waiting_page_to_full_session():
     events = s.monitor(code)["events"]
     assert s.participant_of("PC03") == first
     assert s.participant_of(" PC03") == first
+    status, headers, _ = s.http("GET", "/room/lab/?participant_label=PC03")  # oTree's URL
+    assert status == 303 and headers["Location"] == f"/p/{first}"
     assert s.monitor(code)["events"] == events
     # The next label, the next participant; an unknown one changes nothing.
     assert s.participant_of("PC01") == participants[1]
@@ -261,6 +263,9 @@ def test_a_room_with_labels_from_waiting_page_to_full_session():
     assert export.returncode == 0, export.stderr
     with open(os.path.join(TMP, "export", "auction_players.json")) as f:
         assert [row["participant.label"] for row in json.load(f)] == ["PC03", "PC01", "PC02"]
+    # The labels came from arrive events: replay gives them back.
+    replay = run("replay", "--db", again.db)
+    assert replay.returncode == 0 and replay.stdout.count("OK") == 2, replay.stdout + replay.stderr
 
 
 def test_a_room_without_labels_admits_anyone_and_remembers_the_browser():
