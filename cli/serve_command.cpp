@@ -13,6 +13,7 @@
 #include "engine/study_config.h"
 #include "server/admin.h"
 #include "server/codes.h"
+#include "server/room.h"
 #include "server/server.h"
 #include "store/export.h"
 #include "store/sqlite_store.h"
@@ -39,6 +40,8 @@ struct ServeArgs {
   server::ServerLimits limits;
   int stall_timeout_seconds = 30;  // ServerLimits::stall_timeout_ms says why
   bool dev = false;                // templates read from the games' folders at each request
+  std::string room;                // --room: its name; empty for none
+  std::string labels;              // --labels: the room's participant label file
 };
 
 // The server's storage seam over SQLite: one commit per event-loop turn.
@@ -92,9 +95,11 @@ int resume_sessions(SqliteStore& db, server::SessionHost& host) {
 // not fit the game (Session's message), page templates that do not compile,
 // storage; after any of them nothing is served and nothing is stored. (The
 // one error after storing, a participant code another session has, is a
-// one-in-2^80 event.)
+// one-in-2^80 event.) With a `room`, the session is stored with the config
+// {"room": NAME} (no schema change: the sessions table's origin JSON) and
+// becomes the room's current session.
 Status create_session(const Game& game, const SessionConfig& base, SqliteStore& db,
-                      server::SessionHost& host, std::string* code) {
+                      server::SessionHost& host, server::Room* room, std::string* code) {
   SessionConfig config = base;
   config.seed = server::random_seed();
   config.code = server::random_code();
@@ -112,14 +117,33 @@ Status create_session(const Game& game, const SessionConfig& base, SqliteStore& 
   // given the session only once it is stored, so that it never serves one
   // the database does not hold.
   if (Status status = host.load_pages(game); !status.ok()) return status;
-  Status stored = db.add_session(*session, "serve", Json::object());
+  Status stored =
+      db.add_session(*session, "serve", room ? Json{{"room", room->name()}} : Json::object());
   if (stored.ok()) stored = db.flush();
   if (!stored.ok()) {
     db.take_lost_sessions();  // only this session, which nothing serves
     return stored;
   }
   *code = session->code();
-  return host.add_session(std::move(session));
+  if (Status status = host.add_session(std::move(session)); !status.ok()) return status;
+  if (room) room->open(static_cast<uint32_t>(host.session_count() - 1));
+  return Status();
+}
+
+// The host's index of the last-created session `db` stored in room `name`
+// (its config's "room"); nullopt when there is none.
+std::optional<uint32_t> stored_room_session(SqliteStore& db, const server::SessionHost& host,
+                                            const std::string& name) {
+  std::vector<StoredSession> stored;
+  if (Status status = db.list_sessions(&stored); !status.ok()) throw UsageError(status.message());
+  for (auto entry = stored.rbegin(); entry != stored.rend(); ++entry) {
+    const auto room = entry->config.is_object() ? entry->config.find("room") : entry->config.end();
+    if (entry->origin != "serve" || room == entry->config.end() || *room != name) continue;
+    for (uint32_t index = 0; index < host.session_count(); ++index) {
+      if (host.session(index).code() == entry->code) return index;
+    }
+  }
+  return std::nullopt;
 }
 
 // Deletes a folder and what it holds when it goes out of scope.
@@ -269,6 +293,19 @@ int run_serve(const ServeArgs& args) {
   // which creates it: a usage error leaves no file behind. (Whether a
   // --game given with an existing --db is used depends on what it holds:
   // that is checked after opening it, which creates nothing.)
+  if (!args.labels.empty() && args.room.empty()) {
+    throw UsageError("--labels needs --room NAME: the labels are a room's");
+  }
+  if (!args.room.empty() && !server::valid_room_name(args.room)) {
+    throw UsageError("--room '" + args.room +
+                     "': a room name is letters, digits, _ and - only (it is part of its URL)");
+  }
+  std::vector<std::string> labels;
+  if (!args.labels.empty()) {
+    if (Status status = server::read_room_labels(args.labels, &labels); !status.ok()) {
+      throw UsageError(status.message());
+    }
+  }
   std::error_code ignored;
   if (!std::filesystem::exists(args.db, ignored)) check_new_session(args);
   if (Status status = server::Server::check_address(args.host, args.port); !status.ok()) {
@@ -284,19 +321,34 @@ int run_serve(const ServeArgs& args) {
     host.set_dev_templates(
         server::folder_templates([](const Game& game) { return dev_folder(game); }, game_file));
   }
+  std::unique_ptr<server::Room> room;
+  if (!args.room.empty()) {
+    room = std::make_unique<server::Room>(host, args.room, std::move(labels));
+    host.set_room(room.get());
+  }
   const int resumed = resume_sessions(*db, host);
-  if (resumed == 0) {
+  if (room) {
+    if (const std::optional<uint32_t> index = stored_room_session(*db, host, args.room)) {
+      room->open(*index);
+    }
+  }
+  // A room opens empty, as in oTree (the experimenter creates its session
+  // on the admin page), unless the command line describes a session.
+  const bool session_wanted = !args.game.empty() || !args.config.empty() ||
+                              args.participants.has_value() || !args.sets.empty();
+  if (resumed == 0 && (!room || session_wanted)) {
     const NewSession wanted = check_new_session(args);
     std::string code;
-    if (Status status = create_session(*wanted.game, wanted.config, *db, host, &code);
+    if (Status status = create_session(*wanted.game, wanted.config, *db, host, room.get(), &code);
         !status.ok()) {
       throw UsageError(status.message());
     }
   }
 
   server::AdminHooks hooks;
-  hooks.create_session = [&](const Game& game, const SessionConfig& base, std::string* code) {
-    return create_session(game, base, *db, host, code);
+  hooks.create_session = [&](const Game& game, const SessionConfig& base,
+                             const std::string& room_name, std::string* code) {
+    return create_session(game, base, *db, host, room_name.empty() ? nullptr : room.get(), code);
   };
   hooks.export_session = [&](const std::string& code, server::ExportFormat format,
                              std::vector<server::ExportFile>* files) {
@@ -307,6 +359,7 @@ int run_serve(const ServeArgs& args) {
   const std::string password = generated ? server::random_code() : *args.admin_password;
   server::Admin admin(host, password, std::move(hooks));
   host.set_admin(&admin);
+  admin.set_room(room.get());
 
   std::unique_ptr<server::Server> server;
   if (Status status = server::Server::start(host, args.host, args.port, &server); !status.ok()) {
@@ -325,6 +378,20 @@ int run_serve(const ServeArgs& args) {
     for (const Player& player : session.round_players(1)) {
       std::printf("  participant %u: %s/p/%s\n", player.participant().id_in_session, base.c_str(),
                   player.participant().code.c_str());
+    }
+  }
+  if (room) {
+    const std::string url = base + room->path();
+    if (const std::optional<uint32_t> index = room->session()) {
+      std::printf("room %s: %s (arrivals go to session %s)\n", room->name().c_str(), url.c_str(),
+                  host.session(*index).code().c_str());
+    } else {
+      std::printf("room %s: %s (no session yet: create one on the admin page)\n",
+                  room->name().c_str(), url.c_str());
+    }
+    for (const std::string& label : room->labels()) {
+      std::printf("  %s: %s?participant_label=%s\n", label.c_str(), url.c_str(),
+                  server::url_encoded(label).c_str());
     }
   }
   if (args.dev) print_dev_templates(host);
@@ -355,7 +422,8 @@ void add_serve_command(CLI::App& app, Runner& run) {
       "serve",
       "Host sessions for people in browsers: print each participant's link, serve pages\n"
       "and live messages over HTTP and WebSockets on one port (docs/protocol.md).\n"
-      "Resumes the sessions stored in --db; creates one when there are none.");
+      "Resumes the sessions stored in --db; creates one when there are none (with --room,\n"
+      "only when the command line describes it).");
   command->add_option(
       "--game", args->game,
       "the game of a new session (see 'livectl games'; default: tictactoe, or a\n"
@@ -408,6 +476,17 @@ void add_serve_command(CLI::App& app, Runner& run) {
                    "seconds a page may take none of the frames waiting for it before it is\n"
                    "closed as not reading (default 30)")
       ->check(CLI::Range(1, 3600));
+  command->add_option(
+      "--room", args->room,
+      "NAME: serve a room at /room/NAME, one URL that outlives sessions (oTree's ROOMS);\n"
+      "it opens empty, and the session created in it on the admin page takes its\n"
+      "arrivals, unless --game, --config, --participants or --set describe a first\n"
+      "session (letters, digits, _ and -)");
+  command->add_option(
+      "--labels", args->labels,
+      "FILE: the room's participant labels, one per line (oTree's participant_label_file):\n"
+      "only they are admitted, each at /room/NAME?participant_label=LABEL, always to\n"
+      "the same participant; without it any label is admitted");
   command->add_flag(
       "--dev", args->dev,
       "read each game's page templates from its source folder at every page request, so\n"

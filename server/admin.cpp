@@ -278,6 +278,17 @@ AdminResponse Admin::sessions_page() {
     }
     body += "</table>\n";
   }
+  if (room_) {
+    body += "<p id=\"room\">Room <a href=\"" + escaped(room_->path()) + "\">" +
+            escaped(room_->name()) + "</a>: ";
+    if (const std::optional<uint32_t> index = room_->session()) {
+      const std::string code = escaped(host_.session(*index).code());
+      body += "arrivals go to session <a href=\"/admin/s/" + code + "\"><code>" + code +
+              "</code></a>.</p>\n";
+    } else {
+      body += "no session yet; its participants wait until one is created in it.</p>\n";
+    }
+  }
   body +=
       "<h2>New session</h2>\n<form method=\"post\" action=\"/admin/sessions\">\n"
       "<p><label>Configuration <select name=\"config\">\n";
@@ -294,8 +305,12 @@ AdminResponse Admin::sessions_page() {
   body +=
       "</select></label>\n<label>Participants <input type=\"number\" name=\"participants\" "
       "min=\"1\" max=\"" +
-      std::to_string(kMaxServedParticipants) +
-      "\"></label>\n<button type=\"submit\">Create</button></p>\n"
+      std::to_string(kMaxServedParticipants) + "\"></label>\n" +
+      (room_ ? "<label>Room <select name=\"room\"><option value=\"" + escaped(room_->name()) +
+                   "\" selected>" + escaped(room_->name()) +
+                   "</option><option value=\"\">none</option></select></label>\n"
+             : std::string()) +
+      "<button type=\"submit\">Create</button></p>\n"
       "<p>A multiple of the game's group size, at most " +
       std::to_string(kMaxServedParticipants) +
       "; empty for the configuration's own number.</p>\n</form>\n";
@@ -346,8 +361,14 @@ AdminResponse Admin::create(const AdminRequest& request) {
   if (Status status = check_participants(game, base.participants); !status.ok()) {
     return problem(400, "Bad form", status.message() + ".");
   }
+  std::string room = form_value(request.form, "room").value_or("");
+  if (!room.empty() && (!room_ || room != room_->name())) {
+    return problem(400, "Bad form",
+                   "There is no room '" + room + "'" +
+                       (room_ ? "; the room is " + room_->name() + "." : "; serve has no room."));
+  }
   std::string code;
-  if (Status status = hooks_.create_session(game, base, &code); !status.ok()) {
+  if (Status status = hooks_.create_session(game, base, room, &code); !status.ok()) {
     return problem(500, "Not created", "The session could not be stored: " + status.message());
   }
   return redirect(std::string(kSessionPrefix) + code);
@@ -371,7 +392,7 @@ AdminResponse Admin::session_page(uint32_t index, const AdminRequest& request) {
 
   body += "<h2>Monitor</h2>\n<p id=\"summary\">Loading...</p>\n";
   body +=
-      "<table id=\"players\">\n<thead><tr><th>Participant</th><th>Group</th>"
+      "<table id=\"players\">\n<thead><tr><th>Participant</th><th>Label</th><th>Group</th>"
       "<th>id_in_group</th><th>Page</th><th>Connection</th>";
   for (const FieldSpec& field : game.player_fields()) {
     body += "<th>player." + escaped(field.name) + "</th>";
@@ -471,6 +492,8 @@ AdminResponse Admin::monitor_state(uint32_t index, int64_t now_ms) {
     players += "{\"id_in_session\":" + std::to_string(participant.id_in_session);
     players += ",\"code\":";
     append_json(participant.code, players);
+    players += ",\"label\":";
+    append_json(participant.label, players);
     players += ",\"group\":" + std::to_string(player.group().id_in_subsession());
     players += ",\"id_in_group\":" + std::to_string(player.id_in_group());
     players += ",\"page\":" + std::to_string(participant.page);

@@ -5,6 +5,7 @@
 //
 //   GET  /admin                          sessions and the create form
 //   POST /admin/sessions                 config=C[&participants=N]: create, 303 to its page
+//                                        (&room=R: in the room, server/room.h)
 //   GET  /admin/s/<code>                 links, monitor, export links
 //   GET  /admin/api/s/<code>             the monitor's state as JSON
 //   GET  /admin/s/<code>/livectl-<code>-csv.zip (or -json.zip)   the export
@@ -29,6 +30,7 @@
 
 #include "engine/game.h"
 #include "engine/status.h"
+#include "server/room.h"
 #include "server/session_host.h"
 
 namespace livectl::server {
@@ -56,12 +58,15 @@ struct ExportFile {
 struct AdminHooks {
   // Creates a session of `game` with `base`'s participants, parameters and
   // money settings (engine/study_config.h), stores and commits it, then
-  // serves it from the host; sets `*code` to its code. REQUIRES:
+  // serves it from the host; sets `*code` to its code. With a `room` (not
+  // empty: the name of the Admin's room), it becomes that room's current
+  // session, remembered in storage. REQUIRES:
   // check_participants(game, base.participants) is ok; nothing the host
   // applied is uncommitted (Admin::handle ends the turn first), so the new
   // session's commit is a batch of its own. Errors (storage) are one
   // sentence; then nothing is served or stored.
-  std::function<Status(const Game& game, const SessionConfig& base, std::string* code)>
+  std::function<Status(const Game& game, const SessionConfig& base, const std::string& room,
+                       std::string* code)>
       create_session;
   // The files `livectl export --session CODE --format F` writes, with what
   // is committed now. Errors are one sentence.
@@ -109,6 +114,11 @@ class Admin {
   // request's Host header.
   void set_link_base(std::string base) { link_base_ = std::move(base); }
 
+  // The room served beside the sessions (server/room.h): the create form
+  // offers it, and the sessions page says which session it admits to.
+  // Null, the default: no room. It must outlive the admin.
+  void set_room(const Room* room) { room_ = room; }
+
   // Answers one request. Every path asks for the password first (401, the
   // same short text for every path), so that nothing, not even which
   // sessions exist, is shown without it; then: 404 for an unknown path or
@@ -142,6 +152,7 @@ class Admin {
   std::string password_;
   AdminHooks hooks_;
   std::string link_base_;
+  const Room* room_ = nullptr;               // see set_room
   std::vector<std::deque<Sample>> samples_;  // [session index]
 };
 

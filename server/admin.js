@@ -29,15 +29,16 @@
   }
 
   function render(state) {
-    const players = rows(playerRows, state.players.length, 5 + state.player_fields.length);
+    const players = rows(playerRows, state.players.length, 6 + state.player_fields.length);
     state.players.forEach((p, i) => {
       const cells = players[i].cells;
       set(cells[0], String(p.id_in_session));
-      set(cells[1], String(p.group));
-      set(cells[2], String(p.id_in_group));
-      set(cells[3], p.page + ' ' + p.page_name);
-      set(cells[4], p.connections > 1 ? `${p.state} (${p.connections} pages)` : p.state, p.state);
-      state.player_fields.forEach((name, f) => set(cells[5 + f], shown(p.fields[name])));
+      set(cells[1], p.label);
+      set(cells[2], String(p.group));
+      set(cells[3], String(p.id_in_group));
+      set(cells[4], p.page + ' ' + p.page_name);
+      set(cells[5], p.connections > 1 ? `${p.state} (${p.connections} pages)` : p.state, p.state);
+      state.player_fields.forEach((name, f) => set(cells[6 + f], shown(p.fields[name])));
     });
     const groups = rows(groupRows, state.groups.length, 1 + state.group_fields.length);
     state.groups.forEach((g, i) => {

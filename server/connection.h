@@ -73,7 +73,9 @@ struct Connection {
 // One HTTP request to a participant's page. Its response is built at the end
 // of the event-loop turn, from committed state only.
 struct HttpExchange {
-  enum class Request : uint8_t { kNone, kPage, kSubmit };
+  // kRoom: a room sent the participant to their page (server/room.h); the
+  // 303 waits for the commit of their arrival.
+  enum class Request : uint8_t { kNone, kPage, kSubmit, kRoom };
 
   explicit HttpExchange(lws* socket) : socket(socket) {}
   void reset() {
@@ -83,6 +85,7 @@ struct HttpExchange {
     status = 0;
     content_type = nullptr;
     location.clear();
+    set_cookie.clear();
     body.clear();
     headers_sent = false;
   }
@@ -94,7 +97,8 @@ struct HttpExchange {
   // The response; status 0 until it is ready.
   int status = 0;
   const char* content_type = nullptr;
-  std::string location;  // for a redirect
+  std::string location;    // for a redirect
+  std::string set_cookie;  // a Set-Cookie header's value; empty: none
   std::string body;
   bool headers_sent = false;
 };

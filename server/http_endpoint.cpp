@@ -10,6 +10,7 @@
 #include "server/admin_auth.h"
 #include "server/assets.h"
 #include "server/endpoints.h"
+#include "server/room.h"
 #include "server/socket_tap.h"
 
 namespace livectl::server {
@@ -206,6 +207,40 @@ void answer_admin(Admin& admin, lws* socket, HttpExchange& exchange, std::string
   ready(exchange, response.status, response.content_type, std::move(response.body));
 }
 
+// ---- rooms (server/room.h) ----
+
+// The value of `name` in the request's query, %-decoded by lws; nullopt
+// when absent. (lws keeps each name=value of the query as one fragment.)
+std::optional<std::string> query_value(lws* socket, std::string_view name) {
+  for (int index = 0;; ++index) {
+    const int length = lws_hdr_fragment_length(socket, WSI_TOKEN_HTTP_URI_ARGS, index);
+    std::string pair(static_cast<size_t>(std::max(length, 0)) + 1, '\0');
+    const int copied = lws_hdr_copy_fragment(socket, pair.data(), static_cast<int>(pair.size()),
+                                             WSI_TOKEN_HTTP_URI_ARGS, index);
+    if (copied < 0) return std::nullopt;
+    pair.resize(static_cast<size_t>(copied));
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+  }
+}
+
+// Answers a GET of a room path: at once, or, for a participant sent to
+// their page, at the end of the turn (after their arrival is committed).
+void answer_room(SessionHost& host, Room& room, lws* socket, HttpExchange& exchange,
+                 std::string_view path) {
+  const std::string cookie = header(socket, WSI_TOKEN_HTTP_COOKIE);
+  RoomAnswer answer = room.handle({path, query_value(socket, "participant_label"), cookie});
+  exchange.set_cookie = std::move(answer.set_cookie);
+  if (answer.seat) {
+    exchange.request = HttpExchange::Request::kRoom;
+    exchange.seat = *answer.seat;
+    host.await_turn_end(exchange);
+    return;
+  }
+  ready(exchange, answer.status, answer.content_type, std::move(answer.body));
+}
+
 // ---- routing ----
 
 int start_request(SessionHost& host, lws* socket, HttpExchange& exchange, std::string_view path) {
@@ -219,7 +254,7 @@ int start_request(SessionHost& host, lws* socket, HttpExchange& exchange, std::s
   constexpr std::string_view kPagePrefix = "/p/";
   if (const char* method = refused_method(socket)) {
     const bool page = path.starts_with(kPagePrefix) || admin_for(host, path);
-    if (page || path == "/live.js") {
+    if (page || path == "/live.js" || (host.room() && Room::is_room_path(path))) {
       return answer_and_close(socket, 405,
                               std::string(method) + " is not allowed here; use " +
                                   (page ? "GET or POST" : "GET") + "\n",
@@ -245,10 +280,15 @@ int start_request(SessionHost& host, lws* socket, HttpExchange& exchange, std::s
     }
     return 0;
   }
-  if (post && path == "/live.js") {
+  const bool room = host.room() && Room::is_room_path(path);
+  if (post && (path == "/live.js" || room)) {
     return answer_and_close(socket, 405, "POST is not allowed here; use GET\n", "GET");
   }
   if (post) return 0;  // the body is read, then answered 404
+  if (room) {
+    answer_room(host, *host.room(), socket, exchange, path);
+    return 0;
+  }
   if (path == "/live.js") {
     const std::optional<std::string_view> script = embedded_file("server/live.js");
     ready(exchange, 200, "text/javascript; charset=utf-8", std::string(*script));
@@ -329,6 +369,11 @@ int write_response(lws* socket, HttpExchange& exchange) {
              reinterpret_cast<const unsigned char*>(exchange.location.data()),
              static_cast<int>(exchange.location.size()), &p, end)) ||
         add_admin_headers(socket, exchange, &p, end) ||
+        (!exchange.set_cookie.empty() &&
+         lws_add_http_header_by_token(
+             socket, WSI_TOKEN_HTTP_SET_COOKIE,
+             reinterpret_cast<const unsigned char*>(exchange.set_cookie.data()),
+             static_cast<int>(exchange.set_cookie.size()), &p, end)) ||
         lws_finalize_write_http_header(socket, start, &p, end)) {
       return 1;
     }

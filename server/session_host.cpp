@@ -156,6 +156,22 @@ void SessionHost::submit(Seat seat, int32_t page) {
   apply(seat, event, nullptr);
 }
 
+Status SessionHost::admit(Seat seat, const std::string& label) {
+  if (offline_[seat.session]) return Status::Error(*offline_[seat.session]);
+  if (sessions_[seat.session]->participant(seat.participant).arrived) {
+    return Status::Error("participant " + std::to_string(seat.participant) +
+                         " has arrived already");
+  }
+  Event event;
+  event.kind = EventKind::kArrive;
+  event.participant = seat.participant;
+  event.time_ms = now();
+  if (!label.empty()) event.data = Json{{"label", label}};
+  const EventResult* result = apply(seat, event, nullptr);
+  if (result && result->error) return Status::Error(*result->error);
+  return Status();
+}
+
 void SessionHost::await_turn_end(HttpExchange& exchange) {
   if (exchange.request == HttpExchange::Request::kPage) arrive(exchange.seat);
   awaiting_.push_back(&exchange);
@@ -169,13 +185,21 @@ void SessionHost::respond(HttpExchange& exchange) {
   if (const auto& reason = offline_[exchange.seat.session]) {
     exchange.status = 503;
     exchange.content_type = "text/plain; charset=utf-8";
+    exchange.set_cookie.clear();
     exchange.body = *reason + "\n";
     wake_(exchange.socket);
     return;
   }
   const Session& session = *sessions_[exchange.seat.session];
   const Player& player = session.player(exchange.seat.participant);
-  if (exchange.request == HttpExchange::Request::kSubmit) {
+  if (exchange.request == HttpExchange::Request::kRoom && !player.participant().arrived) {
+    // A failed commit took the arrival back (recover): nothing was promised.
+    exchange.status = 503;
+    exchange.content_type = "text/plain; charset=utf-8";
+    exchange.set_cookie.clear();
+    exchange.body = "the server could not store your arrival; reload this page\n";
+  } else if (exchange.request == HttpExchange::Request::kSubmit ||
+             exchange.request == HttpExchange::Request::kRoom) {
     // Post/redirect/get: a reload then shows the page instead of resubmitting.
     exchange.status = 303;
     exchange.content_type = "text/plain; charset=utf-8";
@@ -203,15 +227,15 @@ void SessionHost::respond(HttpExchange& exchange) {
 
 // ---- events and the end of the turn ----
 
-void SessionHost::apply(Seat seat, const Event& event, Connection* sender) {
-  if (offline_[seat.session]) return;  // ahead of storage: it takes nothing more
+const EventResult* SessionHost::apply(Seat seat, const Event& event, Connection* sender) {
+  if (offline_[seat.session]) return nullptr;  // ahead of storage: it takes nothing more
   Session& session = *sessions_[seat.session];
   const EventResult& result = session.apply(event);
   uncommitted_ = true;
   ++events_applied_;
   if (result.error) {
     if (sender) hold_for(*sender, error_frame(*result.error));
-    return;
+    return &result;
   }
   // One frame per payload, shared by all its recipients.
   payload_frames_.assign(result.payloads.size(), nullptr);
@@ -226,6 +250,7 @@ void SessionHost::apply(Seat seat, const Event& event, Connection* sender) {
         {nullptr, Seat{seat.session, participant}, page_frame(page, session.page_spec(page).name)});
   }
   payload_frames_.clear();
+  return &result;
 }
 
 void SessionHost::arrive(Seat seat) {

@@ -26,6 +26,7 @@
 namespace livectl::server {
 
 class Admin;  // server/admin.h
+class Room;   // server/room.h
 
 // The time of the system clock in milliseconds. Defined in server.cpp.
 int64_t wall_clock_ms();
@@ -119,10 +120,18 @@ class SessionHost {
   // Applies a page submit of `seat` for page `page` (-1 when the form named
   // none, which changes nothing) at session time now().
   void submit(Seat seat, int32_t page);
+  // Admits `seat`'s participant through a room (server/room.h): their
+  // arrival, with `label` unless it is empty, as a kArrive event at session
+  // time now() through the one door, committed at the end of this turn.
+  // Errors (nothing changes): the session's offline reason; "participant
+  // N has arrived already"; the engine's refusal of the label ("label PC07
+  // is participant 2's already").
+  Status admit(Seat seat, const std::string& label);
   // Builds the exchange's response at the end of the turn: the current page
   // for kPage (500 with the reason when it cannot be rendered: its game's
   // js_vars failed, or a dev template does not compile), a 303 to it for
-  // kSubmit; for an offline session, 503 with the reason. Until then the
+  // kSubmit and kRoom (for kRoom, 503 when the arrival was lost to a failed
+  // commit); for an offline session, 503 with the reason. Until then the
   // host keeps a pointer.
   void await_turn_end(HttpExchange& exchange);
   void forget(HttpExchange& exchange);
@@ -175,6 +184,11 @@ class SessionHost {
   // The admin must outlive its use here.
   void set_admin(Admin* admin) { admin_ = admin; }
   Admin* admin() const { return admin_; }
+  // The room served beside the sessions (http_endpoint.cpp routes /room/
+  // to it); null, the default: /room/ paths are 404. It must outlive its
+  // use here.
+  void set_room(Room* room) { room_ = room; }
+  Room* room() const { return room_; }
 
  private:
   // A frame held until the commit: for one connection, or for every
@@ -185,7 +199,8 @@ class SessionHost {
     Frame frame;
   };
 
-  void apply(Seat seat, const Event& event, Connection* sender);
+  // The session's result, or null when the session is offline.
+  const EventResult* apply(Seat seat, const Event& event, Connection* sender);
   void arrive(Seat seat);
   void hold_for(Connection& connection, Frame frame);
   void deliver(Connection& connection, const Frame& frame);
@@ -223,6 +238,7 @@ class SessionHost {
   std::vector<HttpExchange*> awaiting_;
   uint64_t events_applied_ = 0;
   Admin* admin_ = nullptr;             // see set_admin
+  Room* room_ = nullptr;               // see set_room
   std::vector<Frame> payload_frames_;  // scratch: one frame per payload of an event
 };
 

@@ -3,7 +3,8 @@
 // playwright-core (which never downloads a browser of its own), plays
 // tic-tac-toe through the pages, live.js and the WebSocket as people do, and
 // the auction of oTree's live pages documentation with its template as oTree
-// writes it (served by OTREE_STUDY, the test study livectl_otree_test).
+// writes it (served by OTREE_STUDY, the test study livectl_otree_test), and
+// waits in a room until the experimenter creates its session.
 //
 //     node live_pages_test.js LIVECTL ARTIFACT_DIR [TEST_NAME_SUBSTRING]
 //                             [--otree-study OTREE_STUDY]
@@ -392,6 +393,59 @@ async function three_browsers_bid_in_otrees_auction_template_and_every_page_show
   assert.deepEqual(players.unexpectedErrors(), []);
 }
 
+// A lab's room (docs/protocol.md, "Rooms"): two PCs wait on the room's
+// waiting page, one by its label link and one through the label form, until
+// the experimenter creates the session on the admin page; both pages then
+// move on by themselves to their participants' pages.
+async function two_pcs_wait_in_a_room_until_the_experimenter_creates_the_session(players) {
+  const labels = path.join(TMP, 'labels.txt');
+  fs.writeFileSync(labels, 'PC01\nPC02\n');
+  const server = await Server.start(LIVECTL, {
+    db: path.join(TMP, 'room.db'),
+    args: ['--room', 'lab', '--labels', labels, '--admin-password', 'pw'] });
+  const waiting = 'Waiting for the experimenter to start the session. This page moves on by itself.';
+  const showsWaiting = async label => {
+    const page = players.pages.get(label);
+    await page.waitForFunction(
+        text => document.getElementById('waiting')?.textContent === text, waiting);
+  };
+  await players.open('PC01', `${server.base}/room/lab?participant_label=PC01`);
+  await showsWaiting('PC01');
+  const form = await players.open('PC02', `${server.base}/room/lab`);
+  await form.fill('input[name="participant_label"]', 'PC02');
+  await form.click('button[type="submit"]');
+  await showsWaiting('PC02');
+  await players.screenshot('PC01', 'waiting');
+
+  // The experimenter, in a browser of their own, creates a tic-tac-toe in the room.
+  const admin = await players.browser.newContext({
+    httpCredentials: { username: 'experimenter', password: 'pw' } });
+  try {
+    const page = await admin.newPage();
+    await page.goto(`${server.base}/admin`, { timeout: VIEW_MS });
+    await page.selectOption('select[name="config"]', 'tictactoe');
+    assert.equal(await page.inputValue('select[name="room"]'), 'lab');
+    await Promise.all([page.waitForURL(/\/admin\/s\/\w+$/), page.click('button[type="submit"]')]);
+  } finally {
+    await admin.close();
+  }
+
+  // Both waiting pages reload by themselves, reach their participants, and
+  // the game starts: the group is complete.
+  for (const label of ['PC01', 'PC02']) await players.waitFor(label, { board: EMPTY, error: null });
+  const pageOf = label => new URL(players.pages.get(label).url()).pathname;
+  assert.match(pageOf('PC01'), /^\/p\/\w+$/);
+  assert.match(pageOf('PC02'), /^\/p\/\w+$/);
+  assert.notEqual(pageOf('PC01'), pageOf('PC02'));
+  await players.screenshot('PC02', 'moved-on');
+  // The label link again: the same participant.
+  const before = pageOf('PC01');
+  await players.pages.get('PC01').goto(`${server.base}/room/lab?participant_label=PC01`);
+  assert.equal(pageOf('PC01'), before);
+  await server.stop();
+  assert.deepEqual(players.unexpectedErrors(), []);
+}
+
 // ---- runner ----
 
 async function main() {
@@ -423,6 +477,7 @@ async function main() {
     [two_browsers_play_tictactoe_to_a_win_and_both_reach_the_results, 'game'],
     [a_page_reconnects_after_a_server_sigkill_and_shows_the_moves_it_missed, 'reconnect'],
     [three_browsers_bid_in_otrees_auction_template_and_every_page_shows_each_bid, 'otree'],
+    [two_pcs_wait_in_a_room_until_the_experimenter_creates_the_session, 'room'],
   ].filter(([test]) => test.name.includes(ONLY));
   let failed = 0;
   for (const [test, prefix] of tests) {

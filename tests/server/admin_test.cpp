@@ -108,7 +108,8 @@ struct AdminFixture {
 
   server::AdminHooks hooks() {
     server::AdminHooks hooks;
-    hooks.create_session = [this](const Game& game, const SessionConfig& base, std::string* code) {
+    hooks.create_session = [this](const Game& game, const SessionConfig& base,
+                                  const std::string& /*room*/, std::string* code) {
       ++created;
       const Session& added = add_session(base.participants, &game);
       *code = added.code();
