@@ -421,18 +421,26 @@ async function two_pcs_wait_in_a_room_until_the_experimenter_creates_the_session
   const admin = await players.browser.newContext({
     httpCredentials: { username: 'experimenter', password: 'pw' } });
   try {
-    const page = await admin.newPage();
-    await page.goto(`${server.base}/admin`, { timeout: VIEW_MS });
-    await page.selectOption('select[name="config"]', 'tictactoe');
-    assert.equal(await page.inputValue('select[name="room"]'), 'lab');
-    await Promise.all([page.waitForURL(/\/admin\/s\/\w+$/), page.click('button[type="submit"]')]);
+    const monitor = await admin.newPage();
+    monitor.setDefaultTimeout(VIEW_MS);
+    await monitor.goto(`${server.base}/admin`, { timeout: VIEW_MS });
+    await monitor.selectOption('select[name="config"]', 'tictactoe');
+    assert.equal(await monitor.inputValue('select[name="room"]'), 'lab');
+    await Promise.all([monitor.waitForURL(/\/admin\/s\/\w+$/),
+                       monitor.click('button[type="submit"]')]);
+
+    // Both waiting pages reload by themselves, reach their participants,
+    // and the game starts: the group is complete. The monitor's Label
+    // column shows who came with which label.
+    for (const label of ['PC01', 'PC02']) {
+      await players.waitFor(label, { board: EMPTY, error: null });
+    }
+    await monitor.waitForFunction(() => [...document.querySelectorAll('#players tbody tr')]
+        .map(row => row.cells[1].textContent).sort().join() === 'PC01,PC02', null,
+        { polling: 100 });
   } finally {
     await admin.close();
   }
-
-  // Both waiting pages reload by themselves, reach their participants, and
-  // the game starts: the group is complete.
-  for (const label of ['PC01', 'PC02']) await players.waitFor(label, { board: EMPTY, error: null });
   const pageOf = label => new URL(players.pages.get(label).url()).pathname;
   assert.match(pageOf('PC01'), /^\/p\/\w+$/);
   assert.match(pageOf('PC02'), /^\/p\/\w+$/);

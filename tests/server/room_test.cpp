@@ -249,7 +249,7 @@ TEST_CASE("odd characters in a label on the list are admitted as they are") {
   CHECK(f.participant(1).label == "<b>&");
 }
 
-TEST_CASE("a new session in the room takes new arrivals; the old one keeps its labels") {
+TEST_CASE("a new session in the room takes new arrivals, and the old one keeps its labels") {
   RoomFixture f;
   f.room.open(f.add_session());
   REQUIRE(f.enter("PC01").seat);
