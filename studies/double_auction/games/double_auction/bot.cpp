@@ -29,12 +29,19 @@ class Trader final : public Bot {
       // A new period: forget the last one and ask for the market.
       in_market_ = true;
       known_ = false;
+      tried_after_trading_ = false;
       offers_left_ = kOffersPerRound;
       return BotAction::send(Json::object());
     }
     if (!known_) return BotAction::wait();
-    if (units_left_ <= 0) return BotAction::submit();  // done trading: leave the market
-    if (offers_left_ <= 0) return BotAction::wait();   // the timeout ends the period
+    if (units_left_ <= 0) {
+      // Done trading: one more offer, which the game must refuse, then
+      // leave the market.
+      if (tried_after_trading_) return BotAction::submit();
+      tried_after_trading_ = true;
+      return offer(limit_);
+    }
+    if (offers_left_ <= 0) return BotAction::wait();  // the timeout ends the period
     --offers_left_;
     switch (rng.below(16)) {
       case 0:  // refused: not a number
@@ -73,6 +80,7 @@ class Trader final : public Bot {
 
   bool in_market_ = false;
   bool known_ = false;  // the reply to {} has come
+  bool tried_after_trading_ = false;
   int id_in_group_ = 0;
   bool buyer_ = false;
   int64_t limit_ = 0;  // value or cost
