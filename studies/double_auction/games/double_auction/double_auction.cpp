@@ -198,6 +198,8 @@ Json DoubleAuction::js_vars(const Player& player) const {
                  {"role", player[role]},
                  {"value", player[value]},
                  {"cost", player[cost]},
+                 {"buyers", session[buyers]},
+                 {"sellers", kPlayersPerGroup - session[buyers]},
                  {"units", session[units]},
                  {"units_traded", player[units_traded]},
                  {"payoff", player[payoff]},

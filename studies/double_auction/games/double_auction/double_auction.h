@@ -49,7 +49,8 @@ class DoubleAuction final : public Game {
   // ranges or counts make no market.
   void creating_session(Subsession& subsession) const override;
   Outbox live_method(Player& player, const Json& data) const override;
-  // round_number, num_rounds, role, value, cost, units, the group's trades,
+  // round_number, num_rounds, role, value, cost, buyers, sellers, units,
+  // the configuration's ranges, the group's trades,
   // the period's end on the session clock, and for the last page the
   // participant's total and its money.
   Json js_vars(const Player& player) const override;
