@@ -63,11 +63,19 @@ void DoubleAuction::creating_session(Subsession& subsession) const {
   }
 }
 
+bool DoubleAuction::in_book(const Player& player) const {
+  if (!player[offer].is_set()) return false;
+  const Session& session = player.session();
+  const uint32_t page = player.participant().page;
+  return session.flow_round(page) == player.round_number() &&
+         session.page_spec(page).name == "market";
+}
+
 const Player* DoubleAuction::best_opposite(const Player& player) const {
   const bool buying = is_buyer(player);
   const Player* best = nullptr;
   for (const Player* other : player.group().players()) {
-    if (is_buyer(*other) == buying || !(*other)[offer].is_set()) continue;
+    if (is_buyer(*other) == buying || !in_book(*other)) continue;
     if (best == nullptr) {
       best = other;
       continue;
@@ -143,7 +151,7 @@ Json DoubleAuction::book(const Group& group) const {
   std::vector<const Player*> bids;
   std::vector<const Player*> asks;
   for (const Player* player : group.players()) {
-    if ((*player)[offer].is_set()) (is_buyer(*player) ? bids : asks).push_back(player);
+    if (in_book(*player)) (is_buyer(*player) ? bids : asks).push_back(player);
   }
   auto order = [this](bool descending) {
     return [this, descending](const Player* a, const Player* b) {

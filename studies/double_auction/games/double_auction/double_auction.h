@@ -12,7 +12,9 @@
 // points, replacing the sender's standing offer. A bid at or above the best
 // ask, or an ask at or below the best bid, trades at once at the standing
 // offer's price (the best one; among equal prices the earliest); otherwise
-// it stands. Every accepted offer sends the whole group the public book:
+// it stands while its trader is on the market page (one who leaves, or
+// whose period times out, takes their offer with them). Every accepted
+// offer sends the public book to the members on the market page:
 //   {"bids": [{"id_in_group", "price"}...] best first, "asks": [...],
 //    "best_bid": n|null, "best_ask": n|null,
 //    "trades": [{"buyer", "seller", "price"}...] oldest first}
@@ -59,6 +61,9 @@ class DoubleAuction final : public Game {
 
   // The public book of `group` as every accepted offer broadcasts it.
   Json book(const Group& group) const;
+  // Whether `player`'s standing offer is in the book: they have one and are
+  // on the market page of its round.
+  bool in_book(const Player& player) const;
   // The standing offer of the other side that `player`'s offer would meet
   // (for a buyer the lowest ask, for a seller the highest bid; among equal
   // prices the earliest); nullptr when that side has none.
@@ -77,8 +82,8 @@ class DoubleAuction final : public Game {
   // A buyer's value of a unit (null for sellers); a seller's cost (null for buyers).
   LIVECTL_PLAYER_FIELD(int64_t, value);
   LIVECTL_PLAYER_FIELD(int64_t, cost);
-  // The standing bid or ask; null when there is none (never posted, or
-  // traded since).
+  // The last bid or ask; null when there is none (never posted, or traded
+  // since). It stands only while its trader is on the market page (in_book).
   LIVECTL_PLAYER_FIELD(int64_t, offer);
   // When the standing offer was posted, as the group's offer count then:
   // the earlier of two equal offers trades first.

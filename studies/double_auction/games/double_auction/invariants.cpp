@@ -59,6 +59,39 @@ class TradesRespectValuesAndCosts final : public Invariant {
   const DoubleAuction& game_;
 };
 
+// Shadow state: how many trades of each group it has seen, so that each
+// trade is checked in the event that made it.
+class TradesAreBetweenTradersInTheMarket final : public Invariant {
+ public:
+  explicit TradesAreBetweenTradersInTheMarket(const DoubleAuction& game) : game_(game) {}
+  std::string_view name() const override {
+    return "a trade is made only between a buyer and a seller who are both on the market page";
+  }
+  std::optional<std::string> check(const Session& session, const Event& event,
+                                   const EventResult&) override {
+    const Group* group = changed_group(session, event);
+    if (group == nullptr) return {};
+    seen_.resize(session.groups().size(), 0);
+    size_t& seen = seen_[static_cast<size_t>(group - session.groups().data())];
+    const std::vector<const Record*> rows = group->records(game_.trades);
+    for (; seen < rows.size(); ++seen) {
+      for (const int column : {0, 1}) {
+        const Player& trader = group->player(rows[seen]->values[column].get<int>());
+        if (session.page_of(trader).name != "market") {
+          return where(*group) + " has a trade with player " +
+                 std::to_string(trader.id_in_group()) + ", who is on page '" +
+                 session.page_of(trader).name + "'";
+        }
+      }
+    }
+    return {};
+  }
+
+ private:
+  const DoubleAuction& game_;
+  std::vector<size_t> seen_;  // by index in Session::groups()
+};
+
 class NobodyTradesTooMuch final : public Invariant {
  public:
   explicit NobodyTradesTooMuch(const DoubleAuction& game) : game_(game) {}
@@ -129,7 +162,7 @@ class BookNeverCrosses final : public Invariant {
   explicit BookNeverCrosses(const DoubleAuction& game) : game_(game) {}
   std::string_view name() const override {
     return "standing bids are at most their buyer's value, asks at least their seller's cost, "
-           "and the best bid is below the best ask";
+           "and the best bid in the book is below the best ask";
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult&) override {
@@ -146,6 +179,7 @@ class BookNeverCrosses final : public Invariant {
                " has a standing offer of " + std::to_string(price) + " beyond their " +
                (buyer ? "value" : "cost");
       }
+      if (!game_.in_book(*player)) continue;  // left the market: not in the book
       std::optional<int64_t>& best = buyer ? best_bid : best_ask;
       best = !best ? price : buyer ? std::max(*best, price) : std::min(*best, price);
     }
@@ -165,6 +199,7 @@ class BookNeverCrosses final : public Invariant {
 std::vector<std::unique_ptr<Invariant>> DoubleAuction::make_invariants() const {
   std::vector<std::unique_ptr<Invariant>> checks;
   checks.push_back(std::make_unique<TradesRespectValuesAndCosts>(*this));
+  checks.push_back(std::make_unique<TradesAreBetweenTradersInTheMarket>(*this));
   checks.push_back(std::make_unique<NobodyTradesTooMuch>(*this));
   checks.push_back(std::make_unique<PayoffsAreProfits>(*this));
   checks.push_back(std::make_unique<BookNeverCrosses>(*this));
