@@ -120,8 +120,8 @@ Outbox DoubleAuction::live_method(Player& player, const Json& data) const {
   Group& group = player.group();
   group[offers_made] += 1;
   const Player* standing = best_opposite(player);
-  const bool meets = standing != nullptr && (buying ? price >= (*standing)[offer].value_or(0)
-                                                    : price <= (*standing)[offer].value_or(0));
+  const bool meets =
+      standing != nullptr && (buying ? price >= (*standing)[offer] : price <= (*standing)[offer]);
   if (!meets) {
     player[offer] = price;
     player[offer_seq] = static_cast<int64_t>(group[offers_made]);
