@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "engine/text.h"
+#include "server/form_body.h"
 
 namespace livectl::server {
 
@@ -145,15 +146,33 @@ void SessionHost::refuse(Connection& connection, std::string_view message) {
 
 // ---- HTTP ----
 
-void SessionHost::submit(Seat seat, int32_t page) {
-  if (page < 0 || offline_[seat.session]) return;
+std::vector<std::pair<std::string, std::string>> SessionHost::submit(Seat seat, int32_t page,
+                                                                     Json values) {
+  if (page < 0 || offline_[seat.session]) return {};
   arrive(seat);  // a client that posts without having loaded the page
   Event event;
   event.kind = EventKind::kSubmit;
   event.participant = seat.participant;
   event.time_ms = now();
   event.page = page;
-  apply(seat, event, nullptr);
+  event.data = std::move(values);
+  return apply(seat, event, nullptr);
+}
+
+void SessionHost::submit_form(HttpExchange& exchange, int32_t page) {
+  const Session& session = *sessions_[exchange.seat.session];
+  Json values;
+  // A page index beyond the flow is refused by the engine as stale.
+  if (page >= 0 && static_cast<uint32_t>(page) < session.flow_size()) {
+    values = page_form_values(session.game(), session.page_spec(static_cast<uint32_t>(page)),
+                              exchange.form);
+  }
+  RefusedForm refused;
+  refused.page = static_cast<uint32_t>(std::max(page, 0));
+  refused.values = values.is_object() ? values : Json::object();
+  refused.errors = submit(exchange.seat, page, std::move(values));
+  if (!refused.errors.empty()) exchange.refused = std::move(refused);
+  await_turn_end(exchange);
 }
 
 void SessionHost::await_turn_end(HttpExchange& exchange) {
@@ -175,43 +194,53 @@ void SessionHost::respond(HttpExchange& exchange) {
   }
   const Session& session = *sessions_[exchange.seat.session];
   const Player& player = session.player(exchange.seat.participant);
-  if (exchange.request == HttpExchange::Request::kSubmit) {
+  // A refused form is shown again only on its page: another event of the
+  // same turn (a timeout, a second tab) may have moved the participant on.
+  const bool refused = exchange.request == HttpExchange::Request::kSubmit && exchange.refused &&
+                       exchange.refused->page == player.participant().page;
+  if (exchange.request == HttpExchange::Request::kSubmit && !refused) {
     // Post/redirect/get: a reload then shows the page instead of resubmitting.
     exchange.status = 303;
     exchange.content_type = "text/plain; charset=utf-8";
     exchange.location = "/p/" + player.participant().code;
     exchange.body = "See " + exchange.location + "\n";
   } else {
-    exchange.content_type = "text/html; charset=utf-8";
-    Status rendered;
-    if (dev_templates_) {
-      std::unique_ptr<GamePages> pages;
-      rendered = GamePages::load(session.game(), dev_templates_, &pages);
-      if (rendered.ok()) rendered = pages->render(player, &exchange.body);
-    } else {
-      rendered = pages_.at(&session.game())->render(player, &exchange.body);
-    }
-    exchange.status = rendered.ok() ? 200 : 500;
-    if (!rendered.ok()) {
-      std::fprintf(stderr, "livectl: the page of participant %s: %s\n",
-                   player.participant().code.c_str(), rendered.message().c_str());
-      exchange.body = page_error_document(rendered.message());
-    }
+    render_page(exchange, session, player, refused ? &*exchange.refused : nullptr);
   }
   wake_(exchange.socket);
 }
 
+void SessionHost::render_page(HttpExchange& exchange, const Session& session, const Player& player,
+                              const RefusedForm* refused) {
+  exchange.content_type = "text/html; charset=utf-8";
+  Status rendered;
+  if (dev_templates_) {
+    std::unique_ptr<GamePages> pages;
+    rendered = GamePages::load(session.game(), dev_templates_, &pages);
+    if (rendered.ok()) rendered = pages->render(player, &exchange.body, refused);
+  } else {
+    rendered = pages_.at(&session.game())->render(player, &exchange.body, refused);
+  }
+  exchange.status = rendered.ok() ? 200 : 500;
+  if (!rendered.ok()) {
+    std::fprintf(stderr, "livectl: the page of participant %s: %s\n",
+                 player.participant().code.c_str(), rendered.message().c_str());
+    exchange.body = page_error_document(rendered.message());
+  }
+}
+
 // ---- events and the end of the turn ----
 
-void SessionHost::apply(Seat seat, const Event& event, Connection* sender) {
-  if (offline_[seat.session]) return;  // ahead of storage: it takes nothing more
+std::vector<std::pair<std::string, std::string>> SessionHost::apply(Seat seat, const Event& event,
+                                                                    Connection* sender) {
+  if (offline_[seat.session]) return {};  // ahead of storage: it takes nothing more
   Session& session = *sessions_[seat.session];
   const EventResult& result = session.apply(event);
   uncommitted_ = true;
   ++events_applied_;
   if (result.error) {
     if (sender) hold_for(*sender, error_frame(*result.error));
-    return;
+    return result.form_errors;
   }
   // One frame per payload, shared by all its recipients.
   payload_frames_.assign(result.payloads.size(), nullptr);
@@ -226,6 +255,7 @@ void SessionHost::apply(Seat seat, const Event& event, Connection* sender) {
         {nullptr, Seat{seat.session, participant}, page_frame(page, session.page_spec(page).name)});
   }
   payload_frames_.clear();
+  return {};
 }
 
 void SessionHost::arrive(Seat seat) {
