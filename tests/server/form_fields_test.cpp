@@ -190,9 +190,9 @@ TEST_CASE(
   CHECK(html.find("<div class=\"form-error\">that is not 6 x 7</div>\n</div>\n") !=
         std::string::npos);
   CHECK(html.find("answer: that is not 6 x 7") == std::string::npos);
-  // Without a refused form there is no error anywhere.
+  // Without a refused form there is no error anywhere (the style names the class).
   REQUIRE(pages->render(t.session.player(1), &html).ok());
-  CHECK(html.find("form-error") == std::string::npos);
+  CHECK(html.find("class=\"form-error") == std::string::npos);
 }
 
 // ---- compile errors ----
