@@ -2,7 +2,8 @@
 // carries, past libwebsockets' own parsing: the path (a participant's code
 // after /p/, the admin paths and the session code in them), the
 // Authorization header, Host and Origin, and a POST's form body
-// (server/admin.h, server/admin_auth.h, SessionHost::find).
+// (server/admin.h, server/admin_auth.h, SessionHost::find), and a
+// participant's form POST body (server/form_body.h).
 // (The submit form's page=N and the WebSocket's ?page=N are parsed inside
 // http_endpoint.cpp and websocket_endpoint.cpp, which need a live lws
 // socket; they are fuzzed here once they are pure functions.)
@@ -12,6 +13,7 @@
 // has a status the admin documents, a content type and, for a redirect, a
 // location on this server; a wrong password is always 401; a participant
 // code finds only the participant it belongs to.
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -22,6 +24,7 @@
 #include "server/admin.h"
 #include "server/admin_auth.h"
 #include "server/durability.h"
+#include "server/form_body.h"
 #include "server/session_host.h"
 
 using livectl::fuzz::FuzzInput;
@@ -106,6 +109,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         FUZZ_CHECK(seat->session == 0 && seat->participant >= 1 && seat->participant <= 6 &&
                        code == "s1-p" + std::to_string(seat->participant),
                    "code %s found participant %u", path.c_str(), seat->participant);
+      }
+    }
+    if (post && path.starts_with("/p/")) {
+      // Decoding only shortens: no pair is longer than the body, and there
+      // are no more pairs than '&'-separated parts.
+      const auto pairs = server::parse_form_body(form);
+      FUZZ_CHECK(pairs.size() <= static_cast<size_t>(std::count(form.begin(), form.end(), '&')) + 1,
+                 "%zu pairs in a form body", pairs.size());
+      for (const auto& [name, value] : pairs) {
+        FUZZ_CHECK(name.size() + value.size() <= form.size(), "a pair longer than its body");
       }
     }
     if (!server::Admin::is_admin_path(path)) return 0;

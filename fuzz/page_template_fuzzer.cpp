@@ -101,7 +101,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   livectl::server::PageTemplate compiled;
   livectl::Status status;
   try {
-    status = livectl::server::PageTemplate::compile(game, "fuzz.html", text, &compiled);
+    status = livectl::server::PageTemplate::compile(game, session.page_of(session.player(1)),
+                                                    "fuzz.html", text, &compiled);
   } catch (const std::exception& e) {
     FUZZ_CHECK(false, "compile threw: %s", e.what());
   }

@@ -4,8 +4,10 @@
 // http_endpoint.cpp) and live on the event-loop thread only; the
 // SessionHost holds pointers to them from attach/await until detach/forget.
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "server/form_fields.h"
 #include "server/outgoing_queue.h"
 #include "server/rate_limit.h"
 
@@ -82,6 +84,7 @@ struct HttpExchange {
     request = Request::kNone;
     seat = Seat{};
     form.clear();
+    refused.reset();
     status = 0;
     content_type = nullptr;
     location.clear();
@@ -94,6 +97,9 @@ struct HttpExchange {
   Request request = Request::kNone;
   Seat seat;
   std::string form;  // a POST's body as received
+  // A submit the engine refused for its form values: answered with the
+  // page again, showing them (SessionHost::submit_form).
+  std::optional<RefusedForm> refused;
   // The response; status 0 until it is ready.
   int status = 0;
   const char* content_type = nullptr;

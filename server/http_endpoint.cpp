@@ -17,8 +17,17 @@ namespace livectl::server {
 
 namespace {
 
-// A submit form holds one small field; anything much longer is not ours.
+// An admin form holds a few small fields; anything much longer is not ours.
 constexpr size_t kMaxFormBytes = 4096;
+// A participant's page may have form fields: a text field takes up to
+// 10000 bytes (engine/form.h), which %-encoding makes up to 30000; 64 KiB
+// is two of those, and small enough to hold for every open request.
+constexpr size_t kMaxSubmitBytes = 64 * 1024;
+
+// The most of a request's body that is kept (one byte more is refused).
+size_t max_body_bytes(const HttpExchange& exchange) {
+  return exchange.request == HttpExchange::Request::kSubmit ? kMaxSubmitBytes : kMaxFormBytes;
+}
 
 constexpr const char* kHtml = "text/html; charset=utf-8";
 constexpr const char* kText = "text/plain; charset=utf-8";
@@ -317,8 +326,8 @@ void finish_post(SessionHost& host, lws* socket, HttpExchange& exchange) {
     not_found(exchange, "There is no page at this address. Check the link you were given.");
     return;
   }
-  if (exchange.form.size() > kMaxFormBytes) {
-    ready(exchange, 413, kText, "the form is over " + std::to_string(kMaxFormBytes) + " bytes\n");
+  if (exchange.form.size() > kMaxSubmitBytes) {
+    ready(exchange, 413, kText, "the form is over " + std::to_string(kMaxSubmitBytes) + " bytes\n");
     return;
   }
   const int32_t page = form_page(exchange.form);
@@ -326,8 +335,7 @@ void finish_post(SessionHost& host, lws* socket, HttpExchange& exchange) {
     ready(exchange, 400, kText, "the form must have page=<index of the page being submitted>\n");
     return;
   }
-  host.submit(exchange.seat, page);
-  host.await_turn_end(exchange);
+  host.submit_form(exchange, page);
 }
 
 // The admin pages' own response headers, told by what only they send: a
@@ -412,9 +420,9 @@ int on_http(SessionHost& host, lws* socket, lws_callback_reasons reason, HttpExc
       return start_request(host, socket, *exchange, static_cast<const char*>(in));
     case LWS_CALLBACK_HTTP_BODY:
       // Kept up to one byte past the limit, which is then refused.
-      if (exchange && exchange->form.size() <= kMaxFormBytes) {
+      if (exchange && exchange->form.size() <= max_body_bytes(*exchange)) {
         exchange->form.append(static_cast<const char*>(in),
-                              std::min(len, kMaxFormBytes + 1 - exchange->form.size()));
+                              std::min(len, max_body_bytes(*exchange) + 1 - exchange->form.size()));
       }
       return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:

@@ -16,10 +16,13 @@ constexpr std::string_view kWaitTemplate = "server/wait.html";
 constexpr std::string_view kNextButton =
     "<p><button type=\"submit\" id=\"next\">Next</button></p>\n";
 
-// Kept small: a game's template styles its own content.
+// Kept small: a game's template styles its own content. Form fields
+// (form_fields.h) get their label on a line of its own and red messages.
 constexpr std::string_view kStyle =
     "body { font-family: system-ui, sans-serif; max-width: 42rem; margin: 2rem auto; "
-    "padding: 0 1rem; line-height: 1.4; }\n";
+    "padding: 0 1rem; line-height: 1.4; }\n"
+    ".form-field { margin: 0 0 1rem; } .form-field > label:first-child { display: block; }\n"
+    ".form-error { color: #b00020; }\n";
 
 // The whole file at `path` into *text.
 Status read_whole_file(const std::string& path, std::string* text) {
@@ -90,7 +93,7 @@ Status GamePages::load(const Game& game, const TemplateReader& read,
       return status;
     }
     PageTemplate compiled;
-    if (Status status = PageTemplate::compile(game, file.name, file.text, &compiled);
+    if (Status status = PageTemplate::compile(game, page, file.name, file.text, &compiled);
         !status.ok()) {
       return status;
     }
@@ -100,7 +103,8 @@ Status GamePages::load(const Game& game, const TemplateReader& read,
   return Status();
 }
 
-Status GamePages::render(const Player& player, std::string* html_out) const {
+Status GamePages::render(const Player& player, std::string* html_out,
+                         const RefusedForm* refused) const {
   // The participant's place in the session's page flow (every round's
   // pages), which the page reports back; the template is that page's.
   const uint32_t flow = player.participant().page;
@@ -129,7 +133,7 @@ Status GamePages::render(const Player& player, std::string* html_out) const {
   }
 
   std::string title;
-  if (body.has(Block::kTitle)) body.render(Block::kTitle, player, next, title);
+  if (body.has(Block::kTitle)) body.render(Block::kTitle, player, next, title, refused);
 
   std::string& html = *html_out;
   html.clear();
@@ -154,7 +158,7 @@ Status GamePages::render(const Player& player, std::string* html_out) const {
   html += ";</script>\n<style>\n";
   html += kStyle;
   html += "</style>\n";
-  body.render(Block::kStyles, player, next, html);
+  body.render(Block::kStyles, player, next, html, refused);
   html += "</head>\n<body>\n";
   if (body.has(Block::kTitle)) {
     // oTree's heading, with its classes, which pages' styles may name.
@@ -166,12 +170,13 @@ Status GamePages::render(const Player& player, std::string* html_out) const {
   append_html_escaped(code, html);
   html += "\" autocomplete=\"off\">\n<input type=\"hidden\" name=\"page\" value=\"" + page_number +
           "\">\n";
-  body.render(Block::kContent, player, next, html);
+  if (refused) append_form_errors(game_, page, *refused, body.shown_form_fields(), html);
+  body.render(Block::kContent, player, next, html, refused);
   if (!body.handles_next_button()) html += next;
   html += "</form>\n";
   // After the form: the page's elements exist, and live.js (in <head>)
   // has defined liveSend.
-  body.render(Block::kScripts, player, next, html);
+  body.render(Block::kScripts, player, next, html, refused);
   html += "</body>\n</html>\n";
   return Status();
 }

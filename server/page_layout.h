@@ -54,9 +54,14 @@ class GamePages {
   // or the template handles the button itself; the title block as <title>
   // and heading; the game's js_vars(player) as the global `js_vars` before
   // any script of the page.
+  // With `refused` (a submit of this page refused for its form values), its
+  // fields show what was typed and their messages; the messages no field
+  // shows (about the whole form, or of fields the template does not place)
+  // come first in the form (form_fields.h, append_form_errors).
   // Errors (*html is then unspecified): "auction's js_vars threw: ...",
   // "auction's js_vars returned 5, not an object".
-  Status render(const Player& player, std::string* html) const;
+  Status render(const Player& player, std::string* html,
+                const RefusedForm* refused = nullptr) const;
 
  private:
   explicit GamePages(const Game& game) : game_(game) {}

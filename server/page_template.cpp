@@ -28,6 +28,37 @@ std::string field_names(const std::vector<FieldSpec>& fields) {
   return names;
 }
 
+std::string param_names(const std::vector<ParamSpec>& params) {
+  std::string names;
+  for (const ParamSpec& param : params) names += ", " + param.name;
+  return names;
+}
+
+// "answer", "answer and color", "answer, color and agree".
+std::string form_field_list(const Game& game, const PageSpec& page) {
+  std::string list;
+  for (size_t i = 0; i < page.form_fields.size(); ++i) {
+    if (i > 0) list += i + 1 == page.form_fields.size() ? " and " : ", ";
+    list += game.player_fields()[page.form_fields[i].field].name;
+  }
+  return list;
+}
+
+// The field a {{ formfield ... }} names: 'name', "name" or player.name
+// (older oTree templates). Empty when `argument` is none of these.
+std::string_view formfield_name(std::string_view argument) {
+  if (argument.size() >= 2 && (argument.front() == '\'' || argument.front() == '"') &&
+      argument.back() == argument.front()) {
+    const std::string_view name = argument.substr(1, argument.size() - 2);
+    return name.find_first_of("'\"") == std::string_view::npos ? name : std::string_view();
+  }
+  if (argument.starts_with("player.") &&
+      argument.find_first_of(" \t'\"") == std::string_view::npos) {
+    return argument.substr(7);
+  }
+  return {};
+}
+
 // True when `text` at `at` starts with lower-case `prefix`, ignoring case.
 bool starts_with_at(std::string_view text, size_t at, std::string_view prefix) {
   if (text.size() - at < prefix.size()) return false;
@@ -72,9 +103,11 @@ bool all_space(std::string_view text) {
 
 }  // namespace
 
-Status PageTemplate::compile(const Game& game, std::string_view source, std::string_view text,
-                             PageTemplate* out) {
+Status PageTemplate::compile(const Game& game, const PageSpec& page, std::string_view source,
+                             std::string_view text, PageTemplate* out) {
   PageTemplate compiled;
+  compiled.page_ = &page;
+  compiled.shown_form_fields_.assign(page.form_fields.size(), false);
   auto where = [&](size_t offset) {
     return std::string(source) + " line " + std::to_string(line_of(text, offset)) + ": ";
   };
@@ -169,10 +202,45 @@ Status PageTemplate::compile(const Game& game, std::string_view source, std::str
     const size_t dot = name.find('.');
     const std::string_view owner = name.substr(0, dot);
     const std::string attribute(dot == std::string_view::npos ? "" : name.substr(dot + 1));
+    constexpr std::string_view kConfig = "config.";
     Piece piece{Part::kText, 0, {}};
     if (name == "next_button") {
       piece.part = Part::kNextButton;
       compiled.handles_next_button_ = true;
+    } else if (name == "formfields") {
+      if (page.form_fields.empty()) {
+        return Status::Error(where(open) + "{{ formfields }} on page '" + page.name +
+                             "', which has no form fields; a page asks for them with "
+                             "form_field(field, options) in the game");
+      }
+      piece.part = Part::kFormFields;
+      compiled.shown_form_fields_.assign(page.form_fields.size(), true);
+    } else if (keyword == "formfield") {
+      const std::string_view argument =
+          space == std::string_view::npos ? std::string_view() : trim(name.substr(space));
+      const std::string_view field_name = formfield_name(argument);
+      if (field_name.empty()) {
+        return Status::Error(where(open) + "{{ " + std::string(name) +
+                             " }} does not name a field as {{ formfield 'name' }} does");
+      }
+      int found = -1;
+      for (size_t i = 0; i < page.form_fields.size(); ++i) {
+        if (game.player_fields()[page.form_fields[i].field].name == field_name) {
+          found = static_cast<int>(i);
+        }
+      }
+      if (found < 0) {
+        return Status::Error(where(open) + "{{ " + std::string(name) + " }}: page '" + page.name +
+                             "' has no form field '" + std::string(field_name) + "'; " +
+                             (page.form_fields.empty()
+                                  ? "it has no form fields"
+                                  : "its form fields are " + form_field_list(game, page)));
+      }
+      piece = {Part::kFormField, static_cast<uint32_t>(found), {}};
+      compiled.shown_form_fields_[static_cast<size_t>(found)] = true;
+    } else if ((owner == "player" || owner == "group" || owner == "subsession") &&
+               attribute == "round_number") {
+      piece.part = Part::kRoundNumber;
     } else if (owner == "player" && attribute == "id_in_group") {
       piece.part = Part::kIdInGroup;
     } else if (owner == "player" && game.find_player_field(attribute) >= 0) {
@@ -187,13 +255,45 @@ Status PageTemplate::compile(const Game& game, std::string_view source, std::str
       piece.part = Part::kIdInSession;
     } else if (owner == "participant" && attribute == "label") {
       piece.part = Part::kParticipantLabel;
+    } else if (owner == "participant" && attribute == "payoff") {
+      piece.part = Part::kParticipantPayoff;
+    } else if (owner == "participant" && attribute == "payoff_plus_participation_fee") {
+      piece.part = Part::kPayoffPlusFee;
+    } else if (owner == "session" && attribute == "config.name") {
+      piece.part = Part::kConfigName;
+    } else if (owner == "session" && attribute == "config.participation_fee") {
+      piece.part = Part::kParticipationFee;
+    } else if (owner == "session" && attribute == "config.real_world_currency_per_point") {
+      piece.part = Part::kCurrencyPerPoint;
+    } else if (owner == "session" && attribute.starts_with(kConfig) &&
+               game.find_param(attribute.substr(kConfig.size())) >= 0) {
+      piece = {Part::kConfigParam,
+               static_cast<uint32_t>(game.find_param(attribute.substr(kConfig.size()))),
+               {}};
+    } else if (name == "C.NUM_ROUNDS") {
+      piece.part = Part::kNumRounds;
+    } else if (name == "C.PLAYERS_PER_GROUP") {
+      piece.part = Part::kPlayersPerGroup;
     } else {
+      std::string form;
+      if (!page.form_fields.empty()) {
+        form = ", formfields, formfield ";
+        for (size_t i = 0; i < page.form_fields.size(); ++i) {
+          form +=
+              (i > 0 ? ", '" : "'") + game.player_fields()[page.form_fields[i].field].name + "'";
+        }
+        form += " (page " + page.name + "'s form)";
+      }
       return Status::Error(
           where(open) + "unknown placeholder {{ " + std::string(name) + " }}; " + game.name() +
-          " offers player.id_in_group" + field_names(game.player_fields()) +
-          " (player), group.id_in_subsession" + field_names(game.group_fields()) +
-          " (group), participant.code, participant.id_in_session, participant.label and "
-          "next_button, and the blocks title, content, scripts and styles "
+          " offers player.id_in_group, round_number" + field_names(game.player_fields()) +
+          " (player), group.id_in_subsession, round_number" + field_names(game.group_fields()) +
+          " (group), subsession.round_number, participant.code, id_in_session, label, payoff, "
+          "payoff_plus_participation_fee (participant), session.config.name, "
+          "participation_fee, real_world_currency_per_point" +
+          param_names(game.params()) + " (session.config), C.NUM_ROUNDS, C.PLAYERS_PER_GROUP" +
+          form +
+          " and next_button, and the blocks title, content, scripts and styles "
           "({{ block content }} ... {{ endblock }})");
     }
     if (open_block < 0 && first_stray == std::string_view::npos) first_stray = open;
@@ -222,7 +322,9 @@ Status PageTemplate::compile(const Game& game, std::string_view source, std::str
 }
 
 void PageTemplate::render(Block block, const Player& player, std::string_view next_button,
-                          std::string& out) const {
+                          std::string& out, const RefusedForm* refused) const {
+  const Session& session = player.session();
+  const Game& game = session.game();
   std::string value;
   for (const Piece& piece : pieces_[static_cast<size_t>(block)]) {
     value.clear();
@@ -254,6 +356,45 @@ void PageTemplate::render(Block block, const Player& player, std::string_view ne
       case Part::kParticipantLabel:
         value = player.participant().label;
         break;
+      case Part::kRoundNumber:
+        value = std::to_string(player.round_number());
+        break;
+      case Part::kNumRounds:
+        value = std::to_string(game.num_rounds());
+        break;
+      case Part::kPlayersPerGroup:
+        value = std::to_string(game.players_per_group());
+        break;
+      case Part::kParticipantPayoff:
+        append_field_value(field_json(session.participant_payoff(player.id_in_session())), value);
+        break;
+      case Part::kPayoffPlusFee:
+        append_field_value(field_json(session.participant_payoff(player.id_in_session()) *
+                                          session.real_world_currency_per_point() +
+                                      session.participation_fee()),
+                           value);
+        break;
+      case Part::kConfigName:
+        value = session.config_name().empty() ? game.name() : session.config_name();
+        break;
+      case Part::kConfigParam:
+        append_field_value(session.params().at(game.params()[piece.field].name), value);
+        break;
+      case Part::kParticipationFee:
+        append_field_value(field_json(session.participation_fee()), value);
+        break;
+      case Part::kCurrencyPerPoint:
+        append_field_value(field_json(session.real_world_currency_per_point()), value);
+        break;
+      case Part::kFormFields:
+        // Escaped where it is built (form_fields.cpp).
+        for (const FormField& field : page_->form_fields) {
+          append_form_field(game, field, player, refused, out);
+        }
+        continue;
+      case Part::kFormField:
+        append_form_field(game, page_->form_fields[piece.field], player, refused, out);
+        continue;
     }
     append_html_escaped(value, out);
   }

@@ -1,8 +1,9 @@
 #pragma once
 // A game's page template, compiled once at startup (or at every request
 // under `serve --dev`): oTree's template text as it is, with placeholders
-// like {{ player.id_in_group }} or {{ group.highest_bid }}, rendered for one
-// player with every value HTML-escaped, and optionally oTree's blocks
+// like {{ player.id_in_group }}, {{ group.highest_bid }} or {{ formfields }},
+// rendered for one player with every value HTML-escaped, and optionally
+// oTree's blocks
 // {{ block title }}, {{ block content }}, {{ block scripts }} and
 // {{ block styles }}, each closed by {{ endblock }} (docs/protocol.md,
 // "Page templates").
@@ -20,6 +21,7 @@
 
 #include "engine/session.h"
 #include "engine/status.h"
+#include "server/form_fields.h"
 
 namespace livectl::server {
 
@@ -29,28 +31,37 @@ inline constexpr size_t kBlockCount = 4;
 
 class PageTemplate {
  public:
-  // Compiles `text` for `game`. `source` names the file in error messages.
-  // Errors, one sentence each, with the line and what exists:
+  // Compiles `text` as the template of `page`, one of `game`'s pages (its
+  // form fields are what {{ formfields }} shows). `source` names the file
+  // in error messages. Errors, one sentence each, with the line and what
+  // exists:
   //   "games/auction/live.html line 5: unknown placeholder {{ player.foo }}; ..."
+  //   "games/quiz/quiz.html line 5: {{ formfield 'colour' }}: page 'quiz' has
+  //    no form field 'colour'; its form fields are answer and color"
+  //   "games/quiz/results.html line 2: {{ formfields }} on page 'results',
+  //    which has no form fields; ..."
   //   "games/auction/live.html line 5: {{ is not closed by }}"
   //   "games/auction/live.html line 5: a template must not contain <form>; ..."
   //   "games/auction/live.html line 5: unknown block {{ block footer }}; ..."
   //   "games/auction/live.html line 5: {{ block content }} is not closed by {{ endblock }}"
   //   and a block inside a block, a block given twice, {{ endblock }} with
   //   no block open, text outside the blocks of a template that has blocks.
-  static Status compile(const Game& game, std::string_view source, std::string_view text,
-                        PageTemplate* out);
+  // REQUIRES: `page` is one of game.pages(), which outlives the template.
+  static Status compile(const Game& game, const PageSpec& page, std::string_view source,
+                        std::string_view text, PageTemplate* out);
 
   // Appends the page body for `player`: the content block, or all of a
   // template without blocks. {{ next_button }} becomes `next_button`
-  // (which is empty on the last page).
-  void render(const Player& player, std::string_view next_button, std::string& out) const {
-    render(Block::kContent, player, next_button, out);
+  // (which is empty on the last page). Form fields show `refused`'s values
+  // and messages when it is given (form_fields.h), else the player's values.
+  void render(const Player& player, std::string_view next_button, std::string& out,
+              const RefusedForm* refused = nullptr) const {
+    render(Block::kContent, player, next_button, out, refused);
   }
   // Appends `block` rendered for `player`; nothing when the template has
   // no such block.
-  void render(Block block, const Player& player, std::string_view next_button,
-              std::string& out) const;
+  void render(Block block, const Player& player, std::string_view next_button, std::string& out,
+              const RefusedForm* refused = nullptr) const;
 
   // True when the template has `block`: always kContent for one without blocks.
   bool has(Block block) const { return has_[static_cast<size_t>(block)]; }
@@ -59,6 +70,11 @@ class PageTemplate {
   // {{ next_button }} or its own element with id="next"; the layout then
   // adds none.
   bool handles_next_button() const { return handles_next_button_; }
+
+  // One entry per form field of the page, in order: true when the template
+  // shows that field ({{ formfields }} or its {{ formfield 'name' }}), and
+  // with it the field's error message. The layout shows the others'.
+  const std::vector<bool>& shown_form_fields() const { return shown_form_fields_; }
 
  private:
   enum class Part : uint8_t {
@@ -71,15 +87,30 @@ class PageTemplate {
     kIdInSession,
     kParticipantLabel,
     kNextButton,
+    kRoundNumber,
+    kNumRounds,
+    kPlayersPerGroup,
+    kParticipantPayoff,
+    kPayoffPlusFee,
+    kConfigName,
+    kConfigParam,
+    kParticipationFee,
+    kCurrencyPerPoint,
+    kFormFields,
+    kFormField,
   };
   struct Piece {
     Part part;
-    uint32_t field = 0;  // for kPlayerField and kGroupField
-    std::string text;    // for kText
+    // kPlayerField, kGroupField: the field's index; kConfigParam: the
+    // parameter's; kFormField: the index in page_->form_fields.
+    uint32_t field = 0;
+    std::string text;  // for kText
   };
+  const PageSpec* page_ = nullptr;
   std::array<std::vector<Piece>, kBlockCount> pieces_;  // [Block]
   std::array<bool, kBlockCount> has_{};
   bool handles_next_button_ = false;
+  std::vector<bool> shown_form_fields_;
 };
 
 // Appends `text` with & < > " ' replaced by entities: safe in element text

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "engine/text.h"
+#include "server/form_body.h"
 
 namespace livectl::server {
 
@@ -145,15 +146,35 @@ void SessionHost::refuse(Connection& connection, std::string_view message) {
 
 // ---- HTTP ----
 
-void SessionHost::submit(Seat seat, int32_t page) {
-  if (page < 0 || offline_[seat.session]) return;
+std::vector<std::pair<std::string, std::string>> SessionHost::submit(Seat seat, int32_t page,
+                                                                     Json values) {
+  if (page < 0 || offline_[seat.session]) return {};
   arrive(seat);  // a client that posts without having loaded the page
   Event event;
   event.kind = EventKind::kSubmit;
   event.participant = seat.participant;
   event.time_ms = now();
   event.page = page;
-  apply(seat, event, nullptr);
+  event.data = std::move(values);
+  const EventResult* result = apply(seat, event, nullptr);
+  // Copied now: the result is the session's until its next event.
+  return result ? result->form_errors : std::vector<std::pair<std::string, std::string>>{};
+}
+
+void SessionHost::submit_form(HttpExchange& exchange, int32_t page) {
+  const Session& session = *sessions_[exchange.seat.session];
+  Json values;
+  // A page index beyond the flow is refused by the engine as stale.
+  if (page >= 0 && static_cast<uint32_t>(page) < session.flow_size()) {
+    values = page_form_values(session.game(), session.page_spec(static_cast<uint32_t>(page)),
+                              exchange.form);
+  }
+  RefusedForm refused;
+  refused.page = static_cast<uint32_t>(std::max(page, 0));
+  refused.values = values.is_object() ? values : Json::object();
+  refused.errors = submit(exchange.seat, page, std::move(values));
+  if (!refused.errors.empty()) exchange.refused = std::move(refused);
+  await_turn_end(exchange);
 }
 
 Status SessionHost::admit(Seat seat, const std::string& label) {
@@ -192,13 +213,17 @@ void SessionHost::respond(HttpExchange& exchange) {
   }
   const Session& session = *sessions_[exchange.seat.session];
   const Player& player = session.player(exchange.seat.participant);
+  // A refused form is shown again only on its page: another event of the
+  // same turn (a timeout, a second tab) may have moved the participant on.
+  const bool refused = exchange.request == HttpExchange::Request::kSubmit && exchange.refused &&
+                       exchange.refused->page == player.participant().page;
   if (exchange.request == HttpExchange::Request::kRoom && !player.participant().arrived) {
     // A failed commit took the arrival back (recover): nothing was promised.
     exchange.status = 503;
     exchange.content_type = "text/plain; charset=utf-8";
     exchange.set_cookie.clear();
     exchange.body = "the server could not store your arrival; reload this page\n";
-  } else if (exchange.request == HttpExchange::Request::kSubmit ||
+  } else if ((exchange.request == HttpExchange::Request::kSubmit && !refused) ||
              exchange.request == HttpExchange::Request::kRoom) {
     // Post/redirect/get: a reload then shows the page instead of resubmitting.
     exchange.status = 303;
@@ -206,23 +231,28 @@ void SessionHost::respond(HttpExchange& exchange) {
     exchange.location = "/p/" + player.participant().code;
     exchange.body = "See " + exchange.location + "\n";
   } else {
-    exchange.content_type = "text/html; charset=utf-8";
-    Status rendered;
-    if (dev_templates_) {
-      std::unique_ptr<GamePages> pages;
-      rendered = GamePages::load(session.game(), dev_templates_, &pages);
-      if (rendered.ok()) rendered = pages->render(player, &exchange.body);
-    } else {
-      rendered = pages_.at(&session.game())->render(player, &exchange.body);
-    }
-    exchange.status = rendered.ok() ? 200 : 500;
-    if (!rendered.ok()) {
-      std::fprintf(stderr, "livectl: the page of participant %s: %s\n",
-                   player.participant().code.c_str(), rendered.message().c_str());
-      exchange.body = page_error_document(rendered.message());
-    }
+    render_page(exchange, session, player, refused ? &*exchange.refused : nullptr);
   }
   wake_(exchange.socket);
+}
+
+void SessionHost::render_page(HttpExchange& exchange, const Session& session, const Player& player,
+                              const RefusedForm* refused) {
+  exchange.content_type = "text/html; charset=utf-8";
+  Status rendered;
+  if (dev_templates_) {
+    std::unique_ptr<GamePages> pages;
+    rendered = GamePages::load(session.game(), dev_templates_, &pages);
+    if (rendered.ok()) rendered = pages->render(player, &exchange.body, refused);
+  } else {
+    rendered = pages_.at(&session.game())->render(player, &exchange.body, refused);
+  }
+  exchange.status = rendered.ok() ? 200 : 500;
+  if (!rendered.ok()) {
+    std::fprintf(stderr, "livectl: the page of participant %s: %s\n",
+                 player.participant().code.c_str(), rendered.message().c_str());
+    exchange.body = page_error_document(rendered.message());
+  }
 }
 
 // ---- events and the end of the turn ----

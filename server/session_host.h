@@ -118,8 +118,18 @@ class SessionHost {
 
   // ---- HTTP ----
   // Applies a page submit of `seat` for page `page` (-1 when the form named
-  // none, which changes nothing) at session time now().
-  void submit(Seat seat, int32_t page);
+  // none, which changes nothing) with the form's `values` (Event::data:
+  // {"field": value}; null for a page without form fields) at session time
+  // now(). Returns the engine's messages when it refused the values
+  // (EventResult::form_errors); empty otherwise, also for a submit refused
+  // for another reason (a stale page).
+  std::vector<std::pair<std::string, std::string>> submit(Seat seat, int32_t page,
+                                                          Json values = nullptr);
+  // A participant's POST of page `page` (docs/protocol.md, "POST /p/<code>"):
+  // the values of that page's form fields are taken from exchange.form
+  // (form_body.h: other names are ignored) and submitted; a refusal of the
+  // values is kept in exchange.refused. Then await_turn_end(exchange).
+  void submit_form(HttpExchange& exchange, int32_t page);
   // Admits `seat`'s participant through a room (server/room.h): their
   // arrival, with `label` unless it is empty, as a kArrive event at session
   // time now() through the one door, committed at the end of this turn.
@@ -129,8 +139,11 @@ class SessionHost {
   Status admit(Seat seat, const std::string& label);
   // Builds the exchange's response at the end of the turn: the current page
   // for kPage (500 with the reason when it cannot be rendered: its game's
-  // js_vars failed, or a dev template does not compile), a 303 to it for
-  // kSubmit and kRoom (for kRoom, 503 when the arrival was lost to a failed
+  // js_vars failed, or a dev template does not compile); for kSubmit a 303
+  // to it, or, when its form values were refused (exchange.refused) and the
+  // participant is still on that page, 200 with the page showing the
+  // values typed and the messages (as oTree does; nothing changed); for
+  // kRoom a 303 to the page (503 when the arrival was lost to a failed
   // commit); for an offline session, 503 with the reason. Until then the
   // host keeps a pointer.
   void await_turn_end(HttpExchange& exchange);
@@ -205,6 +218,8 @@ class SessionHost {
   void hold_for(Connection& connection, Frame frame);
   void deliver(Connection& connection, const Frame& frame);
   void respond(HttpExchange& exchange);
+  void render_page(HttpExchange& exchange, const Session& session, const Player& player,
+                   const RefusedForm* refused);
   void recover(const Status& failure, const std::vector<std::string>& lost);
   void take_offline(uint32_t index, std::string reason);
   // Marks `connection` to close with `code` and `reason` (cut to the 123

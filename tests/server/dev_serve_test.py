@@ -135,10 +135,12 @@ async def test_dev_shows_each_edit_on_reload_and_errors_as_500_while_serving_on(
     assert (status, content_type) == (500, "text/html; charset=utf-8"), (status, body)
     assert error_of(body) == (
         f"{TEMPLATE} line 4: unknown placeholder {{{{ player.budget }}}}; otree_auction offers "
-        "player.id_in_group, payoff (player), group.id_in_subsession, highest_bidder, highest_bid "
-        "(group), participant.code, participant.id_in_session, participant.label and "
-        "next_button, and the blocks title, content, scripts and styles "
-        "({{ block content }} ... {{ endblock }})"), error_of(body)
+        "player.id_in_group, round_number, payoff (player), group.id_in_subsession, "
+        "round_number, highest_bidder, highest_bid (group), subsession.round_number, "
+        "participant.code, id_in_session, label, payoff, payoff_plus_participation_fee "
+        "(participant), session.config.name, participation_fee, real_world_currency_per_point "
+        "(session.config), C.NUM_ROUNDS, C.PLAYERS_PER_GROUP and next_button, and the blocks "
+        "title, content, scripts and styles ({{ block content }} ... {{ endblock }})"), error_of(body)
     await bid_is_broadcast(s, 10)  # the server goes on
 
     # A block left open, an unknown block, a missing file.

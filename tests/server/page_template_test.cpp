@@ -28,7 +28,7 @@ using server::PageTemplate;
 std::string render(const Game& game, const Session& session, std::string_view text,
                    Block block = Block::kContent) {
   PageTemplate compiled;
-  const Status status = PageTemplate::compile(game, "t.html", text, &compiled);
+  const Status status = PageTemplate::compile(game, game.pages()[0], "t.html", text, &compiled);
   REQUIRE_MESSAGE(status.ok(), status.message());
   std::string out;
   compiled.render(block, session.player(1), "<button>", out);
@@ -38,7 +38,8 @@ std::string render(const Game& game, const Session& session, std::string_view te
 std::string compile_error(std::string_view text) {
   ScriptedGame game([](const ScriptedGame&, Player&, const Json&) { return Outbox(); });
   PageTemplate compiled;
-  return PageTemplate::compile(game, "games/scripted/live.html", text, &compiled).message();
+  return PageTemplate::compile(game, game.pages()[0], "games/scripted/live.html", text, &compiled)
+      .message();
 }
 
 size_t count(std::string_view text, std::string_view needle) {
@@ -132,7 +133,7 @@ TEST_CASE("participant.code, id_in_session and label render the participant's, e
   TestSession t(game);
   t.session.restore_participant(2, "lab <PC 7>", 0);
   PageTemplate compiled;
-  REQUIRE(PageTemplate::compile(game, "t.html",
+  REQUIRE(PageTemplate::compile(game, game.pages()[0], "t.html",
                                 "{{ participant.code }}/{{ participant.id_in_session }}/"
                                 "{{ participant.label }}",
                                 &compiled)
@@ -277,14 +278,14 @@ TEST_CASE("js_vars that throws or is not an object makes the page an error, not 
 TEST_CASE("an unknown placeholder is refused with the file, the line and what exists") {
   CHECK(compile_error("<p>\n{{ player.bid }}</p>") ==
         "games/scripted/live.html line 2: unknown placeholder {{ player.bid }}; scripted offers "
-        "player.id_in_group, payoff, score (player), group.id_in_subsession, counter, label (group), "
-        "participant.code, participant.id_in_session, participant.label and next_button, and the "
-        "blocks title, content, scripts and styles ({{ block content }} ... {{ endblock }})");
+        "player.id_in_group, round_number, payoff, score (player), group.id_in_subsession, "
+        "round_number, counter, label (group), subsession.round_number, participant.code, "
+        "id_in_session, label, payoff, payoff_plus_participation_fee (participant), "
+        "session.config.name, participation_fee, real_world_currency_per_point "
+        "(session.config), C.NUM_ROUNDS, C.PLAYERS_PER_GROUP and next_button, and the blocks "
+        "title, content, scripts and styles ({{ block content }} ... {{ endblock }})");
   CHECK(compile_error("{{ session.code }}").find("unknown placeholder {{ session.code }}") !=
         std::string::npos);
-  CHECK(compile_error("{{ block content }}{{ formfields }}{{ endblock }}")
-            .starts_with("games/scripted/live.html line 1: unknown placeholder {{ formfields }}; "
-                         "scripted offers player.id_in_group"));
 }
 
 TEST_CASE("an unclosed placeholder is refused") {
