@@ -450,6 +450,9 @@ async function two_pcs_wait_in_a_room_until_the_experimenter_creates_the_session
   const before = pageOf('PC01');
   await players.pages.get('PC01').goto(`${server.base}/room/lab?participant_label=PC01`);
   assert.equal(pageOf('PC01'), before);
+  // Its page connects again before the server stops: stopping during the
+  // handshake resets it, which the page rightly reports (seen under ASan).
+  await players.waitFor('PC01', { board: EMPTY, error: null });
   await server.stop();
   assert.deepEqual(players.unexpectedErrors(), []);
 }
