@@ -424,11 +424,10 @@ void add_serve_command(CLI::App& app, Runner& run) {
       "and live messages over HTTP and WebSockets on one port (docs/protocol.md).\n"
       "Resumes the sessions stored in --db; creates one when there are none (with --room,\n"
       "only when the command line describes it).");
-  command->add_option(
-      "--game", args->game,
-      "the game of a new session (see 'livectl games'; default: tictactoe, or a\n"
-      "study's first configuration); a --db that holds\n"
-      "sessions resumes them instead");
+  command->add_option("--game", args->game,
+                      "the game of a new session (see 'livectl games'; default: tictactoe, or a\n"
+                      "study's first configuration); a --db that holds\n"
+                      "sessions resumes them instead");
   command->add_option("--config,-c", args->config,
                       "the session configuration of a new session instead (see 'livectl configs')");
   command->add_option("--set", args->sets,
