@@ -20,16 +20,22 @@ class ScenarioError : public std::runtime_error {
 };
 
 struct ScenarioStep {
-  enum class Kind { kSend, kSubmit };
+  // kArrive: the participant opens their link (a scenario with arrivals);
+  // kWait: the clock moves on and due page timers fire.
+  enum class Kind { kSend, kSubmit, kArrive, kWait };
   Kind kind = Kind::kSend;
-  uint32_t player = 0;  // id_in_session
-  Json send;
+  uint32_t player = 0;         // id_in_session; 0 = none (a wait step without checks)
+  Json send;                   // a send's data, a submit's form, an arrive's {"label": ...}
+  int64_t wait_ms = 0;         // kWait: how far the clock moves on
   int32_t submit_page = -1;    // the page being submitted, when the step names it
   std::optional<Json> expect;  // object keyed by participant ids ("0" = rest of group)
   std::optional<bool> expect_error;
   std::optional<std::string> expect_error_message;
   std::optional<std::string> expect_page;
   std::optional<int> expect_round;  // the participant's round after the step
+  // The participant's group after the step: id_in_session values in
+  // id_in_group order, or null for no group yet.
+  std::optional<Json> expect_group;
 };
 
 struct Scenario {
@@ -44,10 +50,13 @@ struct Scenario {
   double participation_fee = 0;
   int participants = 0;
   uint64_t seed = 1;
+  // Participants are absent until an "arrive" step, as in a served session.
+  bool arrivals = false;
   std::vector<ScenarioStep> steps;
   Json final_group;     // object or null: checks on participant 1's group
   Json final_groups;    // object keyed by id_in_subsession, or null
   Json final_players;   // object keyed by id_in_session, or null
+  Json final_matrix;    // array of id_in_session rows, or null
   int final_round = 0;  // the round the final checks look at; 0 = each participant's current one
 };
 
@@ -61,7 +70,8 @@ struct ScenarioOutcome {
   std::string digest;   // the session's state digest when the scenario stopped
 };
 
-// Runs a scenario in memory with a virtual clock (step k at k seconds).
+// Runs a scenario in memory with a virtual clock (step k at k seconds, plus
+// the waits before it); page timers that ran out fire before each step.
 ScenarioOutcome run_scenario(const Scenario& scenario);
 
 }  // namespace livectl

@@ -45,29 +45,65 @@ bool is_positive_integer(const Json& value) {
   return value.is_number_integer() && value.get<int64_t>() > 0;
 }
 
+// The longest a wait step moves the clock: a day.
+constexpr int64_t kMaxWaitMs = 24LL * 60 * 60 * 1000;
+
 ScenarioStep parse_step(const Json& json, const Scenario& scenario, const std::string& where) {
   if (!json.is_object()) fail(where, "a step must be an object");
-  reject_unknown_keys(
-      json,
-      {"player", "send", "submit", "form", "expect", "expect_error", "expect_page", "expect_round"},
-      where);
+  reject_unknown_keys(json,
+                      {"player", "send", "submit", "form", "arrive", "wait", "expect",
+                       "expect_error", "expect_page", "expect_round", "expect_group"},
+                      where);
   ScenarioStep step;
   const auto n = static_cast<int64_t>(scenario.participants);
   const std::string range = "a participant id from 1 to " + std::to_string(n);
-  if (!json.contains("player")) fail(where, "missing \"player\" (" + range + ")");
-  const Json& player = json["player"];
-  if (!player.is_number_integer() || player.get<int64_t>() < 1 || player.get<int64_t>() > n) {
-    fail(where, "\"player\" must be " + range + ", not " + player.dump());
+  const int actions =
+      static_cast<int>(json.contains("send")) + static_cast<int>(json.contains("submit")) +
+      static_cast<int>(json.contains("arrive")) + static_cast<int>(json.contains("wait"));
+  if (actions != 1) {
+    fail(where, "a step needs exactly one of \"send\", \"submit\", \"arrive\" and \"wait\"");
   }
-  step.player = player.get<uint32_t>();
-
+  const bool waits = json.contains("wait");
+  if (!json.contains("player") && !waits) fail(where, "missing \"player\" (" + range + ")");
+  if (json.contains("player")) {
+    const Json& player = json["player"];
+    if (!player.is_number_integer() || player.get<int64_t>() < 1 || player.get<int64_t>() > n) {
+      fail(where, "\"player\" must be " + range + ", not " + player.dump());
+    }
+    step.player = player.get<uint32_t>();
+  }
+  if (waits) {
+    const Json& wait = json["wait"];
+    if (!is_positive_integer(wait) || wait.get<int64_t>() > kMaxWaitMs) {
+      fail(where, "\"wait\" must be milliseconds from 1 to " + std::to_string(kMaxWaitMs) +
+                      ", not " + wait.dump());
+    }
+    step.kind = ScenarioStep::Kind::kWait;
+    step.wait_ms = wait.get<int64_t>();
+    for (const char* key : {"expect", "expect_error"}) {
+      if (json.contains(key)) {
+        fail(where, std::string("a wait step sends nothing, so it has no \"") + key + "\"");
+      }
+    }
+    if (!step.player && (json.contains("expect_page") || json.contains("expect_round") ||
+                         json.contains("expect_group"))) {
+      fail(where, "a wait step's checks need \"player\"");
+    }
+  } else if (json.contains("arrive")) {
+    step.kind = ScenarioStep::Kind::kArrive;
+    const Json& arrive = json["arrive"];
+    if (arrive.is_string()) {
+      step.send = Json{{"label", arrive}};
+    } else if (arrive != true) {
+      fail(where, "\"arrive\" must be true or the participant's label");
+    }
+  }
   const bool sends = json.contains("send");
   const bool submits = json.contains("submit");
-  if (sends == submits) fail(where, "a step needs exactly one of \"send\" and \"submit\"");
   if (sends) {
     step.kind = ScenarioStep::Kind::kSend;
     step.send = json["send"];
-  } else {
+  } else if (submits) {
     step.kind = ScenarioStep::Kind::kSubmit;
     const Json& submit = json["submit"];
     if (submit.is_string()) {
@@ -128,6 +164,20 @@ ScenarioStep parse_step(const Json& json, const Scenario& scenario, const std::s
     }
     step.expect_page = page.get<std::string>();
   }
+  if (json.contains("expect_group")) {
+    const Json& group = json["expect_group"];
+    bool valid = group.is_null() || (group.is_array() && !group.empty());
+    if (group.is_array()) {
+      for (const Json& id : group) {
+        valid = valid && id.is_number_integer() && id.get<int64_t>() >= 1 && id.get<int64_t>() <= n;
+      }
+    }
+    if (!valid) {
+      fail(where, "\"expect_group\" must be the group's participant ids (1.." + std::to_string(n) +
+                      ") in id_in_group order, or null, not " + group.dump());
+    }
+    step.expect_group = group;
+  }
   return step;
 }
 
@@ -145,7 +195,7 @@ void check_fields(const Json& fields, bool group, const Game& game, const std::s
 void parse_final(const Json& final, const std::string& file, Scenario& scenario) {
   const std::string where = file + ": final";
   if (!final.is_object()) fail(where, "must be an object");
-  reject_unknown_keys(final, {"round", "group", "groups", "players"}, where);
+  reject_unknown_keys(final, {"round", "group", "groups", "players", "matrix"}, where);
   const Game& game = *scenario.game;
   if (final.contains("round")) {
     const Json& round = final["round"];
@@ -159,7 +209,26 @@ void parse_final(const Json& final, const std::string& file, Scenario& scenario)
     check_fields(final["group"], true, game, where + ".group");
     scenario.final_group = final["group"];
   }
-  const int64_t groups = scenario.participants / game.players_per_group();
+  // Groups formed by arrival time may be smaller, down to one player each.
+  const bool by_arrival = game.pages().front().by_arrival;
+  const int64_t groups =
+      by_arrival ? scenario.participants : scenario.participants / game.players_per_group();
+  if (final.contains("matrix")) {
+    const Json& matrix = final["matrix"];
+    bool valid = matrix.is_array();
+    for (const Json& row : valid ? matrix : Json::array()) {
+      valid = valid && row.is_array() && !row.empty();
+      for (const Json& id : row.is_array() ? row : Json::array()) {
+        valid = valid && id.is_number_integer() && id.get<int64_t>() >= 1 &&
+                id.get<int64_t>() <= scenario.participants;
+      }
+    }
+    if (!valid) {
+      fail(where + ".matrix", "must be an array of groups, each an array of participant ids (1.." +
+                                  std::to_string(scenario.participants) + ") in id_in_group order");
+    }
+    scenario.final_matrix = matrix;
+  }
   for (const char* key : {"groups", "players"}) {
     if (!final.contains(key)) continue;
     const bool is_groups = std::string(key) == "groups";
@@ -275,7 +344,9 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   }
   if (!json.is_object()) fail(file, "a scenario must be a JSON object");
   reject_unknown_keys(
-      json, {"name", "game", "config", "params", "participants", "seed", "steps", "final"}, file);
+      json,
+      {"name", "game", "config", "params", "participants", "seed", "arrivals", "steps", "final"},
+      file);
 
   Scenario scenario;
   scenario.file = file;
@@ -364,6 +435,10 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
       fail(file, "\"seed\" must be a non-negative integer, not " + seed.dump());
     }
     scenario.seed = seed.get<uint64_t>();
+  }
+  if (json.contains("arrivals")) {
+    if (!json["arrivals"].is_boolean()) fail(file, "\"arrivals\" must be true or false");
+    scenario.arrivals = json["arrivals"].get<bool>();
   }
   if (!json.contains("steps") || !json["steps"].is_array()) {
     fail(file, "\"steps\" must be an array of steps");

@@ -38,7 +38,7 @@ std::optional<std::string> compare_deliveries(const Session& session, const Scen
       expected[id] = &payload;
     }
   }
-  if (rest) {
+  if (rest && session.player(step.player).has_group()) {
     const Group& group = session.player(step.player).group();
     for (int i = 1; i <= group.size(); ++i) {
       expected.emplace(group.player(i).participant().id_in_session, rest);
@@ -61,9 +61,82 @@ std::optional<std::string> compare_deliveries(const Session& session, const Scen
   return {};
 }
 
+// The group of participant `id`'s current player as the scenario writes
+// it: ids in id_in_group order, or null.
+Json group_of(const Session& session, uint32_t id) {
+  const Player& player = session.player(id);
+  if (!player.has_group()) return nullptr;
+  Json ids = Json::array();
+  for (const Player* member : player.group().players()) ids.push_back(member->id_in_session());
+  return ids;
+}
+
+// Fires every page timer that has run out at `time_ms`, as a served
+// session does, until none has.
+std::optional<std::string> fire_timeouts(Session& session, int64_t time_ms) {
+  std::vector<DueTimeout> due;
+  for (session.due_timeouts(time_ms, &due); !due.empty(); session.due_timeouts(time_ms, &due)) {
+    for (const DueTimeout& timeout : due) {
+      // An earlier timeout of this pass may have moved the participant.
+      if (session.participant(timeout.participant).page != timeout.page) continue;
+      Event event;
+      event.kind = EventKind::kTimeout;
+      event.participant = timeout.participant;
+      event.page = static_cast<int32_t>(timeout.page);
+      event.time_ms = time_ms;
+      const EventResult& result = session.apply(event);
+      if (result.error) {
+        return "the timeout of participant " + std::to_string(timeout.participant) + " on page " +
+               session.describe_page(timeout.page) + " failed: " + *result.error;
+      }
+    }
+  }
+  return {};
+}
+
+std::optional<std::string> check_participant(const Session& session, const ScenarioStep& step) {
+  if (step.expect_round) {
+    const int round = session.player(step.player).round_number();
+    if (round != *step.expect_round) {
+      return "participant " + std::to_string(step.player) + " should be in round " +
+             std::to_string(*step.expect_round) + " but is in round " + std::to_string(round);
+    }
+  }
+  if (step.expect_page) {
+    const std::string& page = session.page_of(session.player(step.player)).name;
+    if (page != *step.expect_page) {
+      return "participant " + std::to_string(step.player) + " should be on page \"" +
+             *step.expect_page + "\" but is on \"" + page + "\"";
+    }
+  }
+  if (step.expect_group) {
+    const Json group = group_of(session, step.player);
+    if (group != *step.expect_group) {
+      return "participant " + std::to_string(step.player) + " should be in group " +
+             (step.expect_group->is_null() ? "none" : step.expect_group->dump()) + " but is in " +
+             (group.is_null() ? "none" : group.dump());
+    }
+  }
+  return {};
+}
+
 std::optional<std::string> run_step(Session& session, const ScenarioStep& step, int64_t time_ms) {
+  if (auto problem = fire_timeouts(session, time_ms)) return problem;
+  if (step.kind == ScenarioStep::Kind::kWait) {
+    return step.player ? check_participant(session, step) : std::nullopt;
+  }
   Event event;
-  event.kind = step.kind == ScenarioStep::Kind::kSend ? EventKind::kLive : EventKind::kSubmit;
+  switch (step.kind) {
+    case ScenarioStep::Kind::kSend:
+      event.kind = EventKind::kLive;
+      break;
+    case ScenarioStep::Kind::kSubmit:
+      event.kind = EventKind::kSubmit;
+      break;
+    default:
+      event.kind = EventKind::kArrive;
+      break;
+  }
   event.participant = step.player;
   event.time_ms = time_ms;
   event.page = step.submit_page;
@@ -90,21 +163,7 @@ std::optional<std::string> run_step(Session& session, const ScenarioStep& step, 
   if (step.expect) {
     if (auto mismatch = compare_deliveries(session, step, result)) return mismatch;
   }
-  if (step.expect_round) {
-    const int round = session.player(step.player).round_number();
-    if (round != *step.expect_round) {
-      return "participant " + std::to_string(step.player) + " should be in round " +
-             std::to_string(*step.expect_round) + " but is in round " + std::to_string(round);
-    }
-  }
-  if (step.expect_page) {
-    const std::string& page = session.page_of(session.player(step.player)).name;
-    if (page != *step.expect_page) {
-      return "participant " + std::to_string(step.player) + " should be on page \"" +
-             *step.expect_page + "\" but is on \"" + page + "\"";
-    }
-  }
-  return {};
+  return check_participant(session, step);
 }
 
 std::optional<std::string> compare_fields(const Json& expected, const std::vector<FieldSpec>& specs,
@@ -128,7 +187,17 @@ std::optional<std::string> check_final(Session& session, const Scenario& scenari
     const Player& current = session.player(id);
     return scenario.final_round > 0 ? current.in_round(scenario.final_round) : current;
   };
+  // The round the group checks look at.
+  const int round = player_of(1).round_number();
+  if (!scenario.final_matrix.is_null()) {
+    const auto matrix = Json(session.group_matrix(round));
+    if (matrix != scenario.final_matrix) {
+      return "round " + std::to_string(round) + "'s groups are " + matrix.dump() + ", expected " +
+             scenario.final_matrix.dump();
+    }
+  }
   if (scenario.final_group.is_object()) {
+    if (!player_of(1).has_group()) return "participant 1 has no group";
     const Group& group = player_of(1).group();
     if (auto problem = compare_fields(scenario.final_group, game.group_fields(), group.fields(),
                                       "group " + std::to_string(group.id_in_subsession()))) {
@@ -136,7 +205,6 @@ std::optional<std::string> check_final(Session& session, const Scenario& scenari
     }
   }
   if (scenario.final_groups.is_object()) {
-    const int round = player_of(1).round_number();
     const auto groups = Subsession(session, round).groups();
     for (const auto& [id, fields] : scenario.final_groups.items()) {
       if (std::stoul(id) > groups.size()) {
@@ -172,9 +240,12 @@ ScenarioOutcome run_scenario(const Scenario& scenario) {
   config.params = scenario.params;
   config.real_world_currency_per_point = scenario.real_world_currency_per_point;
   config.participation_fee = scenario.participation_fee;
+  config.arrivals = scenario.arrivals;
   Session session(*scenario.game, store, config);
+  int64_t waited_ms = 0;
   for (size_t i = 0; i < scenario.steps.size(); ++i) {
-    const auto time_ms = static_cast<int64_t>(i + 1) * 1000;
+    waited_ms += scenario.steps[i].wait_ms;
+    const auto time_ms = static_cast<int64_t>(i + 1) * 1000 + waited_ms;
     if (auto problem = run_step(session, scenario.steps[i], time_ms)) {
       return {false, "step " + std::to_string(i + 1) + ": " + *problem, session.digest()};
     }

@@ -100,7 +100,10 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
   std::vector<std::unique_ptr<Bot>> bots;
   // One bot per participant, made for their place in round 1's groups.
   for (const Player& player : session.round_players(1)) {
-    bots.push_back(game.make_bot(player.id_in_group(), player.group().size()));
+    // Without a group yet (grouping by arrival time, still waiting): a bot
+    // for the first place of a full group.
+    bots.push_back(player.has_group() ? game.make_bot(player.id_in_group(), player.group().size())
+                                      : game.make_bot(1, game.players_per_group()));
   }
   auto invariants = game.make_invariants();
   report.checks.push_back({"messages never leave the sender's group", 0, ""});
@@ -151,10 +154,11 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
       bots[event.participant - 1]->on_error(*result.error);
     }
     const Player& player = session.player(event.participant);
-    const Group& group = player.group();
     for (const Delivery& delivery : result.deliveries) {
       const uint32_t to = delivery.participant - 1;
-      if (&session.player(delivery.participant).group() != &group) {
+      // Only a live message delivers, and only a grouped player sends one.
+      const Player& receiver = session.player(delivery.participant);
+      if (!receiver.has_group() || &receiver.group() != &player.group()) {
         violation(0, result,
                   "participant " + std::to_string(delivery.participant) +
                       " received a message from participant " + std::to_string(event.participant) +

@@ -129,8 +129,12 @@ PageSpec& Game::page(std::string name, PageKind kind, std::string template_file,
                      int64_t timeout_ms) {
   if (find_by_name(pages_, name) >= 0) throw std::logic_error("page '" + name + "' declared twice");
   if (timeout_ms < 0) throw std::logic_error("page '" + name + "' has a negative timeout");
-  pages_.push_back({std::move(name), kind, std::move(template_file), timeout_ms, {}, {}, {}, {}});
-  return pages_.back();
+  PageSpec& spec = pages_.emplace_back();
+  spec.name = std::move(name);
+  spec.kind = kind;
+  spec.template_file = std::move(template_file);
+  spec.timeout_ms = timeout_ms;
+  return spec;
 }
 
 void Game::creating_session(Subsession& /*subsession*/) const {}

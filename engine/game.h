@@ -153,6 +153,16 @@ struct FormField {
   FieldOptions options;
 };
 
+// What a group-by-arrival wait page does when a waiting participant's
+// timeout runs out before enough others came (oTree's dropout snippet).
+enum class ArrivalFallback {
+  // Everyone waiting then goes on together as one smaller group.
+  kSmallerGroup,
+  // The participant whose time ran out goes on alone, in a group of one
+  // (the solo path); the others keep waiting.
+  kAlone,
+};
+
 struct PageSpec {
   std::string name;
   PageKind kind;
@@ -184,6 +194,13 @@ struct PageSpec {
   // {"field": "message"}; anything else rejects the submit.
   std::function<Json(const Player&, const Json& values)> form_check;
 
+  // oTree's group_by_arrival_time, for a wait page that is the game's first
+  // page: each round's groups form on it from whoever arrives, in the order
+  // they arrive, players_per_group at a time; with a timeout, `fallback`
+  // says who goes on when time runs out.
+  bool by_arrival = false;
+  ArrivalFallback arrival_fallback = ArrivalFallback::kSmallerGroup;
+
   // Chained after Game::page(): page("quiz", ...).is_displayed(first_round).
   PageSpec& is_displayed(std::function<bool(const Player&)> predicate) {
     displayed = std::move(predicate);
@@ -200,6 +217,11 @@ struct PageSpec {
   }
   PageSpec& error_message(std::function<Json(const Player&, const Json& values)> check) {
     form_check = std::move(check);
+    return *this;
+  }
+  PageSpec& group_by_arrival_time(ArrivalFallback fallback = ArrivalFallback::kSmallerGroup) {
+    by_arrival = true;
+    arrival_fallback = fallback;
     return *this;
   }
 };

@@ -63,6 +63,15 @@ Session::Session(const Game& game, Store& store, SessionConfig config)
     throw std::invalid_argument("expected one participant code per participant");
   }
   if (game.pages().empty()) throw std::invalid_argument(game.name() + " declares no pages");
+  for (size_t i = 0; i < game.pages().size(); ++i) {
+    const PageSpec& spec = game.pages()[i];
+    if (spec.by_arrival && (i != 0 || spec.kind != PageKind::kWait)) {
+      throw std::invalid_argument(game.name() + "'s page '" + spec.name +
+                                  "' groups by arrival time, so it must be a wait page and the "
+                                  "game's first page");
+    }
+  }
+  by_arrival_ = game.pages()[0].by_arrival;
   set_params(config.params);
 
   // Codes come from their own generator so that they do not shift the game's.
@@ -81,6 +90,12 @@ Session::Session(const Game& game, Store& store, SessionConfig config)
   }
   players_.resize(static_cast<size_t>(n) * rounds_);
   round_groups_.resize(rounds_);
+  if (by_arrival_) {
+    waiting_.resize(rounds_);
+    // Groups form during the session; each has a member, so at most one per
+    // player. References to groups stay valid while they form.
+    groups_.reserve(players_.size());
+  }
   for (uint32_t r = 0; r < rounds_; ++r) {
     for (uint32_t i = 0; i < n; ++i) {
       Player& player = players_[r * n + i];
@@ -88,8 +103,10 @@ Session::Session(const Game& game, Store& store, SessionConfig config)
       player.index_ = r * n + i;
       player.participant_ = i;
       player.round_ = r + 1;
+      if (by_arrival_) player.group_ = Player::kNoGroup;
       for (const auto& spec : game.player_fields()) player.fields_.push_back(spec.initial);
     }
+    if (by_arrival_) continue;
     // oTree's default: every round starts grouped in id order.
     std::vector<std::vector<int>> matrix(n / size);
     for (uint32_t i = 0; i < n; ++i) matrix[i / size].push_back(static_cast<int>(i + 1));
@@ -241,6 +258,7 @@ void Session::start_first_pages() {
   for (uint32_t i = 0; i < n; ++i) {
     const PageSpec& first = game_.pages()[0];
     if (first.displayed && !first.displayed(players_[i])) {
+      if (by_arrival_) group_without_arrival(i, 1);
       participants_[i].page = next_page(i, 0);
     }
   }
@@ -376,15 +394,25 @@ std::vector<std::vector<int>> Session::group_matrix(int round_number) const {
   return matrix;
 }
 
-void Subsession::set_group_matrix(const std::vector<std::vector<int>>& matrix) {
-  if (!session_->creating_) {
+void Session::check_regroupable(int round_number) const {
+  round_players(round_number);  // checks the round
+  if (!creating_) {
     throw std::logic_error("groups change only in creating_session, before anyone plays");
   }
-  session_->round_players(round_);  // checks the round
+  if (by_arrival_) {
+    throw std::logic_error(game_.name() + " groups by arrival time (page '" +
+                           game_.pages()[0].name +
+                           "'): its groups form as participants arrive, not in creating_session");
+  }
+}
+
+void Subsession::set_group_matrix(const std::vector<std::vector<int>>& matrix) {
+  session_->check_regroupable(round_);
   session_->group_round(round_, matrix);
 }
 
 void Subsession::group_randomly(bool fixed_id_in_group) {
+  session_->check_regroupable(round_);
   const auto size = static_cast<size_t>(session_->game_.players_per_group());
   const size_t n = session_->participants_.size();
   std::vector<std::vector<int>> matrix(n / size);
@@ -413,6 +441,7 @@ void Subsession::group_like_round(int round_number) {
                                 " can be grouped like an earlier round, not round " +
                                 std::to_string(round_number));
   }
+  session_->check_regroupable(round_);
   set_group_matrix(Subsession(*session_, round_number).get_group_matrix());
 }
 
@@ -506,8 +535,10 @@ void Player::advance_page() {
 }
 
 // The flow index after `page` that the participant is shown (is_displayed
-// asked with their player of that round); the last page when none is.
-uint32_t Session::next_page(uint32_t participant_index, uint32_t page) const {
+// asked with their player of that round); the last page when none is. In a
+// game that groups by arrival time, a round whose arrival page is skipped
+// groups the participant as they pass it, before its later pages are asked.
+uint32_t Session::next_page(uint32_t participant_index, uint32_t page) {
   const uint32_t last = flow_size() - 1;
   const size_t n = participants_.size();
   for (uint32_t next = page + 1; next < last; ++next) {
@@ -515,6 +546,7 @@ uint32_t Session::next_page(uint32_t participant_index, uint32_t page) const {
     if (!spec.displayed) return next;
     const auto round = static_cast<uint32_t>(flow_round(next));
     if (spec.displayed(players_[(round - 1) * n + participant_index])) return next;
+    if (is_arrival_page(next)) group_without_arrival(participant_index, round);
   }
   return last;
 }
@@ -522,6 +554,12 @@ uint32_t Session::next_page(uint32_t participant_index, uint32_t page) const {
 void Session::advance(uint32_t participant_index) {
   Participant& participant = participants_[participant_index];
   if (participant.page + 1 >= flow_size()) return;
+  const uint32_t from = participant.page;
+  if (is_arrival_page(from) && !current_player(participant_index).has_group()) {
+    throw std::logic_error("participant " + std::to_string(participant_index + 1) +
+                           " is waiting to be grouped on page " + describe_page(from) +
+                           " and moves on only with a group");
+  }
   if (in_transaction_) {
     undo_.push_back({Change::Scope::kPage, participant_index, 0, Json(participant.page),
                      participant.arrived, participant.page_entered_ms});
@@ -546,6 +584,10 @@ void Session::arrive(uint32_t participant_index, std::string label) {
 // The participant has just arrived on the wait page they are on.
 void Session::settle_wait_page(uint32_t participant_index) {
   const uint32_t page = participants_[participant_index].page;
+  if (is_arrival_page(page) && !current_player(participant_index).has_group()) {
+    settle_arrival(participant_index);
+    return;
+  }
   Group& group = current_player(participant_index).group();
   bool complete = true;
   for (uint32_t member : group.members_) {
@@ -569,6 +611,102 @@ void Session::release_wait_page(Group& group, uint32_t page) {
     const uint32_t p = players_[member].participant_;
     if (participants_[p].page == page && participants_[p].arrived) advance(p);
   }
+}
+
+// ---- grouping by arrival time ----
+
+void Player::throw_no_group() const {
+  const Session& session = *session_;
+  throw std::logic_error(
+      "participant " + std::to_string(participant_ + 1) + " has no group in round " +
+      std::to_string(round_) + " yet: groups form as participants arrive on page " +
+      session.describe_page(static_cast<uint32_t>((round_ - 1) * session.game_.pages().size())));
+}
+
+Group& Session::form_group(uint32_t round, const std::vector<uint32_t>& participant_indices) {
+  if (groups_.size() == groups_.capacity()) {
+    throw std::logic_error("more groups formed than the session has players");
+  }
+  const auto n = static_cast<uint32_t>(participants_.size());
+  std::vector<uint32_t>& round_groups = round_groups_[round - 1];
+  Group& group = groups_.emplace_back();
+  group.session_ = this;
+  group.index_ = static_cast<uint32_t>(groups_.size() - 1);
+  group.round_ = round;
+  group.id_in_subsession_ = static_cast<uint32_t>(round_groups.size() + 1);
+  for (const auto& spec : game_.group_fields()) group.fields_.push_back(spec.initial);
+  round_groups.push_back(group.index_);
+  for (auto& rows : group_rows_) rows.emplace_back();
+  if (in_transaction_) undo_.push_back({Change::Scope::kGroupFormed, group.index_, 0, Json()});
+  for (uint32_t p : participant_indices) {
+    Player& player = players_[(round - 1) * n + p];
+    player.group_ = group.index_;
+    player.id_in_group_ = static_cast<int>(group.members_.size() + 1);
+    group.members_.push_back(player.index_);
+  }
+  return group;
+}
+
+std::vector<uint32_t>& Session::waiting(uint32_t round) {
+  if (in_transaction_) {
+    const bool saved = std::any_of(waiting_before_.begin(), waiting_before_.end(),
+                                   [&](const auto& entry) { return entry.first == round; });
+    if (!saved) waiting_before_.emplace_back(round, waiting_[round - 1]);
+  }
+  return waiting_[round - 1];
+}
+
+bool Session::came_first(uint32_t a, uint32_t b) const {
+  const int64_t ta = participants_[a].page_entered_ms;
+  const int64_t tb = participants_[b].page_entered_ms;
+  return ta != tb ? ta < tb : a < b;
+}
+
+void Session::group_without_arrival(uint32_t participant_index, uint32_t round) {
+  const auto n = static_cast<uint32_t>(participants_.size());
+  if (players_[(round - 1) * n + participant_index].has_group()) return;
+  std::vector<uint32_t> members;
+  if (round == 1) {
+    members.push_back(participant_index);
+  } else {
+    // The previous round's group again, without those grouped in this round
+    // already and those waiting on its arrival page (they are grouped there).
+    const auto arrival_page = static_cast<uint32_t>((round - 1) * game_.pages().size());
+    for (uint32_t member : players_[(round - 2) * n + participant_index].group().members_) {
+      const uint32_t p = players_[member].participant_;
+      if (players_[(round - 1) * n + p].has_group()) continue;
+      if (p != participant_index && participants_[p].page == arrival_page) continue;
+      members.push_back(p);
+    }
+  }
+  form_group(round, members);
+}
+
+// The participant, with no group, has just arrived on their round's arrival
+// page: they queue, and the first players_per_group waiting go on together.
+void Session::settle_arrival(uint32_t participant_index) {
+  const uint32_t page = participants_[participant_index].page;
+  const auto round = static_cast<uint32_t>(flow_round(page));
+  std::vector<uint32_t>& queue = waiting(round);
+  queue.insert(std::upper_bound(queue.begin(), queue.end(), participant_index,
+                                [&](uint32_t a, uint32_t b) { return came_first(a, b); }),
+               participant_index);
+  const auto size = static_cast<size_t>(game_.players_per_group());
+  if (queue.size() < size) return;
+  release_arrivals(round, std::vector<uint32_t>(queue.begin(), queue.begin() + size), page);
+}
+
+// `participant_indices` (all waiting on round `round`'s arrival page) leave
+// the queue as a new group and go on past the page.
+void Session::release_arrivals(uint32_t round, std::vector<uint32_t> participant_indices,
+                               uint32_t page) {
+  std::vector<uint32_t>& queue = waiting(round);
+  std::erase_if(queue, [&](uint32_t p) {
+    return std::find(participant_indices.begin(), participant_indices.end(), p) !=
+           participant_indices.end();
+  });
+  Group& group = form_group(round, participant_indices);
+  release_wait_page(group, page);
 }
 
 std::optional<std::string> Session::arrival_label(const Event& event) {
@@ -612,6 +750,15 @@ void Session::apply_timeout(uint32_t participant_index, const Event& event) {
     reject("page '" + spec.name + "' times out for " + who + " at " +
            std::to_string(participant.page_entered_ms + spec.timeout_ms) + " ms, not at " +
            std::to_string(now_ms_) + " ms");
+  } else if (spec.kind == PageKind::kWait && is_arrival_page(participant.page) &&
+             !current_player(participant_index).has_group()) {
+    // oTree's dropout snippet: whoever waits goes on with a smaller group,
+    // or this participant alone.
+    const auto round = static_cast<uint32_t>(flow_round(participant.page));
+    std::vector<uint32_t> members = spec.arrival_fallback == ArrivalFallback::kAlone
+                                        ? std::vector<uint32_t>{participant_index}
+                                        : waiting(round);
+    release_arrivals(round, std::move(members), participant.page);
   } else if (spec.kind == PageKind::kWait) {
     release_wait_page(current_player(participant_index).group(), participant.page);
   } else {
@@ -690,6 +837,7 @@ void Session::begin() {
   in_transaction_ = true;
   rng_before_ = rng_.state();
   undo_.clear();
+  waiting_before_.clear();
 }
 
 void Session::rollback() {
@@ -717,9 +865,23 @@ void Session::rollback() {
         tables_[it->field].pop_back();
         group_rows_[it->field][it->owner].pop_back();
         break;
+      case Change::Scope::kGroupFormed: {
+        // Formed last, so undone first: it is the last group of all.
+        Group& group = groups_.back();
+        for (uint32_t member : group.members_) {
+          players_[member].group_ = Player::kNoGroup;
+          players_[member].id_in_group_ = 0;
+        }
+        round_groups_[group.round_ - 1].pop_back();
+        for (auto& rows : group_rows_) rows.pop_back();
+        groups_.pop_back();
+        break;
+      }
     }
   }
   undo_.clear();
+  for (auto& [round, queue] : waiting_before_) waiting_[round - 1] = std::move(queue);
+  waiting_before_.clear();
   rng_.restore(rng_before_);
 }
 
@@ -968,6 +1130,30 @@ void Session::restore_groups(int round_number, const std::vector<std::vector<int
   for (const auto& table : tables_) {
     if (!table.empty()) throw std::logic_error("groups are restored before records");
   }
+  if (by_arrival_) {
+    const auto round = static_cast<uint32_t>(round_number);
+    if (!round_groups_[round - 1].empty()) {
+      throw std::invalid_argument("round " + std::to_string(round) +
+                                  "'s groups are restored twice");
+    }
+    const auto n = static_cast<uint32_t>(participants_.size());
+    for (const auto& row : matrix) {
+      std::vector<uint32_t> members;
+      for (int id : row) {
+        if (id < 1 || static_cast<uint32_t>(id) > n ||
+            players_[(round - 1) * n + static_cast<uint32_t>(id) - 1].has_group() ||
+            std::find(members.begin(), members.end(), id - 1) != members.end()) {
+          throw std::invalid_argument("round " + std::to_string(round) +
+                                      "'s groups name participant " + std::to_string(id) +
+                                      ", who cannot be in them");
+        }
+        members.push_back(static_cast<uint32_t>(id - 1));
+      }
+      if (members.empty()) throw std::invalid_argument("a stored group has no members");
+      form_group(round, members);
+    }
+    return;
+  }
   group_round(round_number, matrix);
   group_rows_.assign(tables_.size(), std::vector<std::vector<uint32_t>>(groups_.size()));
 }
@@ -976,6 +1162,17 @@ void Session::restore_progress(uint64_t last_seq, int64_t now_ms, const Rng::Sta
   next_seq_ = last_seq + 1;
   now_ms_ = now_ms;
   rng_.restore(rng);
+  if (!by_arrival_) return;
+  for (auto& queue : waiting_) queue.clear();
+  for (uint32_t i = 0; i < participants_.size(); ++i) {
+    const Participant& p = participants_[i];
+    if (p.arrived && is_arrival_page(p.page) && !current_player(i).has_group()) {
+      waiting_[flow_round(p.page) - 1].push_back(i);
+    }
+  }
+  for (auto& queue : waiting_) {
+    std::sort(queue.begin(), queue.end(), [&](uint32_t a, uint32_t b) { return came_first(a, b); });
+  }
 }
 
 // ---- digest ----

@@ -58,7 +58,12 @@ struct Record {
 // players, groups and fields; the participant is shared.
 class Player {
  public:
+  // 0 while the player has no group (has_group()).
   int id_in_group() const { return id_in_group_; }
+  // False only in a game that groups by arrival time (PageSpec::by_arrival),
+  // for a player of a round whose group has not formed yet; group() then
+  // throws std::logic_error saying so.
+  bool has_group() const { return group_ != kNoGroup; }
   int round_number() const { return static_cast<int>(round_); }
   const Participant& participant() const;
   uint32_t id_in_session() const { return participant_ + 1; }
@@ -128,11 +133,14 @@ class Player {
   const Json& get(ParticipantField field) const { return participant().fields.at(field.index); }
   void set(ParticipantField field, Json value);
 
+  static constexpr uint32_t kNoGroup = UINT32_MAX;
+  [[noreturn]] void throw_no_group() const;
+
   Session* session_ = nullptr;
   uint32_t index_ = 0;        // in Session::players(): (round - 1) * N + participant
   uint32_t participant_ = 0;  // participant index
   uint32_t round_ = 1;
-  uint32_t group_ = 0;  // index in Session::groups()
+  uint32_t group_ = 0;  // index in Session::groups(); kNoGroup = none yet
   int id_in_group_ = 0;
   std::vector<Json> fields_;
 };
@@ -203,7 +211,8 @@ class Subsession {
   std::vector<Group*> groups();
 
   // Regrouping, as oTree's. Only while the session is being created
-  // (Game::creating_session); afterwards they throw std::logic_error.
+  // (Game::creating_session), and not in a game that groups by arrival
+  // time; otherwise they throw std::logic_error.
   // Matrices hold id_in_session values, one row per group, in id_in_group
   // order; every participant must be in exactly one row, or they throw
   // std::invalid_argument saying what is wrong.
@@ -348,9 +357,12 @@ class Session {
   void restore_player_field(uint32_t player_index, uint32_t field, Json value);
   void restore_record(RecordType type, uint32_t group_index, uint32_t participant_index,
                       std::vector<Json> values);
-  // The groups of one round as stored (a matrix as set_group_matrix takes).
+  // The groups of one round as stored (a matrix as set_group_matrix takes;
+  // in a game that groups by arrival time, the groups formed so far, in
+  // id_in_subsession order, leaving out whoever has none yet).
   void restore_groups(int round_number, const std::vector<std::vector<int>>& matrix);
-  // The log position, the clock and the generator as they were after event `last_seq`.
+  // The log position, the clock and the generator as they were after event
+  // `last_seq`. Called last: it also puts back who is waiting to be grouped.
   void restore_progress(uint64_t last_seq, int64_t now_ms, const Rng::State& rng);
 
   // A stable hash of all session state (participants and their pages, group
@@ -380,7 +392,7 @@ class Session {
                  const FieldSpec& spec, Json value);
   void append_record(Player& player, RecordType type, std::vector<Json> values);
   Player& current_player(uint32_t participant_index);
-  uint32_t next_page(uint32_t participant_index, uint32_t page) const;
+  uint32_t next_page(uint32_t participant_index, uint32_t page);
   void advance(uint32_t participant_index);
   void arrive(uint32_t participant_index, std::string label);
   // The label an arrive event gives its participant ("" = none), or nullopt
@@ -399,6 +411,24 @@ class Session {
   void set_params(const Json& given);
   void group_round(int round_number, const std::vector<std::vector<int>>& matrix);
   void start_first_pages();
+  // ---- grouping by arrival time ----
+  bool is_arrival_page(uint32_t flow_index) const {
+    return by_arrival_ && flow_index % game_.pages().size() == 0;
+  }
+  void check_regroupable(int round_number) const;
+  // A new group of round `round` (from 1) of these participants, in
+  // id_in_group order.
+  Group& form_group(uint32_t round, const std::vector<uint32_t>& participant_indices);
+  // Groups a participant who entered round `round` without arriving on its
+  // arrival page: with the ungrouped members of their previous round's
+  // group, or alone in round 1.
+  void group_without_arrival(uint32_t participant_index, uint32_t round);
+  void settle_arrival(uint32_t participant_index);
+  // Arrival order: who entered their page earlier in session time, then the
+  // lower id.
+  bool came_first(uint32_t a, uint32_t b) const;
+  std::vector<uint32_t>& waiting(uint32_t round);  // transactional access
+  void release_arrivals(uint32_t round, std::vector<uint32_t> participant_indices, uint32_t page);
 
   const Game& game_;
   Store& store_;
@@ -417,6 +447,12 @@ class Session {
   bool arrivals_ = false;
   bool has_timeouts_ = false;  // some page of the game has a timeout
   bool creating_ = false;      // inside the constructor: regrouping is allowed
+  bool by_arrival_ = false;    // the first page groups by arrival time
+  // [round - 1] -> participant indices on that round's arrival page with no
+  // group yet, in arrival order (session time, then id); fewer than a group.
+  std::vector<std::vector<uint32_t>> waiting_;
+  // Queues as they were before the open transaction changed them.
+  std::vector<std::pair<uint32_t, std::vector<uint32_t>>> waiting_before_;
   std::string config_name_;
   std::vector<Json> params_;  // by ParamSpec index
   Json params_json_;
@@ -435,9 +471,13 @@ inline const Participant& Player::participant() const {
   return session_->participants_[participant_];
 }
 inline Group& Player::group() {
+  if (group_ == kNoGroup) [[unlikely]]
+    throw_no_group();
   return session_->groups_[group_];
 }
 inline const Group& Player::group() const {
+  if (group_ == kNoGroup) [[unlikely]]
+    throw_no_group();
   return session_->groups_[group_];
 }
 inline Subsession Player::subsession() {

@@ -17,17 +17,21 @@ class Session;
 // only during the record() call.
 struct Change {
   // kPage: the participant moved one page on. kArrival: the participant
-  // arrived (Participant::arrived), without moving.
+  // arrived (Participant::arrived), without moving. kGroupFormed: a new
+  // group of a round that groups by arrival time (PageSpec::by_arrival),
+  // with its members (Group::members()) placed in it.
   enum class Scope : uint8_t {
     kGroupField,
     kPlayerField,
     kPage,
     kRecord,
     kArrival,
-    kParticipantField
+    kParticipantField,
+    kGroupFormed
   };
   Scope scope;
-  // The index in Session::groups() for kGroupField and kRecord, in
+  // The index in Session::groups() for kGroupField, kRecord and
+  // kGroupFormed, in
   // Session::players() for kPlayerField, the participant's index otherwise.
   uint32_t owner;
   uint32_t field;  // field index; record type for kRecord; unused for kPage

@@ -494,7 +494,9 @@ AdminResponse Admin::monitor_state(uint32_t index, int64_t now_ms) {
     append_json(participant.code, players);
     players += ",\"label\":";
     append_json(participant.label, players);
-    players += ",\"group\":" + std::to_string(player.group().id_in_subsession());
+    // null while waiting to be grouped by arrival time.
+    players += ",\"group\":" +
+               (player.has_group() ? std::to_string(player.group().id_in_subsession()) : "null");
     players += ",\"id_in_group\":" + std::to_string(player.id_in_group());
     players += ",\"page\":" + std::to_string(participant.page);
     players += ",\"page_name\":" + page_names[participant.page % page_names.size()];

@@ -34,8 +34,9 @@
       const cells = players[i].cells;
       set(cells[0], String(p.id_in_session));
       set(cells[1], p.label);
-      set(cells[2], String(p.group));
-      set(cells[3], String(p.id_in_group));
+      // No group yet: waiting on a page that groups by arrival time.
+      set(cells[2], p.group === null ? '–' : String(p.group));
+      set(cells[3], p.group === null ? '–' : String(p.id_in_group));
       set(cells[4], p.page + ' ' + p.page_name);
       set(cells[5], p.connections > 1 ? `${p.state} (${p.connections} pages)` : p.state, p.state);
       state.player_fields.forEach((name, f) => set(cells[6 + f], shown(p.fields[name])));

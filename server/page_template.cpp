@@ -341,11 +341,13 @@ void PageTemplate::render(Block block, const Player& player, std::string_view ne
       case Part::kIdInGroup:
         value = std::to_string(player.id_in_group());
         break;
+      // Empty while the player has no group (a wait page that groups by
+      // arrival time).
       case Part::kGroupField:
-        append_field_value(player.group().fields()[piece.field], value);
+        if (player.has_group()) append_field_value(player.group().fields()[piece.field], value);
         break;
       case Part::kIdInSubsession:
-        value = std::to_string(player.group().id_in_subsession());
+        if (player.has_group()) value = std::to_string(player.group().id_in_subsession());
         break;
       case Part::kParticipantCode:
         value = player.participant().code;

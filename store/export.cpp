@@ -227,7 +227,9 @@ class Exporter {
                    ? "LEFT JOIN " + quote_identifier(participant_fields) +
                          " pt ON pt.session = pl.session AND pt.id_in_session = pl.id_in_session "
                    : std::string()) +
-              "JOIN " + quote_identifier(groups) + " g " +
+              // LEFT: a player whose group has not formed (grouping by
+              // arrival time) has blank group columns.
+              "LEFT JOIN " + quote_identifier(groups) + " g " +
               "ON g.session = pl.session AND g.round_number = pl.round_number AND "
               "g.id_in_subsession = pl.id_in_subsession "
               "WHERE pl.session = ?1 ORDER BY pl.round_number, pl.id_in_session",

@@ -223,6 +223,11 @@ Status replay_session(SqliteStore& store, const StoredSession& stored_info, cons
       }
       if (!events.is_null(9) && event.participant >= 1 &&
           event.participant <= replayed->participant_count()) {
+        if (!replayed->player(event.participant).has_group()) {
+          return diverge(seq,
+                         "the sender had a group after it when it was recorded, but none "
+                         "in the replay");
+        }
         const Group& group = replayed->player(event.participant).group();
         if (static_cast<uint64_t>(events.column_int(9)) != replayed->group_hash(group)) {
           return diverge(seq, "group " + std::to_string(group.id_in_subsession()) +

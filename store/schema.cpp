@@ -211,7 +211,8 @@ void ensure_game_tables(sqlite3* db, const Game& game) {
   ensure_table(db, game, player_table(game), "player", nullptr,
                "session TEXT NOT NULL,\n  round_number INTEGER NOT NULL,\n"
                "  id_in_session INTEGER NOT NULL,\n"
-               "  id_in_group INTEGER NOT NULL,\n  id_in_subsession INTEGER NOT NULL",
+               "  id_in_group INTEGER,  -- NULL: no group yet (grouping by arrival time)\n"
+               "  id_in_subsession INTEGER",
                "session, round_number, id_in_session", player_columns);
   ensure_table(db, game, participant_table(game), "participant", nullptr,
                "session TEXT NOT NULL,\n  id_in_session INTEGER NOT NULL", "session, id_in_session",

@@ -147,6 +147,9 @@ Status SqliteStore::load_session(const std::string& code, const Game& game,
                           quote_identifier(players) + " WHERE session = ?1");
       query.bind(1, session_code);
       while (query.next()) {
+        // No group yet: the game groups by arrival time and this player's
+        // has not formed.
+        if (query.is_null(2) && query.is_null(3)) continue;
         const uint32_t round = index_of_id(query.column_int(0), "round_number");
         const uint32_t group = index_of_id(query.column_int(2), "id_in_subsession");
         const uint32_t position = index_of_id(query.column_int(3), "id_in_group");

@@ -30,6 +30,9 @@ struct GameStatements {
   Statement insert_group, insert_player, insert_participant;
   // Unprepared when the game has no such fields.
   Statement update_group, update_player, update_participant;
+  // A player's place in a group formed during the session (grouping by
+  // arrival time).
+  Statement place_player;
   std::vector<Statement> insert_record;  // by record type
 };
 
@@ -345,7 +348,10 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
       if (change.scope == Change::Scope::kPage && change.owner == event.participant - 1) --page;
     }
     insert.bind(5, std::string_view(session.page_spec(page).name));
-    insert.bind(12, static_cast<int64_t>(session.group_hash(sender.group())));
+    // NULL while the sender waits for a group (grouping by arrival time).
+    if (sender.has_group()) {
+      insert.bind(12, static_cast<int64_t>(session.group_hash(sender.group())));
+    }
   }
   if (event.page >= 0) insert.bind(6, static_cast<int64_t>(event.page));
   insert.bind(7, event.time_ms);
@@ -365,6 +371,36 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
   uint32_t copied_player = UINT32_MAX;
   for (const Change& change : changes) {
     switch (change.scope) {
+      case Change::Scope::kGroupFormed: {
+        // Its row now, with the fields it has after the event; its members'
+        // rows say where they are.
+        const Group& group = session.groups()[change.owner];
+        Statement& add = statements.insert_group;
+        add.bind(1, std::string_view(slot->code));
+        add.bind(2, static_cast<int64_t>(group.round_number()));
+        add.bind(3, static_cast<int64_t>(group.id_in_subsession()));
+        for (size_t i = 0; i < group.fields().size(); ++i) {
+          add.bind_value(static_cast<int>(i + 4), group.fields()[i]);
+        }
+        if ((rc = add.run()) != SQLITE_DONE) return fail(rc);
+        for (const Player* member : group.players()) {
+          Statement& place = statements.place_player;
+          place.bind(1, static_cast<int64_t>(member->id_in_group()));
+          place.bind(2, static_cast<int64_t>(group.id_in_subsession()));
+          place.bind(3, std::string_view(slot->code));
+          place.bind(4, static_cast<int64_t>(group.round_number()));
+          place.bind(5, static_cast<int64_t>(member->id_in_session()));
+          if ((rc = place.run()) != SQLITE_DONE) return fail(rc);
+        }
+        if (slot->group_values.size() != change.owner) {
+          return Status::Error("group " + std::to_string(change.owner) +
+                               " formed out of order in the store's copy");
+        }
+        slot->group_values.push_back(group.fields());
+        slot->group_keys.emplace_back(group.round_number(), group.id_in_subsession());
+        slot->group_dirty.push_back(0);
+        break;
+      }
       case Change::Scope::kRecord: {
         const Record& row = session.records(RecordType{change.field})[change.row];
         Statement& add = statements.insert_record[change.field];
@@ -463,6 +499,10 @@ store::GameStatements& SqliteStore::statements_for(const Game& game) {
       insert_sql(store::player_table(game), with_fields({"session", "round_number", "id_in_session",
                                                          "id_in_group", "id_in_subsession"},
                                                         game.player_fields())));
+  s->place_player = Statement(db, "UPDATE " + quote_identifier(store::player_table(game)) +
+                                      " SET id_in_group = ?1, id_in_subsession = ?2 "
+                                      "WHERE session = ?3 AND round_number = ?4 AND "
+                                      "id_in_session = ?5");
   if (!game.group_fields().empty()) {
     s->update_group = Statement(db, update_sql(store::group_table(game), game.group_fields(),
                                                {"round_number", "id_in_subsession"}));
@@ -598,8 +638,13 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
       s.insert_player.bind(1, std::string_view(session.code()));
       s.insert_player.bind(2, static_cast<int64_t>(player.round_number()));
       s.insert_player.bind(3, static_cast<int64_t>(player.id_in_session()));
-      s.insert_player.bind(4, static_cast<int64_t>(player.id_in_group()));
-      s.insert_player.bind(5, static_cast<int64_t>(player.group().id_in_subsession()));
+      if (player.has_group()) {
+        s.insert_player.bind(4, static_cast<int64_t>(player.id_in_group()));
+        s.insert_player.bind(5, static_cast<int64_t>(player.group().id_in_subsession()));
+      } else {
+        s.insert_player.bind_null(4);
+        s.insert_player.bind_null(5);
+      }
       for (size_t i = 0; i < player.fields().size(); ++i) {
         s.insert_player.bind_value(static_cast<int>(i + 6), player.fields()[i]);
       }

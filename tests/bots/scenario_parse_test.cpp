@@ -111,9 +111,9 @@ TEST_CASE("a step names its number in every error") {
 
 TEST_CASE("a step needs exactly one action") {
   CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1}]})") ==
-        "s.json: step 1: a step needs exactly one of \"send\" and \"submit\"");
+        "s.json: step 1: a step needs exactly one of \"send\", \"submit\", \"arrive\" and \"wait\"");
   CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "send": 1, "submit": true}]})") ==
-        "s.json: step 1: a step needs exactly one of \"send\" and \"submit\"");
+        "s.json: step 1: a step needs exactly one of \"send\", \"submit\", \"arrive\" and \"wait\"");
   CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "submit": 3}]})") ==
         "s.json: step 1: \"submit\" must be true or the name of the page being submitted");
   CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "submit": "lobby"}]})") ==

@@ -165,7 +165,7 @@ TEST_CASE("what the schema version and identity of a new database are") {
   const std::string path = dir.file("livectl.db");
   open_store(path);
   CHECK(sql_value(path, "PRAGMA application_id") == std::to_string(0x4c564354));
-  CHECK(sql_value(path, "PRAGMA user_version") == "3");
+  CHECK(sql_value(path, "PRAGMA user_version") == "4");
   CHECK(sql_value(path, "PRAGMA journal_mode") == "wal");
 }
 
