@@ -398,21 +398,8 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
     const Json& params = json["params"];
     if (!params.is_object()) fail(file, "\"params\" must be an object of parameter values");
     for (const auto& [name, value] : params.items()) {
-      const int index = scenario.game->find_param(name);
-      if (index < 0) {
-        std::string known;
-        for (const ParamSpec& spec : scenario.game->params()) {
-          known += (known.empty() ? "" : ", ") + spec.name;
-        }
-        fail(file + ": params", game_name + " has no parameter \"" + name + "\" (" +
-                                    (known.empty() ? "it has none" : "its parameters: " + known) +
-                                    ")");
-      }
-      const ParamSpec& spec = scenario.game->params()[index];
-      if (value.is_null() || field_value_problem(spec.type, value)) {
-        fail(file + ": params", "parameter \"" + name + "\" is " +
-                                    (spec.type == FieldType::kInteger ? "an " : "a ") +
-                                    field_type_name(spec.type) + ", not " + value.dump());
+      if (auto problem = param_problem(*scenario.game, game_name, name, &value)) {
+        fail(file + ": params", *problem);
       }
       scenario.params[name] = value;
     }

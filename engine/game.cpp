@@ -137,6 +137,24 @@ PageSpec& Game::page(std::string name, PageKind kind, std::string template_file,
   return spec;
 }
 
+std::optional<std::string> param_problem(const Game& game, const std::string& owner,
+                                         const std::string& name, const Json* value) {
+  const int index = game.find_param(name);
+  if (index < 0) {
+    std::string known;
+    for (const ParamSpec& spec : game.params()) known += (known.empty() ? "" : ", ") + spec.name;
+    return owner + " has no parameter '" + name + "' (" +
+           (known.empty() ? "it has none" : "its parameters: " + known) + ")";
+  }
+  const ParamSpec& spec = game.params()[index];
+  // 50 given to a number parameter is 50; 2.5 to an integer is an error.
+  if (value && (value->is_null() || field_value_problem(spec.type, *value))) {
+    return "parameter '" + name + "' is " + (spec.type == FieldType::kInteger ? "an " : "a ") +
+           field_type_name(spec.type) + ", not " + value->dump();
+  }
+  return std::nullopt;
+}
+
 void Game::creating_session(Subsession& /*subsession*/) const {}
 
 std::unique_ptr<Bot> Game::make_bot(int /*id_in_group*/, int /*group_size*/) const {

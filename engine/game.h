@@ -320,4 +320,11 @@ class Game {
   const PlayerFieldOf<double> payoff{player_field("payoff", FieldType::kNumber, 0)};
 };
 
+// Why `value` cannot be `game`'s parameter `name`, as one sentence:
+// "OWNER has no parameter 'x' (its parameters: a, b)" (OWNER names the game
+// or the configuration being read) or "parameter 'x' is an integer, not
+// 2.5"; nullopt when it can. A null `value` checks the name only.
+std::optional<std::string> param_problem(const Game& game, const std::string& owner,
+                                         const std::string& name, const Json* value);
+
 }  // namespace livectl

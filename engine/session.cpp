@@ -135,23 +135,10 @@ void Session::set_params(const Json& given) {
   for (const ParamSpec& spec : specs) params_.push_back(spec.default_value);
   if (given.is_object()) {
     for (const auto& [name, value] : given.items()) {
-      const int index = game_.find_param(name);
-      if (index < 0) {
-        std::string known;
-        for (const ParamSpec& spec : specs) known += (known.empty() ? "" : ", ") + spec.name;
-        throw std::invalid_argument(game_.name() + " has no parameter '" + name + "' (" +
-                                    (known.empty() ? "it has none" : "its parameters: " + known) +
-                                    ")");
+      if (auto problem = param_problem(game_, game_.name(), name, &value)) {
+        throw std::invalid_argument(*problem);
       }
-      const ParamSpec& spec = specs[index];
-      Json converted = value;
-      // 50 given to a number parameter is 50; 2.5 to an integer is an error.
-      if (auto problem = field_value_problem(spec.type, converted); problem || value.is_null()) {
-        throw std::invalid_argument("parameter '" + name + "' is " +
-                                    (spec.type == FieldType::kInteger ? "an " : "a ") +
-                                    field_type_name(spec.type) + ", not " + value.dump());
-      }
-      params_[index] = std::move(converted);
+      params_[game_.find_param(name)] = value;
     }
   }
   for (size_t i = 0; i < specs.size(); ++i) params_json_[specs[i].name] = params_[i];

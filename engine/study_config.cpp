@@ -15,30 +15,8 @@ std::vector<StudyConfig>& declared() {
   return configs;
 }
 
-std::string param_names(const Game& game) {
-  std::string names;
-  for (const ParamSpec& spec : game.params()) names += (names.empty() ? "" : ", ") + spec.name;
-  return names.empty() ? "it has none" : "its parameters: " + names;
-}
-
 const char* article(FieldType type) {
   return type == FieldType::kInteger ? "an " : "a ";
-}
-
-// `value` checked as a value of `game`'s parameter `name`; the error is the
-// end of a sentence.
-void check_param(const Game& game, const std::string& config, const std::string& name,
-                 const Json& value) {
-  const int index = game.find_param(name);
-  if (index < 0) {
-    throw std::invalid_argument(config + " has no parameter '" + name + "' (" + param_names(game) +
-                                ")");
-  }
-  const ParamSpec& spec = game.params()[index];
-  if (value.is_null() || field_value_problem(spec.type, value)) {
-    throw std::invalid_argument("parameter '" + name + "' is " + article(spec.type) +
-                                field_type_name(spec.type) + ", not " + value.dump());
-  }
 }
 
 bool valid_name(const std::string& name) {
@@ -124,7 +102,11 @@ StudyConfig parse_one(const Json& entry, const std::vector<StudyConfig>& before)
     throw std::invalid_argument("needs an \"app_sequence\": the game it plays, as [\"game\"]");
   }
   const Game& game = *find_game(config.app_sequence[0]);
-  for (const auto& [key, value] : params.items()) check_param(game, config.name, key, value);
+  for (const auto& [key, value] : params.items()) {
+    if (auto problem = param_problem(game, config.name, key, &value)) {
+      throw std::invalid_argument(*problem);
+    }
+  }
   config.params = std::move(params);
   if (config.num_demo_participants % game.players_per_group() != 0) {
     throw std::invalid_argument("\"num_demo_participants\" must be a multiple of " +
@@ -289,13 +271,12 @@ SessionConfig session_config_for(const StudyConfig& config, const Game& game,
       throw std::invalid_argument("--set " + set + ": write --set name=value");
     }
     const std::string name = set.substr(0, equals);
-    const int index = game.find_param(name);
     try {
-      if (index < 0) {
-        throw std::invalid_argument(config.name + " has no parameter '" + name + "' (" +
-                                    param_names(game) + ")");
+      if (auto problem = param_problem(game, config.name, name, nullptr)) {
+        throw std::invalid_argument(*problem);
       }
-      session.params[name] = parse_setting(game.params()[index], set.substr(equals + 1));
+      session.params[name] =
+          parse_setting(game.params()[game.find_param(name)], set.substr(equals + 1));
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument("--set " + set + ": " + e.what());
     }

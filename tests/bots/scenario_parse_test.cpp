@@ -110,14 +110,56 @@ TEST_CASE("a step names its number in every error") {
 }
 
 TEST_CASE("a step needs exactly one action") {
-  CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1}]})") ==
-        "s.json: step 1: a step needs exactly one of \"send\", \"submit\", \"arrive\" and \"wait\"");
-  CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "send": 1, "submit": true}]})") ==
-        "s.json: step 1: a step needs exactly one of \"send\", \"submit\", \"arrive\" and \"wait\"");
+  CHECK(
+      error_for(R"({"game": "auction", "steps": [{"player": 1}]})") ==
+      "s.json: step 1: a step needs exactly one of \"send\", \"submit\", \"arrive\" and \"wait\"");
+  CHECK(
+      error_for(R"({"game": "auction", "steps": [{"player": 1, "send": 1, "submit": true}]})") ==
+      "s.json: step 1: a step needs exactly one of \"send\", \"submit\", \"arrive\" and \"wait\"");
   CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "submit": 3}]})") ==
         "s.json: step 1: \"submit\" must be true or the name of the page being submitted");
   CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "submit": "lobby"}]})") ==
         "s.json: step 1: auction has no page \"lobby\"");
+}
+
+TEST_CASE("arrivals, arrive and wait steps, expect_group and the final matrix are checked") {
+  CHECK(error_for(R"({"game": "auction", "arrivals": 1, "steps": []})") ==
+        "s.json: \"arrivals\" must be true or false");
+  CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "arrive": 5}]})") ==
+        "s.json: step 1: \"arrive\" must be true or the participant's label");
+  CHECK(
+      error_for(R"({"game": "auction", "steps": [{"player": 1, "arrive": true, "wait": 5}]})") ==
+      "s.json: step 1: a step needs exactly one of \"send\", \"submit\", \"arrive\" and \"wait\"");
+  CHECK(error_for(R"({"game": "auction", "steps": [{"wait": 86400001}]})") ==
+        "s.json: step 1: \"wait\" must be milliseconds from 1 to 86400000, not 86400001");
+  CHECK(error_for(R"({"game": "auction", "steps": [{"wait": 10, "expect_error": true}]})") ==
+        "s.json: step 1: a wait step sends nothing, so it has no \"expect_error\"");
+  CHECK(error_for(R"({"game": "auction", "steps": [{"wait": 10, "expect_group": null}]})") ==
+        "s.json: step 1: a wait step's checks need \"player\"");
+  CHECK(error_for(
+            R"({"game": "auction", "steps": [{"player": 1, "send": 1, "expect_group": []}]})") ==
+        "s.json: step 1: \"expect_group\" must be the group's participant ids (1..3) in "
+        "id_in_group order, or null, not []");
+  CHECK(error_for(R"({"game": "auction", "steps": [], "final": {"matrix": [[1], []]}})") ==
+        "s.json: final.matrix: must be an array of groups, each an array of participant ids "
+        "(1..3) in id_in_group order");
+
+  const Scenario parsed = parse_scenario(R"({"game": "auction", "arrivals": true, "steps": [
+      {"player": 2, "arrive": "PC02", "expect_group": null},
+      {"wait": 1500},
+      {"wait": 10, "player": 2, "expect_group": [1, 2, 3]}],
+      "final": {"matrix": [[1, 2, 3]]}})",
+                                         "s.json");
+  CHECK(parsed.arrivals);
+  REQUIRE(parsed.steps.size() == 3);
+  CHECK(parsed.steps[0].kind == ScenarioStep::Kind::kArrive);
+  CHECK(parsed.steps[0].send == Json{{"label", "PC02"}});
+  CHECK(parsed.steps[0].expect_group == Json(nullptr));
+  CHECK(parsed.steps[1].kind == ScenarioStep::Kind::kWait);
+  CHECK(parsed.steps[1].player == 0);
+  CHECK(parsed.steps[1].wait_ms == 1500);
+  CHECK(parsed.steps[2].expect_group == Json::array({1, 2, 3}));
+  CHECK(parsed.final_matrix == Json::array({Json::array({1, 2, 3})}));
 }
 
 TEST_CASE("expectations are checked for shape") {

@@ -82,7 +82,7 @@ check "the unknown configuration is reported" grep -qF \
 printf '{"config": "pg_low", "params": {"multiplier": "x"}, "steps": []}' >"$work/badparam.json"
 run "$study" test "$work/badparam.json"
 check "a scenario parameter of the wrong type is reported" grep -qF \
-  "badparam.json: params: parameter \"multiplier\" is a number, not \"x\"" "$work/out"
+  "badparam.json: params: parameter 'multiplier' is a number, not \"x\"" "$work/out"
 
 # The configuration is stored with the session and exported.
 run "$study" simulate --config pg_low --seed 2 --db "$work/pg.db"
