@@ -12,6 +12,8 @@ namespace livectl::server {
 namespace {
 
 constexpr std::string_view kWaitTemplate = "server/wait.html";
+// A wait page that groups by arrival time: nobody has a group yet.
+constexpr std::string_view kArrivalWaitTemplate = "server/wait_arrival.html";
 
 constexpr std::string_view kNextButton =
     "<p><button type=\"submit\" id=\"next\">Next</button></p>\n";
@@ -87,8 +89,8 @@ Status GamePages::load(const Game& game, const TemplateReader& read,
     TemplateFile file;
     if (page.kind == PageKind::kWait && page.template_file.empty()) {
       // livectl's own wait page, never a game's file.
-      file.name = kWaitTemplate;
-      file.text = std::string(*embedded_file(kWaitTemplate));
+      file.name = page.by_arrival ? kArrivalWaitTemplate : kWaitTemplate;
+      file.text = std::string(*embedded_file(file.name));
     } else if (Status status = read(game, page.template_file, &file); !status.ok()) {
       return status;
     }

@@ -29,7 +29,7 @@ DB = os.path.join(TMP, "chat.db")
 
 def waiting(html):
     """Whether the page is livectl's own wait page, "match" (page 0)."""
-    return page_of(html)[0] == 0 and 'id="waiting"' in html
+    return page_of(html)[0] == 0 and "Waiting for other participants to arrive" in html
 
 
 async def chat(s, sender, receiver, text):
