@@ -14,119 +14,46 @@ import io
 import json
 import os
 import re
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import time
-import traceback
-import urllib.error
-import urllib.parse
-import urllib.request
 import zipfile
 
-import websockets
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from livectl_client import Serve, basic, links_of, run, run_tests, until  # noqa: E402
 
 LIVECTL = sys.argv[1]
 ONLY = sys.argv[2] if len(sys.argv) > 2 else ""
 TMP = tempfile.mkdtemp(prefix="livectl-admin-test-")
-SERVERS = []
 PASSWORD = "correct horse:battery"  # a space and a colon: both are allowed in a password
 
 
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a 303 is returned as it is, to be looked at
+def serve(*args, db="admin.db", password=None, env=None):
+    """One `livectl serve` on TMP/db; without --admin-password unless given one."""
+    return Serve(LIVECTL, os.path.join(TMP, db), *args, password=password, env=env)
 
 
-OPENER = urllib.request.build_opener(NoRedirects)
+def admin_line(s):
+    """The line serve prints about the admin pages."""
+    return re.search(r"^admin: .*$", s.stdout, re.M).group(0)
 
 
-class Serve:
-    """One `livectl serve` process; reads its links and admin line from stdout."""
-
-    def __init__(self, *args, db="admin.db", env=None):
-        self.db = os.path.join(TMP, db)
-        self.proc = subprocess.Popen(
-            [LIVECTL, "serve", "--port", "0", "--db", self.db, *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, **(env or {})})
-        SERVERS.append(self)
-        self.stdout = ""
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise AssertionError("serve exited early: " + self.proc.stderr.read())
-            self.stdout += line
-            if line.startswith("serving on "):
-                break
-        self.base = re.search(r"serving on (http://\S+)", self.stdout).group(1)
-        self.host, self.port = self.base[len("http://"):].split(":")
-        self.admin_line = re.search(r"^admin: .*$", self.stdout, re.M).group(0)
-
-    def http(self, method, path, form=None, password=PASSWORD, user="admin", headers=None):
-        """(status, headers, body bytes); never raises for an HTTP status."""
-        data = None if form is None else urllib.parse.urlencode(form).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method,
-                                         headers=dict(headers or {}))
-        if password is not None:
-            token = base64.b64encode(f"{user}:{password}".encode()).decode()
-            request.add_header("Authorization", "Basic " + token)
-        try:
-            with OPENER.open(request, timeout=10) as response:
-                return response.status, response.headers, response.read()
-        except urllib.error.HTTPError as e:
-            return e.code, e.headers, e.read()
-
-    def get(self, path, **kwargs):
-        status, _, body = self.http("GET", path, **kwargs)
-        assert status == 200, (path, status, body[:300])
-        return body.decode()
-
-    def monitor(self, code):
-        return json.loads(self.get(f"/admin/api/s/{code}"))
-
-    def create(self, game, participants):
-        """Creates a session through the admin form, as its page sends it; its code."""
-        status, headers, body = self.http(
-            "POST", "/admin/sessions", {"game": game, "participants": str(participants)},
-            headers={"Origin": self.base})
-        assert status == 303, (status, body)
-        return re.fullmatch(r"/admin/s/(\w+)", headers["Location"]).group(1)
-
-    def stop(self, sig=signal.SIGTERM):
-        self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=10)
-        self.stderr = self.proc.stderr.read()
-        assert code == 0, (code, self.stderr)
-
-    def kill(self):
-        self.proc.kill()
-        self.proc.wait(timeout=10)
+def get(s, path):
+    """An admin page, with the password: its text; asserts a 200."""
+    status, _, body = s.http("GET", path, admin=True)
+    assert status == 200, (path, status, body[:300])
+    return body
 
 
-def links_of(html):
-    return re.findall(r'<a href="(http://[^"]+/p/(\w+))">', html)
-
-
-def until(check, seconds=5):
-    """Polls `check` until it returns a true value, which it returns."""
-    deadline = time.time() + seconds
-    while True:
-        value = check()
-        if value or time.time() > deadline:
-            assert value, "timed out"
-            return value
-        time.sleep(0.05)
+def auth(password, user="admin"):
+    """Headers that send `user`:`password`; none for a None password."""
+    return None if password is None else {"Authorization": basic(password, user)}
 
 
 # ---- tests ----
 
 def test_the_admin_link_is_printed_and_a_given_password_is_not():
-    s = Serve("--game", "auction", "--participants", "3", "--admin-password", PASSWORD,
-              db="printed.db")
-    assert s.admin_line == (f"admin: {s.base}/admin (the password given with --admin-password)")
+    s = serve("--game", "auction", "--participants", "3", db="printed.db", password=PASSWORD)
+    assert admin_line(s) == (f"admin: {s.base}/admin (the password given with --admin-password)")
     assert PASSWORD not in s.stdout
     # The line comes after the participants' links, before "serving on".
     assert s.stdout.index("participant 3:") < s.stdout.index("admin:") < s.stdout.index(
@@ -135,79 +62,77 @@ def test_the_admin_link_is_printed_and_a_given_password_is_not():
 
 
 def test_every_admin_path_needs_the_password():
-    s = Serve("--game", "auction", "--admin-password", PASSWORD, db="auth.db")
+    s = serve("--game", "auction", db="auth.db", password=PASSWORD)
     session = re.search(r"session (\w+):", s.stdout).group(1)
     paths = ["/admin", "/admin/", f"/admin/s/{session}", f"/admin/api/s/{session}",
              f"/admin/s/{session}/livectl-{session}-csv.zip", "/admin/admin.js",
              "/admin/s/nosuchsession", "/admin/whatever"]
     for path in paths:
         for password in (None, "wrong", PASSWORD + " ", PASSWORD[:-1], ""):
-            status, headers, body = s.http("GET", path, password=password)
+            status, headers, body = s.http("GET", path, headers=auth(password))
             assert status == 401, (path, password, status)
             assert headers["WWW-Authenticate"] == 'Basic realm="livectl admin", charset="UTF-8"'
-            assert session.encode() not in body  # nothing shown, not even the code
+            assert session not in body  # nothing shown, not even the code
     # Not Basic, or not base64: refused the same way.
     for authorization in ("Bearer " + PASSWORD, "Basic !!!!", "Basic",
                           "Basic " + base64.b64encode(PASSWORD.encode()).decode()):
-        status, _, _ = s.http("GET", "/admin", password=None,
-                              headers={"Authorization": authorization})
+        status, _, _ = s.http("GET", "/admin", headers={"Authorization": authorization})
         assert status == 401, authorization
     status, _, _ = s.http("POST", "/admin/sessions", {"game": "auction", "participants": "3"},
-                          password="wrong")
+                          headers=auth("wrong"))
     assert status == 401
     # Any user name; the scheme's name in any case.
-    assert s.http("GET", "/admin", user="")[0] == 200
-    assert s.http("GET", "/admin", user="someone else")[0] == 200
+    assert s.http("GET", "/admin", headers=auth(PASSWORD, user=""))[0] == 200
+    assert s.http("GET", "/admin", headers=auth(PASSWORD, user="someone else"))[0] == 200
     token = base64.b64encode(f"x:{PASSWORD}".encode()).decode()
-    assert s.http("GET", "/admin", password=None,
-                  headers={"Authorization": "bAsIc " + token})[0] == 200
-    assert "Sessions" in s.get("/admin") and session in s.get("/admin")
+    assert s.http("GET", "/admin", headers={"Authorization": "bAsIc " + token})[0] == 200
+    assert "Sessions" in get(s, "/admin") and session in get(s, "/admin")
     # Nothing the admin pages refused disturbed the participants' pages.
     participant = re.search(r"/p/(\w+)", s.stdout).group(1)
-    assert s.http("GET", f"/p/{participant}", password=None)[0] == 200
+    assert s.http("GET", f"/p/{participant}")[0] == 200
     s.stop()
 
 
 def test_a_generated_password_is_printed_and_works():
-    s = Serve("--game", "tictactoe", db="generated.db")
+    s = serve("--game", "tictactoe", db="generated.db")
     match = re.fullmatch(rf"admin: {re.escape(s.base)}/admin \(any user name, password (\w+)\)",
-                         s.admin_line)
-    assert match, s.admin_line
+                         admin_line(s))
+    assert match, admin_line(s)
     password = match.group(1)
     assert len(password) == 16, password
-    assert s.http("GET", "/admin", password=password)[0] == 200
-    assert s.http("GET", "/admin", password=None)[0] == 401
+    assert s.http("GET", "/admin", headers=auth(password))[0] == 200
+    assert s.http("GET", "/admin")[0] == 401
     s.stop()
     # A second server generates another one.
-    again = Serve(db="generated.db")
-    assert password not in again.admin_line
+    again = serve(db="generated.db")
+    assert password not in admin_line(again)
     again.stop()
 
 
 def test_the_password_can_come_from_the_environment_and_must_not_be_empty():
-    s = Serve("--game", "tictactoe", db="env.db", env={"LIVECTL_ADMIN_PASSWORD": "from env"})
-    assert "the password given with --admin-password" in s.admin_line
+    s = serve("--game", "tictactoe", db="env.db", env={"LIVECTL_ADMIN_PASSWORD": "from env"})
+    assert "the password given with --admin-password" in admin_line(s)
     assert "from env" not in s.stdout
-    assert s.http("GET", "/admin", password="from env")[0] == 200
+    assert s.http("GET", "/admin", headers=auth("from env"))[0] == 200
     s.stop()
-    p = subprocess.run([LIVECTL, "serve", "--port", "0", "--db", os.path.join(TMP, "empty.db"),
-                        "--admin-password", ""], capture_output=True, text=True, timeout=10)
+    p = run(LIVECTL, "serve", "--port", "0", "--db", os.path.join(TMP, "empty.db"),
+            "--admin-password", "")
     assert p.returncode == 2 and "the admin password must not be empty" in p.stderr, p.stderr
-    p = subprocess.run([LIVECTL, "serve", "--help"], capture_output=True, text=True, timeout=10)
+    p = run(LIVECTL, "serve", "--help")
     assert "--admin-password" in p.stdout
 
 
 async def test_a_session_created_in_the_admin_is_played_monitored_and_exported():
-    s = Serve("--game", "tictactoe", "--admin-password", PASSWORD, db="created.db")
-    code = s.create("auction", 3)
-    page = s.get(f"/admin/s/{code}")
+    s = serve("--game", "tictactoe", db="created.db", password=PASSWORD)
+    code = s.create(game="auction", participants=3)
+    page = get(s, f"/admin/s/{code}")
     links = links_of(page)
     assert len(links) == 3 and all(link.startswith(s.base + "/p/") for link, _ in links), links
     participants = [participant for _, participant in links]
-    assert code in s.get("/admin")
+    assert code in get(s, "/admin")
     # The links work at once.
     for participant in participants:
-        assert s.http("GET", f"/p/{participant}", password=None)[0] == 200
+        assert s.http("GET", f"/p/{participant}")[0] == 200
 
     state = s.monitor(code)
     assert state["session"] == code and state["game"] == "auction"
@@ -227,10 +152,7 @@ async def test_a_session_created_in_the_admin_is_played_monitored_and_exported()
     events_before = state["events"]
     assert events_before >= 3  # the three arrivals
 
-    ws_base = f"ws://{s.host}:{s.port}/live/"
-    async with websockets.connect(ws_base + participants[0], open_timeout=5) as a, \
-            websockets.connect(ws_base + participants[1], open_timeout=5) as b, \
-            websockets.connect(ws_base + participants[1], open_timeout=5):
+    async with s.ws(participants[0]) as a, s.ws(participants[1]) as b, s.ws(participants[1]):
         state = until(lambda: (lambda st: st if st["connected"] == 2 else None)(s.monitor(code)))
         assert [p["connections"] for p in state["players"]] == [1, 2, 0]
         assert [p["state"] for p in state["players"]] == ["connected", "connected", "offline"]
@@ -248,7 +170,7 @@ async def test_a_session_created_in_the_admin_is_played_monitored_and_exported()
     # The export, CSV: the files `livectl export` writes, in one ZIP.
     path = f"/admin/s/{code}/livectl-{code}-csv.zip"
     assert f'href="{path}"' in page
-    status, headers, body = s.http("GET", path)
+    status, headers, body = s.http("GET", path, admin=True, raw=True)
     assert status == 200 and headers["Content-Type"] == "application/zip", (status, headers)
     assert headers["Content-Disposition"] == "attachment"
     archive = zipfile.ZipFile(io.BytesIO(body))
@@ -257,12 +179,13 @@ async def test_a_session_created_in_the_admin_is_played_monitored_and_exported()
     # Byte for byte what `livectl export` writes.
     for format, zipped in (("csv", archive), ("json", None)):
         if zipped is None:
-            status, _, body = s.http("GET", f"/admin/s/{code}/livectl-{code}-json.zip")
+            status, _, body = s.http("GET", f"/admin/s/{code}/livectl-{code}-json.zip",
+                                     admin=True, raw=True)
             assert status == 200
             zipped = zipfile.ZipFile(io.BytesIO(body))
         out = os.path.join(TMP, "exported-" + format)
-        p = subprocess.run([LIVECTL, "export", "--db", s.db, "--session", code, "--format",
-                            format, "--out", out], capture_output=True, text=True, timeout=10)
+        p = run(LIVECTL, "export", "--db", s.db, "--session", code, "--format", format,
+                "--out", out)
         assert p.returncode == 0, p.stderr
         assert sorted(zipped.namelist()) == sorted(os.listdir(out))
         for name in zipped.namelist():
@@ -277,13 +200,14 @@ async def test_a_session_created_in_the_admin_is_played_monitored_and_exported()
     sessions = list(csv.DictReader(io.StringIO(archive.read("sessions.csv").decode())))
     assert [row["session.code"] for row in sessions] == [code]  # this session only
     # And JSON, typed.
-    status, _, body = s.http("GET", f"/admin/s/{code}/livectl-{code}-json.zip")
+    status, _, body = s.http("GET", f"/admin/s/{code}/livectl-{code}-json.zip", admin=True,
+                             raw=True)
     players = json.loads(zipfile.ZipFile(io.BytesIO(body)).read("auction_players.json"))
     assert [row["group.highest_bid"] for row in players] == [10, 10, 10]
 
     # Created sessions are stored: a restart resumes both.
     s.stop()
-    again = Serve("--admin-password", PASSWORD, db="created.db")
+    again = serve(db="created.db", password=PASSWORD)
     assert "resumed 2 sessions" in again.stdout, again.stdout
     for participant in participants:
         assert f"/p/{participant}" in again.stdout
@@ -293,8 +217,8 @@ async def test_a_session_created_in_the_admin_is_played_monitored_and_exported()
 
 
 def test_a_bad_create_form_gets_400_with_the_reason_and_creates_nothing():
-    s = Serve("--game", "tictactoe", "--admin-password", PASSWORD, db="bad-form.db")
-    sessions_before = s.get("/admin").count("/admin/s/")
+    s = serve("--game", "tictactoe", db="bad-form.db", password=PASSWORD)
+    sessions_before = get(s, "/admin").count("/admin/s/")
     cases = [
         ({"game": "chess", "participants": "2"},
          "There is no game &#39;chess&#39;; the games are auction, tictactoe"),
@@ -313,21 +237,22 @@ def test_a_bad_create_form_gets_400_with_the_reason_and_creates_nothing():
          "There is no game &#39;&lt;script&gt;alert(1)&lt;/script&gt;&#39;"),
     ]
     for form, message in cases:
-        status, headers, body = s.http("POST", "/admin/sessions", form, headers={"Origin": s.base})
+        status, headers, body = s.http("POST", "/admin/sessions", form, headers={"Origin": s.base},
+                                       admin=True)
         assert status == 400, (form, status)
         assert headers["Content-Type"].startswith("text/html")
-        assert message in body.decode(), (form, body.decode())
-        assert "<script>alert" not in body.decode()
+        assert message in body, (form, body)
+        assert "<script>alert" not in body
     # A form posted from another site's page.
     status, _, body = s.http("POST", "/admin/sessions", {"game": "tictactoe", "participants": "2"},
-                             headers={"Origin": "http://attacker.example"})
-    assert status == 403 and "another site" in body.decode()
-    assert s.get("/admin").count("/admin/s/") == sessions_before
+                             headers={"Origin": "http://attacker.example"}, admin=True)
+    assert status == 403 and "another site" in body
+    assert get(s, "/admin").count("/admin/s/") == sessions_before
     # The same form from this server's own page works.
     status, _, _ = s.http("POST", "/admin/sessions", {"game": "tictactoe", "participants": "2"},
-                          headers={"Origin": s.base})
+                          headers={"Origin": s.base}, admin=True)
     assert status == 303
-    assert s.get("/admin").count("/admin/s/") == sessions_before + 1
+    assert get(s, "/admin").count("/admin/s/") == sessions_before + 1
     s.stop()
 
 
@@ -335,7 +260,7 @@ def test_a_create_form_must_come_from_this_servers_own_pages():
     # Issue 9: a POST with neither Origin nor Referer was accepted. The
     # browser says where a form came from in Sec-Fetch-Site, else Origin,
     # else Referer; a POST that says none of them is refused.
-    s = Serve("--game", "tictactoe", "--admin-password", PASSWORD, db="origin.db")
+    s = serve("--game", "tictactoe", db="origin.db", password=PASSWORD)
     form = {"game": "tictactoe", "participants": "2"}
     refused = [
         {},
@@ -349,10 +274,10 @@ def test_a_create_form_must_come_from_this_servers_own_pages():
         {"Origin": "http://attacker.example", "Referer": s.base + "/admin"},
     ]
     for headers in refused:
-        status, _, body = s.http("POST", "/admin/sessions", form, headers=headers)
+        status, _, body = s.http("POST", "/admin/sessions", form, headers=headers, admin=True)
         assert status == 403, (headers, status)
-        assert "create sessions from this server&#39;s admin page" in body.decode(), body
-    assert s.get("/admin").count("/admin/s/") == 1
+        assert "create sessions from this server&#39;s admin page" in body, body
+    assert get(s, "/admin").count("/admin/s/") == 1
     accepted = [
         {"Sec-Fetch-Site": "same-origin"},
         {"Sec-Fetch-Site": "none"},  # typed or bookmarked by the admin
@@ -361,65 +286,40 @@ def test_a_create_form_must_come_from_this_servers_own_pages():
         {"Referer": s.base + "/"},
     ]
     for headers in accepted:
-        status, _, _ = s.http("POST", "/admin/sessions", form, headers=headers)
+        status, _, _ = s.http("POST", "/admin/sessions", form, headers=headers, admin=True)
         assert status == 303, (headers, status)
-    assert s.get("/admin").count("/admin/s/") == 1 + len(accepted)
+    assert get(s, "/admin").count("/admin/s/") == 1 + len(accepted)
     s.stop()
 
 
 def test_the_401_page_and_the_monitor_script_are_as_documented():
-    s = Serve("--game", "auction", "--admin-password", PASSWORD, db="doc.db")
-    status, headers, body = s.http("GET", "/admin", password=None)
+    s = serve("--game", "auction", db="doc.db", password=PASSWORD)
+    status, headers, body = s.http("GET", "/admin")
     assert status == 401 and headers["Content-Type"] == "text/plain; charset=utf-8"
-    assert body == b"the admin pages need the admin password (any user name)\n", body
-    status, headers, body = s.http("GET", "/admin", password="wrong")
-    assert status == 401 and body == b"the admin pages need the admin password (any user name)\n"
-    status, headers, body = s.http("GET", "/admin/admin.js")
+    assert body == "the admin pages need the admin password (any user name)\n", body
+    status, headers, body = s.http("GET", "/admin", headers=auth("wrong"))
+    assert status == 401 and body == "the admin pages need the admin password (any user name)\n"
+    status, headers, body = s.http("GET", "/admin/admin.js", admin=True)
     assert status == 200 and headers["Content-Type"] == "text/javascript; charset=utf-8"
-    assert b"/admin/api/s/" in body
+    assert "/admin/api/s/" in body
     s.stop()
 
 
 def test_unknown_sessions_and_paths_are_404():
-    s = Serve("--game", "auction", "--admin-password", PASSWORD, db="404.db")
+    s = serve("--game", "auction", db="404.db", password=PASSWORD)
     code = re.search(r"session (\w+):", s.stdout).group(1)
     for path in ("/admin/s/nosuchsession", "/admin/api/s/nosuchsession",
                  "/admin/s/nosuchsession/livectl-nosuchsession-csv.zip",
                  f"/admin/s/{code}/livectl-{code}-xml.zip", f"/admin/s/{code}/export",
                  f"/admin/s/{code}/../../etc/passwd", "/admin/other", "/admin/api/s/"):
-        status, _, body = s.http("GET", path)
-        assert status == 404 and b"root:" not in body, (path, status)
-    assert s.http("POST", "/admin/other", {"x": "1"})[0] == 404
+        status, _, body = s.http("GET", path, admin=True)
+        assert status == 404 and "root:" not in body, (path, status)
+    assert s.http("POST", "/admin/other", {"x": "1"}, admin=True)[0] == 404
     # A reload of a failed create shows the sessions.
-    status, headers, _ = s.http("GET", "/admin/sessions")
+    status, headers, _ = s.http("GET", "/admin/sessions", admin=True)
     assert status == 303 and headers["Location"] == "/admin"
     s.stop()
 
 
-def main():
-    tests = [(name, fn) for name, fn in globals().items()
-             if name.startswith("test_") and ONLY in name]
-    failed = 0
-    for name, fn in tests:
-        started = time.time()
-        try:
-            result = fn()
-            if asyncio.iscoroutine(result):
-                asyncio.run(result)
-            print(f"ok   {name} ({time.time() - started:.1f} s)")
-        except Exception:
-            failed += 1
-            print(f"FAIL {name}")
-            traceback.print_exc()
-        for server in SERVERS:
-            if server.proc.poll() is None:
-                server.kill()
-        SERVERS.clear()
-    print(f"{len(tests) - failed} passed, {failed} failed")
-    if not failed:
-        shutil.rmtree(TMP, ignore_errors=True)  # kept after a failure, to look at
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(globals(), ONLY, TMP))

@@ -13,24 +13,18 @@ or killed at the end.
 """
 import asyncio
 import html
-import http.client
 import json
 import os
 import re
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import time
-import traceback
 
-import websockets
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from livectl_client import Serve, run, run_tests  # noqa: E402
 
 STUDY, PRISTINE, SOURCE = sys.argv[1:4]
 ONLY = sys.argv[4] if len(sys.argv) > 4 else ""
 TMP = tempfile.mkdtemp(prefix="livectl-dev-serve-test-")
-SERVERS = []
 TEMPLATE = os.path.join(SOURCE, "live.html")
 with open(os.path.join(PRISTINE, "live.html"), encoding="utf-8") as f:
     ORIGINAL = f.read()
@@ -49,51 +43,15 @@ def edit(text):
         f.write(text)
 
 
-class Serve:
-    """One `STUDY serve` process; reads its links from stdout."""
+def serve(*args, db="dev.db"):
+    """One `STUDY serve --game otree_auction` on TMP/db."""
+    return Serve(STUDY, os.path.join(TMP, db), "--game", "otree_auction", *args, password=None)
 
-    def __init__(self, *args, db="dev.db"):
-        self.db = os.path.join(TMP, db)
-        self.proc = subprocess.Popen(
-            [STUDY, "serve", "--game", "otree_auction", "--port", "0", "--db", self.db, *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        SERVERS.append(self)
-        self.stdout = ""
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise AssertionError("serve exited early: " + self.proc.stderr.read())
-            self.stdout += line
-            if line.startswith("serving on "):
-                break
-        self.base = re.search(r"serving on (http://\S+)", self.stdout).group(1)
-        self.host, port = self.base[len("http://"):].split(":")
-        self.port = int(port)
-        self.codes = re.findall(r"participant \d+: \S+/p/(\w+)", self.stdout)
 
-    def get(self, participant=1):
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=5)
-        connection.request("GET", f"/p/{self.codes[participant - 1]}")
-        response = connection.getresponse()
-        result = response.status, response.getheader("Content-Type"), response.read().decode()
-        connection.close()
-        return result
-
-    def ws(self, participant):
-        return websockets.connect(f"ws://{self.host}:{self.port}/live/{self.codes[participant - 1]}",
-                                  open_timeout=5, close_timeout=2)
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=10)
-        self.stderr = self.proc.stderr.read()
-        assert code == 0, (code, self.stderr)
-        return self.stderr
-
-    def kill(self):
-        self.proc.kill()
-        self.proc.wait(timeout=10)
+def get(s, participant=1):
+    """(status, Content-Type, body) of a participant's page."""
+    status, headers, body = s.http("GET", f"/p/{s.links()[participant - 1]}")
+    return status, headers["Content-Type"], body
 
 
 def error_of(body):
@@ -105,7 +63,8 @@ def error_of(body):
 
 async def bid_is_broadcast(s, amount):
     """Participant 1 bids; participant 2's page gets it: the server is serving."""
-    async with s.ws(1) as one, s.ws(2) as two:
+    one_code, two_code = s.links()[:2]
+    async with s.ws(one_code) as one, s.ws(two_code) as two:
         await one.send(json.dumps({"page": 0, "data": amount}))
         for ws in (one, two):
             frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
@@ -115,23 +74,23 @@ async def bid_is_broadcast(s, amount):
 # ---- tests ----
 
 async def test_dev_shows_each_edit_on_reload_and_errors_as_500_while_serving_on():
-    s = Serve("--dev")
+    s = serve("--dev")
     assert (f"--dev: the templates of otree_auction are read from {SOURCE}/ at every page "
             "request\n") in s.stdout, s.stdout
-    status, content_type, body = s.get()
+    status, content_type, body = get(s)
     assert (status, content_type) == (200, "text/html; charset=utf-8"), (status, body)
     assert "<title>Auction</title>" in body and ">Send</button>" in body, body
 
     # An edit shows on the next request, without a rebuild.
     edit(ORIGINAL.replace(">Send</button>", ">Bid now</button>"))
-    status, _, body = s.get()
+    status, _, body = get(s)
     assert status == 200 and ">Bid now</button>" in body and ">Send<" not in body, body
 
     # An unknown placeholder: 500 naming the file, the line and what exists.
     lines = ORIGINAL.split("\n")
     lines.insert(3, "<p>{{ player.budget }}</p>")
     edit("\n".join(lines))
-    status, content_type, body = s.get(2)
+    status, content_type, body = get(s, 2)
     assert (status, content_type) == (500, "text/html; charset=utf-8"), (status, body)
     assert error_of(body) == (
         f"{TEMPLATE} line 4: unknown placeholder {{{{ player.budget }}}}; otree_auction offers "
@@ -145,24 +104,24 @@ async def test_dev_shows_each_edit_on_reload_and_errors_as_500_while_serving_on(
 
     # A block left open, an unknown block, a missing file.
     edit(ORIGINAL.replace("{{ endblock }}\n{{ block scripts }}", "\n{{ block scripts }}"))
-    status, _, body = s.get()
+    status, _, body = get(s)
     assert status == 500 and error_of(body) == (
         f"{TEMPLATE} line 27: {{{{ block scripts }}}} is inside {{{{ block content }}}}, which "
         "line 2 opened; blocks do not nest: close it with {{ endblock }} first"), error_of(body)
     edit(ORIGINAL.replace("{{ block scripts }}", "{{ block footer }}"))
-    status, _, body = s.get()
+    status, _, body = get(s)
     assert status == 500 and error_of(body) == (
         f"{TEMPLATE} line 27: unknown block {{{{ block footer }}}}; the blocks are title, "
         "content, scripts and styles"), error_of(body)
     os.rename(TEMPLATE, TEMPLATE + ".moved")
-    status, _, body = s.get()
+    status, _, body = get(s)
     assert status == 500 and error_of(body) == (
         f"cannot read {TEMPLATE}: No such file or directory"), error_of(body)
     await bid_is_broadcast(s, 11)
 
     # Fixed: the page is back.
     put_back()
-    status, _, body = s.get()
+    status, _, body = get(s)
     assert status == 200 and ">Send</button>" in body, body
     stderr = s.stop()
     assert f"{TEMPLATE} line 4: unknown placeholder {{{{ player.budget }}}}" in stderr, stderr
@@ -171,58 +130,30 @@ async def test_dev_shows_each_edit_on_reload_and_errors_as_500_while_serving_on(
 def test_dev_starts_with_a_broken_template_and_says_so():
     edit(ORIGINAL.replace("{{ endblock }}\n{{ block scripts }}", "{{ endblock }}\n<p>x</p>\n"
                           "{{ block scripts }}"))
-    s = Serve("--dev", db="broken.db")
+    s = serve("--dev", db="broken.db")
     assert (f"--dev: {TEMPLATE} line 27: text outside the blocks, which no page shows; in a "
             "template with blocks everything is inside {{ block title }}, {{ block content }}, "
             "{{ block scripts }} or {{ block styles }}; its pages answer 500 until it is fixed\n"
             ) in s.stdout, s.stdout
-    assert s.get()[0] == 500
+    assert get(s)[0] == 500
     put_back()
-    assert s.get()[0] == 200
+    assert get(s)[0] == 200
     s.stop()
 
 
 def test_without_dev_the_compiled_in_template_is_served_whatever_the_folder_holds():
     edit("{{ block content }}<p>{{ player.budget }}</p>")
-    s = Serve(db="compiled.db")
+    s = serve(db="compiled.db")
     assert "--dev" not in s.stdout, s.stdout
-    status, _, body = s.get()
+    status, _, body = get(s)
     assert status == 200 and ">Send</button>" in body and "budget" not in body, body
     s.stop()
 
 
 def test_serve_help_lists_dev():
-    p = subprocess.run([STUDY, "serve", "--help"], capture_output=True, text=True, timeout=10)
+    p = run(STUDY, "serve", "--help")
     assert p.returncode == 0 and "--dev" in p.stdout, p.stdout
 
 
-def main():
-    tests = [(name, fn) for name, fn in globals().items()
-             if name.startswith("test_") and ONLY in name]
-    failed = 0
-    for name, fn in tests:
-        started = time.time()
-        put_back()
-        try:
-            result = fn()
-            if asyncio.iscoroutine(result):
-                asyncio.run(result)
-            print(f"ok   {name} ({time.time() - started:.1f} s)")
-        except Exception:
-            failed += 1
-            print(f"FAIL {name}")
-            traceback.print_exc()
-        finally:
-            put_back()
-        for server in SERVERS:
-            if server.proc.poll() is None:
-                server.kill()
-        SERVERS.clear()
-    print(f"{len(tests) - failed} passed, {failed} failed")
-    if not failed:
-        shutil.rmtree(TMP, ignore_errors=True)  # kept after a failure, to look at
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(globals(), ONLY, TMP, reset=put_back))

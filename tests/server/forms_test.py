@@ -8,68 +8,21 @@ in as a browser's form is, through both of its rounds.
 Standard library only. Every request has a timeout; the server is stopped
 (or killed) at the end.
 """
-import html
-import http.client
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import traceback
-import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from livectl_client import Serve, stop_all  # noqa: E402
 
 STUDY = sys.argv[1]
 TMP = tempfile.mkdtemp(prefix="livectl-forms-test-")
 
 # The quiz's page flow: quiz, grade (a wait page), results, in each of two rounds.
 QUIZ_1, RESULTS_1, QUIZ_2, RESULTS_2 = 0, 2, 3, 5
-
-
-class Serve:
-    """One `serve` of the study; reads the participant's link from stdout."""
-
-    def __init__(self):
-        self.proc = subprocess.Popen(
-            [STUDY, "serve", "--port", "0", "--db", os.path.join(TMP, "forms.db"),
-             "--game", "quiz", "--participants", "1"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.stdout = ""
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise AssertionError("serve exited early: " + self.proc.stderr.read())
-            self.stdout += line
-            if line.startswith("serving on "):
-                break
-        base = re.search(r"serving on http://(\S+):(\d+)", self.stdout)
-        self.host, self.port = base.group(1), int(base.group(2))
-        self.path = "/p/" + re.search(r"participant 1: \S+/p/(\w+)", self.stdout).group(1)
-
-    def http(self, method, body=None):
-        """(status, headers (case-insensitive), body text); a redirect is returned, not followed."""
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=5)
-        headers = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
-        connection.request(method, self.path, body=body, headers=headers)
-        response = connection.getresponse()
-        result = response.status, response.headers, response.read().decode()
-        connection.close()
-        return result
-
-    def page(self):
-        status, _, body = self.http("GET")
-        assert status == 200, (status, body[:300])
-        return body
-
-    def post(self, page, **fields):
-        """Posts the form as a browser does: page, then the named inputs."""
-        return self.http("POST", urllib.parse.urlencode({"page": page, **fields}))
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=10)
-        assert code == 0, (code, self.proc.stderr.read())
 
 
 def page_index(document):
@@ -94,9 +47,14 @@ def form_errors(document):
     return re.findall(r'<div class="form-error">([^<]*)</div>', top.group(0)) if top else []
 
 
+def participant(serve):
+    """The code of the quiz's one participant."""
+    return serve.links()[0]
+
+
 def refused(serve, page, **fields):
     """Posts a form the quiz refuses: 200 with the page again, on the same page."""
-    status, headers, document = serve.post(page, **fields)
+    status, headers, document = serve.submit(participant(serve), page, fields)
     assert status == 200, (status, document[:300])
     assert "Location" not in headers, headers
     assert page_index(document) == page
@@ -104,10 +62,10 @@ def refused(serve, page, **fields):
 
 
 def accepted(serve, page, **fields):
-    status, headers, body = serve.post(page, **fields)
+    status, headers, body = serve.submit(participant(serve), page, fields)
     assert status == 303, (status, body[:500])
-    assert headers["Location"] == serve.path, headers
-    return serve.page()
+    assert headers["Location"] == f"/p/{participant(serve)}", headers
+    return serve.page(participant(serve))
 
 
 def check_quiz_page(document, round_number):
@@ -126,7 +84,7 @@ def check_quiz_page(document, round_number):
 
 
 def play_round(serve, round_number, quiz, results):
-    document = serve.page()
+    document = serve.page(participant(serve))
     assert page_index(document) == quiz
     check_quiz_page(document, round_number)
 
@@ -138,8 +96,9 @@ def play_round(serve, round_number, quiz, results):
     assert form_errors(document) == []
     assert 'id="id_answer" value="41" required>' in field(document, "answer")
     assert '<option value="blue" selected>Blue</option>' in field(document, "color")
-    assert page_index(serve.page()) == quiz
-    assert 'class="form-error"' not in serve.page()  # a reload shows the page afresh
+    assert page_index(serve.page(participant(serve))) == quiz
+    # A reload shows the page afresh.
+    assert 'class="form-error"' not in serve.page(participant(serve))
 
     # Out of range, not a number, nothing chosen: each field's own message.
     document = refused(serve, quiz, answer="101", color="red")
@@ -171,9 +130,9 @@ def play_round(serve, round_number, quiz, results):
     assert (f'<p id="payoff">Points so far: {10 * round_number} (10 a round)</p>'
             in document), document
     # The quiz is behind: a late submit of it changes nothing, whatever it holds.
-    status, _, _ = serve.post(quiz, answer="7", color="red")
+    status, _, _ = serve.submit(participant(serve), quiz, {"answer": "7", "color": "red"})
     assert status == 303
-    assert page_index(serve.page()) == results
+    assert page_index(serve.page(participant(serve))) == results
     return document
 
 
@@ -187,7 +146,8 @@ def test_a_quiz_of_two_rounds_through_its_forms(serve):
 
 
 def main():
-    serve = Serve()
+    serve = Serve(STUDY, os.path.join(TMP, "forms.db"), "--game", "quiz", "--participants", "1",
+                  password=None)
     failed = 0
     try:
         for name, test in [(n, t) for n, t in globals().items() if n.startswith("test_")]:
@@ -200,9 +160,7 @@ def main():
                 traceback.print_exc()
         serve.stop()
     finally:
-        if serve.proc.poll() is None:
-            serve.proc.kill()
-            serve.proc.wait(timeout=10)
+        stop_all()
         shutil.rmtree(TMP, ignore_errors=True)
     print(f"{failed} failed")
     return 1 if failed else 0

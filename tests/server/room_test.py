@@ -8,39 +8,23 @@ client (Debian's python3-websockets).
 Every wait is bounded; every server is stopped or killed at the end.
 """
 import asyncio
-import base64
 import csv
 import io
 import json
 import os
 import re
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import time
-import traceback
-import urllib.error
 import urllib.parse
-import urllib.request
 import zipfile
 
-import websockets
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from livectl_client import Serve, basic, run, run_tests  # noqa: E402
 
 LIVECTL = sys.argv[1]
 ONLY = sys.argv[2] if len(sys.argv) > 2 else ""
 TMP = tempfile.mkdtemp(prefix="livectl-room-test-")
-SERVERS = []
 PASSWORD = "room-test-password"
-
-
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a 303 is returned as it is, to be looked at
-
-
-OPENER = urllib.request.build_opener(NoRedirects)
 
 
 def write(name, data):
@@ -50,84 +34,30 @@ def write(name, data):
     return path
 
 
-class Serve:
-    """One `livectl serve` process; reads what it prints until "serving on"."""
-
-    def __init__(self, *args, db="room.db"):
-        self.args = args
-        self.db = os.path.join(TMP, db)
-        self.proc = subprocess.Popen(
-            [LIVECTL, "serve", "--port", "0", "--db", self.db, "--admin-password", PASSWORD,
-             *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        SERVERS.append(self)
-        self.stdout = ""
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise AssertionError("serve exited early: " + self.proc.stderr.read())
-            self.stdout += line
-            if line.startswith("serving on "):
-                break
-        self.base = re.search(r"serving on (http://\S+)", self.stdout).group(1)
-
-    def http(self, method, path, form=None, headers=None, admin=False):
-        """(status, headers, body text); never raises for an HTTP status."""
-        data = None if form is None else urllib.parse.urlencode(form).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method,
-                                         headers=dict(headers or {}))
-        if admin:
-            token = base64.b64encode(f"admin:{PASSWORD}".encode()).decode()
-            request.add_header("Authorization", "Basic " + token)
-        try:
-            with OPENER.open(request, timeout=10) as response:
-                return response.status, response.headers, response.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.headers, e.read().decode()
-
-    def enter(self, label=None, cookie=None):
-        """GET the room (with ?participant_label=), as a browser arriving."""
-        path = "/room/lab" + ("" if label is None else
-                              "?participant_label=" + urllib.parse.quote(label, safe=""))
-        return self.http("GET", path, headers={"Cookie": cookie} if cookie else None)
-
-    def participant_of(self, label=None, cookie=None):
-        """The participant code a label (or cookie) is sent to: a 303 to /p/<code>."""
-        status, headers, body = self.enter(label, cookie)
-        assert status == 303, (label, status, body[:300])
-        return re.fullmatch(r"/p/(\w+)", headers["Location"]).group(1)
-
-    def status(self):
-        status, headers, body = self.http("GET", "/room/lab/status")
-        assert status == 200 and headers["Content-Type"] == "application/json", (status, body)
-        return json.loads(body)
-
-    def create(self, config, room="lab", participants=None):
-        form = {"config": config, "room": room}
-        if participants:
-            form["participants"] = str(participants)
-        status, headers, body = self.http("POST", "/admin/sessions", form,
-                                          headers={"Origin": self.base}, admin=True)
-        assert status == 303, (status, body)
-        return re.fullmatch(r"/admin/s/(\w+)", headers["Location"]).group(1)
-
-    def monitor(self, code):
-        status, _, body = self.http("GET", f"/admin/api/s/{code}", admin=True)
-        assert status == 200, (status, body)
-        return json.loads(body)
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=10)
-        assert code == 0, (code, self.proc.stderr.read())
-
-    def kill(self):
-        self.proc.kill()
-        self.proc.wait(timeout=10)
+def serve(*args, db="room.db"):
+    """One `livectl serve` on TMP/db."""
+    return Serve(LIVECTL, os.path.join(TMP, db), *args, password=PASSWORD)
 
 
-def run(*args):
-    return subprocess.run([LIVECTL, *args], capture_output=True, text=True, timeout=20)
+def enter(s, label=None, cookie=None):
+    """GET the room (with ?participant_label=), as a browser arriving."""
+    path = "/room/lab" + ("" if label is None else
+                          "?participant_label=" + urllib.parse.quote(label, safe=""))
+    return s.http("GET", path, headers={"Cookie": cookie} if cookie else None)
+
+
+def participant_of(s, label=None, cookie=None):
+    """The participant code a label (or cookie) is sent to: a 303 to /p/<code>."""
+    status, headers, body = enter(s, label, cookie)
+    assert status == 303, (label, status, body[:300])
+    return re.fullmatch(r"/p/(\w+)", headers["Location"]).group(1)
+
+
+def room_status(s):
+    """The room's status, as its waiting page polls it."""
+    status, headers, body = s.http("GET", "/room/lab/status")
+    assert status == 200 and headers["Content-Type"] == "application/json", (status, body)
+    return json.loads(body)
 
 
 LABELS = "PC01\nPC02\n\n  PC03  \nPC04\n"
@@ -156,17 +86,17 @@ def test_bad_label_files_and_room_names_are_refused_at_start_with_exit_2():
          f"livectl: {TMP}/latin1.txt line 2: the label is not UTF-8 text"),
     ]
     for args, message in cases:
-        p = run("serve", "--port", "0", "--db", db, *args)
+        p = run(LIVECTL, "serve", "--port", "0", "--db", db, *args, timeout=20)
         assert p.returncode == 2 and p.stderr == message + "\n", (args, p.returncode, p.stderr)
         assert p.stdout == ""
         assert not os.path.exists(db)  # a usage error creates no --db
-    help_text = run("serve", "--help").stdout
+    help_text = run(LIVECTL, "serve", "--help", timeout=20).stdout
     assert "--room" in help_text and "--labels" in help_text and "participant_label" in help_text
 
 
 def test_a_room_with_labels_from_waiting_page_to_full_session():
     labels = write("labels.txt", LABELS)
-    s = Serve("--room", "lab", "--labels", labels)
+    s = serve("--room", "lab", "--labels", labels)
     # Empty, oTree's way: no session until the experimenter creates one.
     assert "session " not in s.stdout.replace("no session yet", ""), s.stdout
     assert f"room lab: {s.base}/room/lab (no session yet: create one on the admin page)\n" \
@@ -175,124 +105,122 @@ def test_a_room_with_labels_from_waiting_page_to_full_session():
         assert f"  {label}: {s.base}/room/lab?participant_label={label}\n" in s.stdout
 
     # The waiting page, and the status it polls.
-    status, headers, body = s.enter("PC01")
+    status, headers, body = enter(s, "PC01")
     assert status == 200 and "Waiting for the experimenter to start the session" in body, body
     assert 'data-status="/room/lab/status"' in body and "location.reload()" in body
-    assert s.status() == {"room": "lab", "open": False}
+    assert room_status(s) == {"room": "lab", "open": False}
     # With a label file, the room's URL alone asks for the label.
-    status, _, body = s.enter()
+    status, _, body = enter(s)
     assert status == 200 and '<input name="participant_label"' in body, body
     # An unknown label: 403 naming it, escaped, before or after a session exists.
-    status, _, body = s.enter("PC99<i>")
+    status, _, body = enter(s, "PC99<i>")
     assert status == 403, status
     assert ("The participant label <strong>PC99&lt;i&gt;</strong> is not on the list of room "
             "lab. Check the link you were given.") in body, body
 
     # The experimenter creates a 3-participant auction in the room.
-    code = s.create("auction", participants=3)
-    assert s.status() == {"room": "lab", "open": True}
+    code = s.create(config="auction", room="lab", participants=3)
+    assert room_status(s) == {"room": "lab", "open": True}
     status, _, admin_page = s.http("GET", "/admin", admin=True)
     assert f'arrivals go to session <a href="/admin/s/{code}">' in admin_page, admin_page
     participants = [p["code"] for p in s.monitor(code)["players"]]
 
     # PC03 first: the lowest free participant, then their page.
-    first = s.participant_of("PC03")
+    first = participant_of(s, "PC03")
     assert first == participants[0]
     status, _, page = s.http("GET", f"/p/{first}")
     assert status == 200 and "<html" in page
     # Reloads and other tabs: the same participant, and no event.
     events = s.monitor(code)["events"]
-    assert s.participant_of("PC03") == first
-    assert s.participant_of(" PC03") == first
+    assert participant_of(s, "PC03") == first
+    assert participant_of(s, " PC03") == first
     status, headers, _ = s.http("GET", "/room/lab/?participant_label=PC03")  # oTree's URL
     assert status == 303 and headers["Location"] == f"/p/{first}"
     assert s.monitor(code)["events"] == events
     # The next label, the next participant; an unknown one changes nothing.
-    assert s.participant_of("PC01") == participants[1]
-    assert s.enter("PC99")[0] == 403
+    assert participant_of(s, "PC01") == participants[1]
+    assert enter(s, "PC99")[0] == 403
     state = s.monitor(code)
     assert [p["label"] for p in state["players"]] == ["PC03", "PC01", ""], state["players"]
     assert state["events"] == events + 1
 
     # The page's WebSocket works as for any participant.
     async def live():
-        async with websockets.connect(
-                s.base.replace("http://", "ws://") + f"/live/{first}", open_timeout=5) as ws:
+        async with s.ws(first) as ws:
             await ws.send(json.dumps({"data": {}}))
             frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
             assert frame["type"] in ("live", "error", "page"), frame
     asyncio.run(live())
 
-    assert s.participant_of("PC02") == participants[2]
+    assert participant_of(s, "PC02") == participants[2]
     # Full: 503 with a clear page, and no event.
     events = s.monitor(code)["events"]
-    status, _, body = s.enter("PC04")
+    status, _, body = enter(s, "PC04")
     assert status == 503 and "This session is full" in body, (status, body)
     assert "All 3 places of this session are taken" in body
     assert s.monitor(code)["events"] == events
 
     # The export's participant.label column.
     status, _, _ = s.http("GET", f"/admin/s/{code}", admin=True)
-    request = urllib.request.Request(s.base + f"/admin/s/{code}/livectl-{code}-csv.zip")
-    request.add_header("Authorization", "Basic " +
-                       base64.b64encode(f"a:{PASSWORD}".encode()).decode())
-    with OPENER.open(request, timeout=10) as response:
-        archive = zipfile.ZipFile(io.BytesIO(response.read()))
+    status, _, body = s.http("GET", f"/admin/s/{code}/livectl-{code}-csv.zip",
+                             headers={"Authorization": basic(PASSWORD, user="a")}, raw=True)
+    assert status == 200, status
+    archive = zipfile.ZipFile(io.BytesIO(body))
     players = list(csv.DictReader(io.StringIO(archive.read("auction_players.csv").decode())))
     assert [(row["participant.code"], row["participant.label"]) for row in players] == \
         list(zip(participants, ["PC03", "PC01", "PC02"])), players
 
     # SIGKILL, then the same command: the same room session, the same participants.
     s.kill()
-    again = Serve("--room", "lab", "--labels", labels)
+    again = serve("--room", "lab", "--labels", labels)
     assert "resumed 1 session" in again.stdout
     assert f"room lab: {again.base}/room/lab (arrivals go to session {code})\n" in again.stdout
-    assert again.status() == {"room": "lab", "open": True}
-    assert again.participant_of("PC03") == participants[0]
-    assert again.participant_of("PC01") == participants[1]
-    assert again.participant_of("PC02") == participants[2]
-    assert again.enter("PC04")[0] == 503
+    assert room_status(again) == {"room": "lab", "open": True}
+    assert participant_of(again, "PC03") == participants[0]
+    assert participant_of(again, "PC01") == participants[1]
+    assert participant_of(again, "PC02") == participants[2]
+    assert enter(again, "PC04")[0] == 503
 
     # A later session in the room takes new arrivals.
-    second = again.create("auction", participants=3)
+    second = again.create(config="auction", room="lab", participants=3)
     assert second != code
-    assert again.participant_of("PC04") == again.monitor(second)["players"][0]["code"]
+    assert participant_of(again, "PC04") == again.monitor(second)["players"][0]["code"]
     again.stop()
-    export = run("export", "--db", again.db, "--session", code, "--format", "json", "--out",
-                 os.path.join(TMP, "export"))
+    export = run(LIVECTL, "export", "--db", again.db, "--session", code, "--format", "json",
+                 "--out", os.path.join(TMP, "export"), timeout=20)
     assert export.returncode == 0, export.stderr
     with open(os.path.join(TMP, "export", "auction_players.json")) as f:
         assert [row["participant.label"] for row in json.load(f)] == ["PC03", "PC01", "PC02"]
     # The labels came from arrive events: replay gives them back.
-    replay = run("replay", "--db", again.db)
+    replay = run(LIVECTL, "replay", "--db", again.db, timeout=20)
     assert replay.returncode == 0 and replay.stdout.count("OK") == 2, replay.stdout + replay.stderr
 
 
 def test_a_room_without_labels_admits_anyone_and_remembers_the_browser():
-    s = Serve("--room", "lab", "--game", "auction", db="open.db")
+    s = serve("--room", "lab", "--game", "auction", db="open.db")
     # --game describes a first session: it is created in the room.
     code = re.search(r"^session (\w+): auction", s.stdout, re.M).group(1)
     assert f"room lab: {s.base}/room/lab (arrivals go to session {code})\n" in s.stdout
     assert "participant_label=" not in s.stdout
     participants = [p["code"] for p in s.monitor(code)["players"]]
 
-    status, headers, _ = s.enter()
+    status, headers, _ = enter(s)
     assert status == 303 and headers["Location"] == f"/p/{participants[0]}", status
     cookie = headers["Set-Cookie"]
     assert cookie == (f"livectl_room_lab={participants[0]}; Path=/room/lab; HttpOnly; "
                       "SameSite=Lax"), cookie
     # The browser comes back with its cookie: the same participant.
-    assert s.participant_of(cookie="livectl_room_lab=" + participants[0]) == participants[0]
+    assert participant_of(s, cookie="livectl_room_lab=" + participants[0]) == participants[0]
     # Any label is admitted; odd characters are kept and shown escaped.
     odd = '<script>alert("x")</script> & \u00e9'
-    assert s.participant_of(odd) == participants[1]
-    assert s.participant_of(odd) == participants[1]
+    assert participant_of(s, odd) == participants[1]
+    assert participant_of(s, odd) == participants[1]
     assert s.monitor(code)["players"][1]["label"] == odd
-    status, _, body = s.enter("x" * 101)
+    status, _, body = enter(s, "x" * 101)
     assert status == 400 and "a participant label is text of 1 to 100 bytes." in body
     # The last place, then full.
-    assert s.participant_of() == participants[2]
-    status, _, body = s.enter()
+    assert participant_of(s) == participants[2]
+    status, _, body = enter(s)
     assert status == 503 and "This session is full" in body
     # Only GET.
     status, headers, body = s.http("POST", "/room/lab", {"x": "1"})
@@ -303,48 +231,23 @@ def test_a_room_without_labels_admits_anyone_and_remembers_the_browser():
 
 def test_a_room_session_is_remembered_across_a_restart_without_a_new_one():
     # A room's session persists; a plain restart creates nothing new.
-    s = Serve("--room", "lab", db="restart.db")
+    s = serve("--room", "lab", db="restart.db")
     assert "no session yet" in s.stdout
-    code = s.create("tictactoe")
-    first = s.participant_of("PC07")
+    code = s.create(config="tictactoe", room="lab")
+    first = participant_of(s, "PC07")
     s.kill()
-    again = Serve("--room", "lab", db="restart.db")
+    again = serve("--room", "lab", db="restart.db")
     assert f"(arrivals go to session {code})" in again.stdout
-    assert again.participant_of("PC07") == first
+    assert participant_of(again, "PC07") == first
     # A session created without the room does not take its arrivals.
-    other = again.create("tictactoe", room="")
+    other = again.create(config="tictactoe", room="")
     assert other != code
-    assert again.participant_of("PC08") == again.monitor(code)["players"][1]["code"]
+    assert participant_of(again, "PC08") == again.monitor(code)["players"][1]["code"]
     again.stop()
-    third = Serve("--room", "lab", db="restart.db")
+    third = serve("--room", "lab", db="restart.db")
     assert f"(arrivals go to session {code})" in third.stdout
     third.stop()
 
 
-def main():
-    tests = [(name, fn) for name, fn in globals().items()
-             if name.startswith("test_") and ONLY in name]
-    failed = 0
-    for name, fn in tests:
-        started = time.time()
-        try:
-            result = fn()
-            if asyncio.iscoroutine(result):
-                asyncio.run(result)
-            print(f"ok   {name} ({time.time() - started:.1f} s)")
-        except Exception:
-            failed += 1
-            print(f"FAIL {name}")
-            traceback.print_exc()
-        for server in SERVERS:
-            if server.proc.poll() is None:
-                server.kill()
-        SERVERS.clear()
-    print(f"{len(tests) - failed} passed, {failed} failed")
-    if not failed:
-        shutil.rmtree(TMP, ignore_errors=True)  # kept after a failure, to look at
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(globals(), ONLY, TMP))

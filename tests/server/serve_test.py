@@ -8,88 +8,34 @@ Every wait is bounded; every server is stopped or killed at the end.
 """
 import asyncio
 import base64
-import http.client
 import json
 import os
 import re
-import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
-import traceback
-import urllib.request
 
 import websockets
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from livectl_client import PASSWORD, Serve, page_of, run, run_tests, until  # noqa: E402
 
 LIVECTL = sys.argv[1]
 ONLY = sys.argv[2] if len(sys.argv) > 2 else ""
 TMP = tempfile.mkdtemp(prefix="livectl-serve-test-")
-SERVERS = []
 
 
-class Serve:
-    """One `livectl serve` process; reads its links from stdout."""
+def serve(*args, db="serve.db", password=None):
+    """One `livectl serve` on TMP/db; without --admin-password unless given one."""
+    return Serve(LIVECTL, os.path.join(TMP, db), *args, password=password)
 
-    def __init__(self, *args, db="serve.db"):
-        self.db = os.path.join(TMP, db)
-        self.args = args
-        self.proc = subprocess.Popen(
-            [LIVECTL, "serve", "--port", "0", "--db", self.db, *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        SERVERS.append(self)
-        self.stdout = ""
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise AssertionError("serve exited early: " + self.proc.stderr.read())
-            self.stdout += line
-            if line.startswith("serving on "):
-                break
-        self.base = re.search(r"serving on (http://\S+)", self.stdout).group(1)
-        self.host, self.port = self.base[len("http://"):].split(":")
-        self.port = int(self.port)
-        self.codes = re.findall(r"participant \d+: \S+/p/(\w+)", self.stdout)
 
-    def ws(self, participant, page=None, **kwargs):
-        query = "" if page is None else f"?page={page}"
-        return websockets.connect(
-            f"ws://{self.host}:{self.port}/live/{self.codes[participant - 1]}{query}",
-            open_timeout=5, close_timeout=2, **kwargs)
-
-    def http(self, method, path, body=None):
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=5)
-        headers = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        result = response.status, dict(response.getheaders()), response.read().decode()
-        connection.close()
-        return result
-
-    def page(self, participant):
-        status, _, body = self.http("GET", f"/p/{self.codes[participant - 1]}")
-        assert status == 200, status
-        return body
-
-    def arrive_all(self):
-        """Every participant opens their link: groups pass the wait page."""
-        for participant in range(1, len(self.codes) + 1):
-            self.page(participant)
-
-    def submit(self, participant, page):
-        return self.http("POST", f"/p/{self.codes[participant - 1]}", f"page={page}")
-
-    def stop(self, sig=signal.SIGTERM):
-        self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=10)
-        self.stderr = self.proc.stderr.read()
-        assert code == 0, (code, self.stderr)
-
-    def kill(self):
-        self.proc.kill()
-        self.proc.wait(timeout=10)
+def arrive_all(s):
+    """Every participant opens their link: groups pass the wait page."""
+    for code in s.links():
+        s.page(code)
 
 
 # The seed games' pages: a wait page, the live page, the results page.
@@ -138,24 +84,25 @@ async def closed_with(ws_factory, send_first=None):
 # ---- tests ----
 
 async def test_an_auction_is_played_to_its_outcome_and_resumes_after_a_restart():
-    s = Serve("--game", "auction", "--participants", "3", db="auction.db")
-    assert len(s.codes) == 3 and all(len(code) == 16 for code in s.codes), s.codes
-    async with s.ws(1, page=WAITING) as a, s.ws(2, page=WAITING) as b:
+    s = serve("--game", "auction", "--participants", "3", db="auction.db")
+    codes = s.links()
+    assert len(codes) == 3 and all(len(code) == 16 for code in codes), codes
+    async with s.ws(codes[0], page=WAITING) as a, s.ws(codes[1], page=WAITING) as b:
         # Two of three have arrived: they wait.
         await quiet(a)
-        assert current_page(s.page(2)) == WAITING
-        async with s.ws(3, page=WAITING) as c:
+        assert page_of(s.page(codes[1]))[0] == WAITING
+        async with s.ws(codes[2], page=WAITING) as c:
             await play_auction(s, a, b, c)
-    s.stop(signal.SIGINT)
-    assert "stopped after" in s.stderr
+    assert "stopped after" in s.stop(signal.SIGINT)
 
-    again = Serve(db="auction.db")
-    assert "resumed 1 session" in again.stdout and again.codes == s.codes
-    assert "The highest bid was 12, made by bidder 3." in again.page(1)
+    again = serve(db="auction.db")
+    assert "resumed 1 session" in again.stdout and again.links() == codes
+    assert "The highest bid was 12, made by bidder 3." in again.page(codes[0])
     again.stop()
 
 
 async def play_auction(s, a, b, c):
+        codes = s.links()
         # The third arrival lets the group go on: every page is told to move.
         for ws in (a, b, c):
             assert await recv(ws) == {"type": "page", "page": LIVE, "name": "live"}
@@ -169,21 +116,21 @@ async def play_auction(s, a, b, c):
         await send(b, "oops")
         assert await recv(b) == {"type": "error", "message": "a bid must be a number"}
         await quiet(a)
-        assert '<strong id="highest">12</strong>' in s.page(1)
-        assert 'id="next"' in s.page(1)
+        assert '<strong id="highest">12</strong>' in s.page(codes[0])
+        assert 'id="next"' in s.page(codes[0])
 
         for participant, ws in ((1, a), (2, b), (3, c)):
-            status, headers, _ = s.submit(participant, LIVE)
-            assert status == 303 and headers["location"] == f"/p/{s.codes[participant - 1]}"
+            status, headers, _ = s.submit(codes[participant - 1], LIVE)
+            assert status == 303 and headers["location"] == f"/p/{codes[participant - 1]}"
             assert await recv(ws) == {"type": "page", "page": RESULTS, "name": "results"}
-        results = s.page(2)
+        results = s.page(codes[1])
         assert "The highest bid was 12, made by bidder 3." in results
-        assert current_page(results) == RESULTS and 'id="next"' not in results
+        assert page_of(results)[0] == RESULTS and 'id="next"' not in results
 
         # A double submit, and a submit on the last page, change nothing.
-        assert s.submit(2, LIVE)[0] == 303
-        assert s.submit(2, RESULTS)[0] == 303
-        assert current_page(s.page(2)) == RESULTS
+        assert s.submit(codes[1], LIVE)[0] == 303
+        assert s.submit(codes[1], RESULTS)[0] == 303
+        assert page_of(s.page(codes[1]))[0] == RESULTS
         await quiet(b)
         # A message for a page the participant has left is refused.
         await send(a, 20, page=LIVE)
@@ -192,17 +139,18 @@ async def play_auction(s, a, b, c):
 
 
 async def test_tictactoe_is_played_to_a_win_across_a_sigkill():
-    s = Serve("--game", "tictactoe", db="tictactoe.db")
-    waiting = s.page(1)
-    assert current_page(waiting) == WAITING and "Waiting for the other participants" in waiting
+    s = serve("--game", "tictactoe", db="tictactoe.db")
+    codes = s.links()
+    waiting = s.page(codes[0])
+    assert page_of(waiting)[0] == WAITING and "Waiting for the other participants" in waiting
     assert 'id="next"' not in waiting
-    async with s.ws(1) as x:
+    async with s.ws(codes[0]) as x:
         await quiet(x)
         # The partner opens their link: both go on to the live page.
-        assert current_page(s.page(2)) == LIVE
+        assert page_of(s.page(codes[1]))[0] == LIVE
         assert await recv(x) == {"type": "page", "page": LIVE, "name": "live"}
-        assert current_page(s.page(1)) == LIVE
-    async with s.ws(1) as x, s.ws(2) as o:
+        assert page_of(s.page(codes[0]))[0] == LIVE
+    async with s.ws(codes[0]) as x, s.ws(codes[1]) as o:
         await send(x, {})
         empty = {"board": " " * 9, "whose_turn": 1, "winner": None, "draw": False}
         assert await live(x) == empty and await live(o) == empty
@@ -215,8 +163,9 @@ async def test_tictactoe_is_played_to_a_win_across_a_sigkill():
         await quiet(x)
     s.kill()
 
-    s = Serve(db="tictactoe.db")
-    async with s.ws(1) as x, s.ws(2) as o:
+    s = serve(db="tictactoe.db")
+    codes = s.links()
+    async with s.ws(codes[0]) as x, s.ws(codes[1]) as o:
         await send(o, {})
         assert (await live(o))["board"] == "XX OO    "
         await live(x)
@@ -225,16 +174,17 @@ async def test_tictactoe_is_played_to_a_win_across_a_sigkill():
             state = await live(ws)
             assert state["winner"] == 1 and state["board"] == "XXXOO    "
     for participant in (1, 2):
-        assert s.submit(participant, LIVE)[0] == 303
-        results = s.page(participant)
+        assert s.submit(codes[participant - 1], LIVE)[0] == 303
+        results = s.page(codes[participant - 1])
         assert 'data-winner="1"' in results and 'data-board="XXXOO    "' in results
     s.stop()
 
 
 async def test_bad_frames_get_a_clear_error_and_change_nothing():
-    s = Serve("--game", "auction", db="bad-frames.db")
-    s.arrive_all()
-    async with s.ws(1) as a, s.ws(2) as b:
+    s = serve("--game", "auction", db="bad-frames.db")
+    codes = s.links()
+    arrive_all(s)
+    async with s.ws(codes[0]) as a, s.ws(codes[1]) as b:
         cases = [
             ("{bad", "the frame is not valid JSON (error at byte 2)"),
             (b"\x00\x01", "binary frames are not accepted; send JSON text frames"),
@@ -250,24 +200,26 @@ async def test_bad_frames_get_a_clear_error_and_change_nothing():
         await quiet(b)
         await send(a, 3)
         assert await live(b) == {"id_in_group": 1, "bid": 3}
-    assert '<strong id="highest">3</strong>' in s.page(1)
+    assert '<strong id="highest">3</strong>' in s.page(codes[0])
     s.stop()
 
 
 async def test_a_frame_over_the_limit_closes_only_its_connection():
-    s = Serve("--game", "auction", "--max-frame", "1000", db="big.db")
-    s.arrive_all()
-    async with s.ws(2) as b:
-        code, reason = await closed_with(lambda: s.ws(1), "x" * 1001)
+    s = serve("--game", "auction", "--max-frame", "1000", db="big.db")
+    codes = s.links()
+    arrive_all(s)
+    async with s.ws(codes[1]) as b:
+        code, reason = await closed_with(lambda: s.ws(codes[0]), "x" * 1001)
         assert (code, reason) == (1009, "message over 1000 bytes")
-        async with s.ws(1) as a:
+        async with s.ws(codes[0]) as a:
             await send(a, 7)
             assert await live(b) == {"id_in_group": 1, "bid": 7}
     s.stop()
 
 
 async def test_unknown_or_missing_codes_and_unknown_paths_are_refused():
-    s = Serve("--game", "auction", db="codes.db")
+    s = serve("--game", "auction", db="codes.db")
+    codes = s.links()
     base = f"ws://{s.host}:{s.port}"
     assert await closed_with(lambda: websockets.connect(f"{base}/live/nosuchcode")) == (
         4404, "unknown participant code")
@@ -276,8 +228,8 @@ async def test_unknown_or_missing_codes_and_unknown_paths_are_refused():
     assert (await closed_with(lambda: websockets.connect(f"{base}/other")))[0] == 4404
     for path in ("/p/nosuchcode", "/p/", "/", "/favicon.ico"):
         assert s.http("GET", path)[0] == 404, path
-    assert s.http("POST", "/p/nosuchcode", "page=0")[0] == 404
-    assert s.http("POST", f"/p/{s.codes[0]}", "next=1")[0] == 400
+    assert s.http("POST", "/p/nosuchcode", {"page": "0"})[0] == 404
+    assert s.http("POST", f"/p/{codes[0]}", {"next": "1"})[0] == 400
     # Path traversal finds no file: nothing is served from the disk.
     for path in ("/../../../../etc/passwd", "/live.js/../../etc/passwd",
                  "/%2e%2e/%2e%2e/etc/passwd", "/p/../../etc/passwd", "/..%2f..%2fetc%2fpasswd"):
@@ -290,9 +242,10 @@ async def test_unknown_or_missing_codes_and_unknown_paths_are_refused():
 
 
 async def test_a_burst_of_1000_messages_is_cut_short_and_others_are_unaffected():
-    s = Serve("--game", "auction", db="burst.db")
-    s.arrive_all()
-    async with s.ws(1) as a, s.ws(2) as b, s.ws(3) as c:
+    s = serve("--game", "auction", db="burst.db")
+    codes = s.links()
+    arrive_all(s)
+    async with s.ws(codes[0]) as a, s.ws(codes[1]) as b, s.ws(codes[2]) as c:
         for bid in range(1, 1001):
             await send(a, bid)
         errors, highest = 0, 0
@@ -317,14 +270,14 @@ async def test_a_burst_of_1000_messages_is_cut_short_and_others_are_unaffected()
     s.stop()
 
 
-def raw_websocket(s, participant):
+def raw_websocket(s, code):
     """A WebSocket opened by hand with a tiny receive buffer, never read."""
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.settimeout(5)
     sock.connect((s.host, s.port))
     key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((f"GET /live/{s.codes[participant - 1]} HTTP/1.1\r\nHost: {s.host}:{s.port}\r\n"
+    sock.sendall((f"GET /live/{code} HTTP/1.1\r\nHost: {s.host}:{s.port}\r\n"
                   f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
                   "Sec-WebSocket-Version: 13\r\n\r\n").encode())
     response = b""
@@ -348,9 +301,10 @@ def client_frame(text):
 
 
 async def test_a_reader_that_falls_behind_is_disconnected_and_resyncs_on_reconnect():
-    s = Serve("--game", "tictactoe", "--max-rate", "0", db="slow.db")
-    s.arrive_all()
-    slow = raw_websocket(s, 2)
+    s = serve("--game", "tictactoe", "--max-rate", "0", db="slow.db")
+    codes = s.links()
+    arrive_all(s)
+    slow = raw_websocket(s, codes[1])
     # Tic-tac-toe answers an unknown key with an error naming the key, to the
     # sender alone: 60 kB back per message, which the slow reader never
     # reads. 200 of them (12 MB) outgrow the kernel's buffers and the
@@ -363,7 +317,7 @@ async def test_a_reader_that_falls_behind_is_disconnected_and_resyncs_on_reconne
             sent += 1
     except OSError:
         pass  # the server closed it mid-way
-    async with s.ws(1) as x:
+    async with s.ws(codes[0]) as x:
         await send(x, {})
         assert (await live(x))["board"] == " " * 9  # everyone else is served
         received = b""
@@ -381,7 +335,7 @@ async def test_a_reader_that_falls_behind_is_disconnected_and_resyncs_on_reconne
         assert len(received) < 200 * 60000, len(received)
         slow.close()
         # On reconnecting, liveSend({}) brings the state back.
-        async with s.ws(2) as o:
+        async with s.ws(codes[1]) as o:
             await send(o, {})
             assert (await live(o))["board"] == " " * 9
             assert (await live(x))["board"] == " " * 9
@@ -392,9 +346,10 @@ async def test_a_reader_that_falls_behind_is_disconnected_and_resyncs_on_reconne
 async def test_numbers_too_large_for_a_double_get_an_error_and_the_connection_stays_open():
     # Issue 9: 1e400 made the JSON parser throw out_of_range, which closed the
     # socket without a close frame.
-    s = Serve("--game", "auction", db="huge-numbers.db")
-    s.arrive_all()
-    async with s.ws(1) as a, s.ws(2) as b:
+    s = serve("--game", "auction", db="huge-numbers.db")
+    codes = s.links()
+    arrive_all(s)
+    async with s.ws(codes[0]) as a, s.ws(codes[1]) as b:
         cases = [
             ('{"page":1,"data":1e400}', 18),
             ('{"page":1,"data":-1e400}', 18),
@@ -415,25 +370,25 @@ async def test_numbers_too_large_for_a_double_get_an_error_and_the_connection_st
 
 async def test_a_page_argument_that_is_not_the_participants_page_gets_a_page_frame():
     # Issue 9: ?page= values that were not a page index were ignored silently.
-    s = Serve("--game", "auction", db="page-arg.db")
-    s.arrive_all()
-    code = s.codes[0]
+    s = serve("--game", "auction", db="page-arg.db")
+    arrive_all(s)
+    code = s.links()[0]
     for query in ("?page=-1", "?page=abc", "?page=73786976294838206464", "?page=", "?page=7",
                   "?page=1x"):
         async with websockets.connect(f"ws://{s.host}:{s.port}/live/{code}{query}",
                                       open_timeout=5) as ws:
             assert await recv(ws) == {"type": "page", "page": LIVE, "name": "live"}, query
-    async with s.ws(1, page=LIVE) as ws:
+    async with s.ws(code, page=LIVE) as ws:
         await quiet(ws)
-    async with s.ws(1) as ws:  # no ?page: nothing to correct
+    async with s.ws(code) as ws:  # no ?page: nothing to correct
         await quiet(ws)
     s.stop()
 
 
 async def test_a_websocket_on_another_path_is_closed_with_the_documented_reason():
-    s = Serve("--game", "auction", db="ws-path.db")
+    s = serve("--game", "auction", db="ws-path.db")
     base = f"ws://{s.host}:{s.port}"
-    for path in ("/other", "/p/" + s.codes[0], "/live"):
+    for path in ("/other", "/p/" + s.links()[0], "/live"):
         assert await closed_with(lambda: websockets.connect(base + path)) == (
             4404, "no WebSocket here; a participant's page connects to /live/<code>"), path
     s.stop()
@@ -468,8 +423,8 @@ def statuses(response):
 def test_ambiguous_http_framing_is_refused_with_400_and_a_close():
     # Issue 9 (RFC 9112 §6.3): a second request hidden in a body that two
     # framings read differently was served: a 303, then a 401.
-    s = Serve("--game", "auction", "--admin-password", "pw", db="framing.db")
-    code = s.codes[0]
+    s = serve("--game", "auction", db="framing.db", password=PASSWORD)
+    code = s.links()[0]
     smuggled = b"GET /admin HTTP/1.1\r\nHost: x\r\n\r\n"
     body = b"page=0" + smuggled
     cases = [
@@ -496,8 +451,9 @@ def test_ambiguous_http_framing_is_refused_with_400_and_a_close():
 
 def test_a_post_without_a_length_is_answered_at_once_with_411():
     # Issue 9: a POST without Content-Length waited 5 s for a body and got no answer.
-    s = Serve("--game", "auction", db="no-length.db")
-    code = s.codes[0].encode()
+    s = serve("--game", "auction", db="no-length.db")
+    codes = s.links()
+    code = codes[0].encode()
     for request in (b"POST /p/" + code + b" HTTP/1.1\r\nHost: x\r\n\r\n",
                     b"POST /p/" + code + b" HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
                     b"\r\n6\r\npage=0\r\n0\r\n\r\n"):
@@ -506,32 +462,34 @@ def test_a_post_without_a_length_is_answered_at_once_with_411():
         assert statuses(response) == [411] and end == "closed", (request, response, end)
         assert time.time() - started < 1.5, time.time() - started
         assert response.endswith(b"send the form with a Content-Length header\n"), response
-    assert current_page(s.page(1)) == WAITING  # nothing was submitted
+    assert page_of(s.page(codes[0]))[0] == WAITING  # nothing was submitted
     s.stop()
 
 
 def test_methods_other_than_get_and_post_get_405_with_allow():
-    s = Serve("--game", "auction", "--admin-password", "pw", db="methods.db")
-    page = f"/p/{s.codes[0]}"
+    s = serve("--game", "auction", db="methods.db", password=PASSWORD)
+    code = s.links()[0]
+    page = f"/p/{code}"
     for method in ("PUT", "DELETE", "PATCH", "OPTIONS"):
         status, headers, body = s.http(method, page)
         assert status == 405 and headers.get("allow") == "GET, POST", (method, status, headers)
         assert body == f"{method} is not allowed here; use GET or POST\n", body
-    status, headers, _ = s.http("POST", "/live.js", "x=1")
+    status, headers, _ = s.http("POST", "/live.js", {"x": "1"})
     assert status == 405 and headers.get("allow") == "GET", (status, headers)
     status, headers, _ = s.http("PUT", "/admin")
     assert status == 405 and headers.get("allow") == "GET, POST", (status, headers)
     assert s.http("DELETE", "/nothing-here")[0] == 404
     # Nothing moved: the participant has not even arrived.
-    assert "Waiting for the other participants" in s.page(1)
+    assert "Waiting for the other participants" in s.page(code)
     s.stop()
 
 
 def test_a_page_field_that_is_not_a_page_index_gets_400_with_the_reason():
-    s = Serve("--game", "auction", db="form-page.db")
-    s.arrive_all()
-    for form in ("page=-1", "page=abc", "page=1.5", "page=", "next=1"):
-        status, _, body = s.http("POST", f"/p/{s.codes[0]}", form)
+    s = serve("--game", "auction", db="form-page.db")
+    codes = s.links()
+    arrive_all(s)
+    for form in ({"page": "-1"}, {"page": "abc"}, {"page": "1.5"}, {"page": ""}, {"next": "1"}):
+        status, _, body = s.http("POST", f"/p/{codes[0]}", form)
         assert status == 400, (form, status)
         assert body == "the form must have page=<index of the page being submitted>\n", body
     s.stop()
@@ -539,11 +497,12 @@ def test_a_page_field_that_is_not_a_page_index_gets_400_with_the_reason():
 
 def test_a_websocket_version_other_than_13_gets_426_naming_13():
     # RFC 6455 §4.4.
-    s = Serve("--game", "auction", db="ws-version.db")
+    s = serve("--game", "auction", db="ws-version.db")
+    codes = s.links()
     key = base64.b64encode(os.urandom(16)).decode()
     for version in (b"8", b"12", b"abc", None):
         header = b"" if version is None else b"Sec-WebSocket-Version: " + version + b"\r\n"
-        response, _ = raw_http(s, b"GET /live/" + s.codes[0].encode() + b" HTTP/1.1\r\n"
+        response, _ = raw_http(s, b"GET /live/" + codes[0].encode() + b" HTTP/1.1\r\n"
                                b"Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                                b"Sec-WebSocket-Key: " + key.encode() + b"\r\n" + header +
                                b"\r\n", timeout=2)
@@ -554,10 +513,11 @@ def test_a_websocket_version_other_than_13_gets_426_naming_13():
 
 async def test_an_unmasked_client_frame_is_closed_with_1002():
     # RFC 6455 §5.1; libwebsockets 4.1 served such frames like any other.
-    s = Serve("--game", "auction", db="unmasked.db")
-    s.arrive_all()
-    async with s.ws(2) as b:
-        sock = raw_websocket(s, 1)
+    s = serve("--game", "auction", db="unmasked.db")
+    codes = s.links()
+    arrive_all(s)
+    async with s.ws(codes[1]) as b:
+        sock = raw_websocket(s, codes[0])
         payload = json.dumps({"page": LIVE, "data": 5}).encode()
         sock.sendall(b"\x81" + bytes([len(payload)]) + payload)  # no mask bit, no key
         answer = b""
@@ -579,8 +539,8 @@ async def test_an_unmasked_client_frame_is_closed_with_1002():
 async def test_a_path_that_is_not_written_out_names_nothing():
     # Issue 9: lws decodes %2f and resolves "..": /live/<a>%2f..%2f<b>
     # connected as b, and /p/<a>/../<b> showed b's page.
-    s = Serve("--game", "auction", db="written-out.db")
-    a, b = s.codes[0], s.codes[1]
+    s = serve("--game", "auction", db="written-out.db")
+    a, b = s.links()[:2]
     for path in (f"/p/{a}/..%2f{b}", f"/p/{a}%2f..%2f{b}", f"/p/x/../{b}", f"//p/{b}",
                  f"/p/./{b}", f"/p/%{ord(b[0]):02x}{b[1:]}"):
         response, end = raw_http(s, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
@@ -590,19 +550,14 @@ async def test_a_path_that_is_not_written_out_names_nothing():
         assert await closed_with(lambda: websockets.connect(base + path)) == (
             4404, "unknown participant code"), path
     # Nobody arrived through those paths; the literal ones work.
-    assert "Waiting for the other participants" in s.page(2)
+    assert "Waiting for the other participants" in s.page(b)
     async with websockets.connect(f"{base}/live/{b}?page=%30", open_timeout=5) as ws:
         await quiet(ws)
     s.stop()
 
 
-def monitor_connections(s, password, session):
-    request = urllib.request.Request(f"{s.base}/admin/api/s/{session}")
-    token = base64.b64encode(f"admin:{password}".encode()).decode()
-    request.add_header("Authorization", "Basic " + token)
-    with urllib.request.urlopen(request, timeout=5) as response:
-        state = json.loads(response.read())
-    return [p["connections"] for p in state["players"]]
+def monitor_connections(s, session):
+    return [p["connections"] for p in s.monitor(session)["players"]]
 
 
 def server_side_inode(s, client):
@@ -635,7 +590,7 @@ async def wait_until_closed(s, session, participant, inode, started, seconds=25)
     Waits without blocking the event loop, so that the other pages go on
     reading."""
     while time.time() - started < seconds:
-        if monitor_connections(s, "pw", session)[participant - 1] == 0:
+        if monitor_connections(s, session)[participant - 1] == 0:
             break
         await asyncio.sleep(0.2)
     else:
@@ -653,14 +608,14 @@ async def test_a_page_that_never_reads_is_closed_when_its_queue_passes_the_limit
     # counted as connected. Participant 2 never reads; each of its messages
     # gets a 60 kB error back (12 MB, more than the kernel's buffers and the
     # queue hold).
-    s = Serve("--game", "tictactoe", "--max-rate", "0", "--admin-password", "pw",
-              db="never-reads.db")
+    s = serve("--game", "tictactoe", "--max-rate", "0", db="never-reads.db", password=PASSWORD)
+    codes = s.links()
     session = re.search(r"session (\w+):", s.stdout).group(1)
-    s.arrive_all()
-    async with s.ws(1) as x:
-        slow = raw_websocket(s, 2)
+    arrive_all(s)
+    async with s.ws(codes[0]) as x:
+        slow = raw_websocket(s, codes[1])
         inode = server_side_inode(s, slow)
-        assert until(lambda: monitor_connections(s, "pw", session) == [1, 1])
+        assert until(lambda: monitor_connections(s, session) == [1, 1])
         started = time.time()
         frame = client_frame(json.dumps({"page": LIVE, "data": {"k" * 60000: 1}}))
         try:
@@ -679,14 +634,15 @@ async def test_a_page_that_makes_no_write_progress_is_closed_after_the_stall_tim
     # Participant 2 never reads; participant 1 bids 20,000 times, each bid
     # broadcast to the group: 1 MB that the kernel takes and holds, far from
     # --max-queue, but nothing reaches the page for --stall-timeout seconds.
-    s = Serve("--game", "auction", "--max-rate", "0", "--admin-password", "pw",
-              "--stall-timeout", "2", db="stalled.db")
+    s = serve("--game", "auction", "--max-rate", "0", "--stall-timeout", "2", db="stalled.db",
+              password=PASSWORD)
+    codes = s.links()
     session = re.search(r"session (\w+):", s.stdout).group(1)
-    s.arrive_all()
-    slow = raw_websocket(s, 2)
+    arrive_all(s)
+    slow = raw_websocket(s, codes[1])
     inode = server_side_inode(s, slow)
-    async with s.ws(1, max_queue=None) as a:
-        assert until(lambda: monitor_connections(s, "pw", session) == [1, 1, 0])
+    async with s.ws(codes[0], max_queue=None) as a:
+        assert until(lambda: monitor_connections(s, session) == [1, 1, 0])
         for bid in range(1, 20001):
             await a.send(json.dumps({"page": LIVE, "data": bid}))
             if bid % 1000 == 0:
@@ -706,35 +662,24 @@ async def test_a_page_that_makes_no_write_progress_is_closed_after_the_stall_tim
     s.stop()
 
 
-def until(check, seconds=5):
-    """Polls `check` until it returns a true value, which it returns."""
-    deadline = time.time() + seconds
-    while True:
-        value = check()
-        if value or time.time() > deadline:
-            assert value, "timed out"
-            return value
-        time.sleep(0.05)
-
-
 def test_a_sigterm_right_after_the_address_is_printed_stops_it_gracefully():
     # The handlers are installed before "serving on" is printed, so whoever
     # read that line may stop the server at once.
-    for run in range(5):
-        s = Serve("--game", "tictactoe", db=f"early-stop-{run}.db")
-        s.stop()
-        assert "stopped after" in s.stderr, s.stderr
+    for attempt in range(5):
+        s = serve("--game", "tictactoe", db=f"early-stop-{attempt}.db")
+        stderr = s.stop()
+        assert "stopped after" in stderr, stderr
 
 
 def test_usage_errors_exit_2_with_one_sentence():
-    def run(*args):
-        p = subprocess.run([LIVECTL, "serve", *args], capture_output=True, text=True, timeout=10)
+    def serve_usage(*args):
+        p = run(LIVECTL, "serve", *args)
         return p.returncode, p.stderr
     db = ["--db", os.path.join(TMP, "usage.db")]
-    code, err = run("--game", "chess", *db)
+    code, err = serve_usage("--game", "chess", *db)
     assert code == 2 and err.startswith("livectl: unknown game 'chess' (known: auction"), err
-    code, err = run("--game", "auction", "--participants", "4", "--port", "0", "--db",
-                    os.path.join(TMP, "usage2.db"))
+    code, err = serve_usage("--game", "auction", "--participants", "4", "--port", "0", "--db",
+                            os.path.join(TMP, "usage2.db"))
     assert code == 2 and "multiple of 3" in err, err
     # Issue 9: a usage error created the --db file before exiting.
     assert not any(name.startswith("usage") for name in os.listdir(TMP)), os.listdir(TMP)
@@ -742,41 +687,17 @@ def test_usage_errors_exit_2_with_one_sentence():
     holder.bind(("127.0.0.1", 0))
     holder.listen()
     port = holder.getsockname()[1]
-    code, err = run("--game", "auction", "--port", str(port), "--db", os.path.join(TMP, "u3.db"))
+    code, err = serve_usage("--game", "auction", "--port", str(port), "--db",
+                            os.path.join(TMP, "u3.db"))
     holder.close()
     assert code == 2 and err == f"livectl: port {port} on 127.0.0.1 is in use by another program\n", err
     assert not os.path.exists(os.path.join(TMP, "u3.db"))
-    p = subprocess.run([LIVECTL, "serve", "--help"], capture_output=True, text=True, timeout=10)
+    p = run(LIVECTL, "serve", "--help")
     assert p.returncode == 0
     for option in ("--game", "--participants", "--host", "--port", "--db", "--max-frame",
                    "--max-queue", "--max-rate", "--stall-timeout"):
         assert option in p.stdout, option
 
 
-def main():
-    tests = [(name, fn) for name, fn in globals().items()
-             if name.startswith("test_") and ONLY in name]
-    failed = 0
-    for name, fn in tests:
-        started = time.time()
-        try:
-            result = fn()
-            if asyncio.iscoroutine(result):
-                asyncio.run(result)
-            print(f"ok   {name} ({time.time() - started:.1f} s)")
-        except Exception:
-            failed += 1
-            print(f"FAIL {name}")
-            traceback.print_exc()
-        for server in SERVERS:
-            if server.proc.poll() is None:
-                server.kill()
-        SERVERS.clear()
-    print(f"{len(tests) - failed} passed, {failed} failed")
-    if not failed:
-        shutil.rmtree(TMP, ignore_errors=True)  # kept after a failure, to look at
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(globals(), ONLY, TMP))

@@ -13,14 +13,11 @@ import csv
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
-import websockets
-
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from livectl_client import Serve, page_of, stop_all  # noqa: E402
+from livectl_client import Serve, page_of, run, stop_all  # noqa: E402
 
 STUDY = sys.argv[1]
 TMP = tempfile.mkdtemp(prefix="livectl-chat-test-")
@@ -35,8 +32,8 @@ def waiting(html):
 async def chat(s, sender, receiver, text):
     """`sender` says `text` on the chat page; returns what `receiver` hears."""
     page, _ = page_of(s.page(receiver))
-    async with websockets.connect(s.ws_url(receiver, page), open_timeout=5) as listening:
-        async with websockets.connect(s.ws_url(sender, page), open_timeout=5) as speaking:
+    async with s.ws(receiver, page) as listening:
+        async with s.ws(sender, page) as speaking:
             await speaking.send(json.dumps({"page": page, "data": {"text": text}}))
             frame = json.loads(await asyncio.wait_for(listening.recv(), 10))
             assert frame["type"] == "live", frame
@@ -46,7 +43,7 @@ async def chat(s, sender, receiver, text):
 async def wait_for_move(s, code):
     """A socket on the wait page hears the page frame when the pair forms."""
     page, _ = page_of(s.page(code))
-    ws = await websockets.connect(s.ws_url(code, page), open_timeout=5)
+    ws = await s.ws(code, page)
     return ws
 
 
@@ -93,8 +90,7 @@ def main():
 
     # The export: round 1's pairs, and no group for 4 and 6 yet.
     out = os.path.join(TMP, "out")
-    done = subprocess.run([STUDY, "export", "--db", DB, "--out", out], capture_output=True,
-                          text=True, timeout=30)
+    done = run(STUDY, "export", "--db", DB, "--out", out, timeout=30)
     assert done.returncode == 0, done.stderr
     with open(os.path.join(out, "chat_players.csv"), newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["subsession.round_number"] == "1"]
@@ -102,8 +98,7 @@ def main():
                                                    r["player.id_in_group"]) for r in rows}
     assert pairs == {1: ("2", "2"), 2: ("1", "2"), 3: ("2", "1"), 4: ("", ""), 5: ("1", "1"),
                      6: ("", "")}, pairs
-    replayed = subprocess.run([STUDY, "replay", "--db", DB], capture_output=True, text=True,
-                              timeout=30)
+    replayed = run(STUDY, "replay", "--db", DB, timeout=30)
     assert replayed.returncode == 0 and "OK" in replayed.stdout, (replayed.stdout,
                                                                   replayed.stderr)
     print("chat_serve: pairs by arrival, a restart while waiting, export and replay: ok")

@@ -10,96 +10,35 @@ page, the export read with pandas, and replay.
 Every wait is bounded; the server is stopped or killed at the end.
 """
 import asyncio
-import base64
 import json
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import pandas
-import websockets
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from livectl_client import Serve, links_of, page_of, run, stop_all  # noqa: E402
 
 STUDY = sys.argv[1]
 TMP = tempfile.mkdtemp(prefix="livectl-pg-test-")
-PASSWORD = "pw"
-
-
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-OPENER = urllib.request.build_opener(NoRedirects)
-
-
-class Serve:
-    def __init__(self, *args):
-        self.db = os.path.join(TMP, "pg.db")
-        self.proc = subprocess.Popen(
-            [STUDY, "serve", "--port", "0", "--db", self.db, "--admin-password", PASSWORD, *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.stdout = ""
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise AssertionError("serve exited early: " + self.proc.stderr.read())
-            self.stdout += line
-            if line.startswith("serving on "):
-                break
-        self.base = re.search(r"serving on (http://\S+)", self.stdout).group(1)
-
-    def http(self, method, path, form=None, admin=False, headers=None):
-        data = None if form is None else urllib.parse.urlencode(form).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method,
-                                         headers=dict(headers or {}))
-        if admin:
-            token = base64.b64encode(f"admin:{PASSWORD}".encode()).decode()
-            request.add_header("Authorization", "Basic " + token)
-        try:
-            with OPENER.open(request, timeout=10) as response:
-                return response.status, response.headers, response.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.headers, e.read().decode()
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        assert self.proc.wait(timeout=10) == 0, self.proc.stderr.read()
-
-
-def page_of(html):
-    """(page index, title) of a rendered participant page."""
-    index = int(re.search(r'data-page="(\d+)"', html).group(1))
-    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
-    return index, title
+DB = os.path.join(TMP, "pg.db")
 
 
 def main():
     # The first configuration, pg_low, starts the server; the experimenter
     # then creates a pg_high session from the admin, as a lab would.
-    s = Serve()
-    status, headers, body = s.http("POST", "/admin/sessions", {"config": "pg_high"}, admin=True,
-                                   headers={"Origin": s.base})
-    assert status == 303, (status, body)
-    code = re.fullmatch(r"/admin/s/(\w+)", headers["Location"]).group(1)
+    s = Serve(STUDY, DB)
+    code = s.create(config="pg_high")
     status, _, page = s.http("GET", f"/admin/s/{code}", admin=True)
-    participants = re.findall(r'<a href="http://[^"]+/p/(\w+)">', page)
+    participants = [participant for _, participant in links_of(page)]
     assert len(participants) == 12, page
 
-    def get(p):
-        status, _, html = s.http("GET", f"/p/{p}")
-        assert status == 200, (status, html[:300])
-        return html
-
     def submit(p, values, expect=303):
-        index, _ = page_of(get(p))
-        status, _, html = s.http("POST", f"/p/{p}", {"page": str(index), **values})
+        index, _ = page_of(s.page(p))
+        status, _, html = s.submit(p, index, values)
         assert status == expect, (p, values, status, html[:500])
         return html
 
@@ -108,7 +47,7 @@ def main():
     html = submit(first, {"quiz_share": "10", "quiz_best": "half"}, expect=200)
     assert "not quite: the pot is 30, doubled 60, shared by three" in html, html
     assert "not quite: each point in the pot becomes more than one point" in html, html
-    assert page_of(get(first))[1].startswith("Instructions"), page_of(get(first))
+    assert page_of(s.page(first))[1].startswith("Instructions"), page_of(s.page(first))
     for p in participants:
         submit(p, {"quiz_share": "20", "quiz_best": "everything"})
     contributions = {p: (i * 7) % 21 for i, p in enumerate(participants)}
@@ -116,16 +55,14 @@ def main():
     async def round_with_websockets(round_number):
         # Everyone contributes; a WebSocket on the wait page hears the move.
         sockets = {}
-        host = s.base[len("http://"):]
         for p in participants:
-            html = get(p)
+            html = s.page(p)
             assert f"Round {round_number} of 3" in html, html[:400]
             contribute, _ = page_of(html)
             submit(p, {"contribution": str(contributions[p])})
             # The wait page follows; a socket that names it hears the move at
             # once if the group was complete already.
-            sockets[p] = await websockets.connect(f"ws://{host}/live/{p}?page={contribute + 1}",
-                                                  open_timeout=5)
+            sockets[p] = await s.ws(p, contribute + 1)
         moved = 0
         for p, ws in sockets.items():
             deadline = asyncio.get_event_loop().time() + 10
@@ -138,7 +75,7 @@ def main():
             await ws.close()
         assert moved == 12
         for p in participants:
-            assert f"Round {round_number} of 3: results" in get(p)
+            assert f"Round {round_number} of 3: results" in s.page(p)
             submit(p, {})
 
     for round_number in (1, 2, 3):
@@ -146,12 +83,10 @@ def main():
         if round_number == 1:
             # A crash between rounds loses nothing: SIGKILL, start again on
             # the same file, and the session goes on where it was.
-            s.proc.kill()
-            s.proc.wait(timeout=10)
-            restarted = Serve()
-            s.base, s.proc = restarted.base, restarted.proc
+            s.kill()
+            s = Serve(STUDY, DB)
     for p in participants:
-        assert page_of(get(p))[1].startswith("Thank you")
+        assert page_of(s.page(p))[1].startswith("Thank you")
 
     # The payments page: each participant's money, to the cent.
     status, _, payments = s.http("GET", f"/admin/s/{code}/payments", admin=True)
@@ -163,8 +98,8 @@ def main():
     s.stop()
 
     out = os.path.join(TMP, "export")
-    subprocess.run([STUDY, "export", "--db", s.db, "--session", code, "--out", out], check=True,
-                   capture_output=True)
+    exported = run(STUDY, "export", "--db", s.db, "--session", code, "--out", out, timeout=30)
+    assert exported.returncode == 0, exported.stderr
     players = pandas.read_csv(os.path.join(out, "public_goods_players.csv"))
     assert len(players) == 36, len(players)
     for column in ["session.code", "participant.code", "participant.id_in_session",
@@ -192,8 +127,7 @@ def main():
         matrices.append(sorted(groups))
     assert matrices[1] != matrices[0] or matrices[2] != matrices[0], matrices
 
-    replay = subprocess.run([STUDY, "replay", "--db", s.db, "--session", code],
-                            capture_output=True, text=True)
+    replay = run(STUDY, "replay", "--db", s.db, "--session", code, timeout=30)
     assert replay.returncode == 0 and replay.stdout.startswith("OK "), replay.stdout + replay.stderr
     print("1 passed, 0 failed")
 
@@ -207,4 +141,5 @@ if __name__ == "__main__":
         print("0 passed, 1 failed")
         sys.exit(1)
     finally:
+        stop_all()
         shutil.rmtree(TMP, ignore_errors=True)
