@@ -1001,25 +1001,26 @@ void Session::dispatch(const Event& event) {
   Player& player = current_player(index);
   const uint32_t page = participant.page;
   const PageSpec& spec = page_spec(page);
-  const std::string who = "participant " + std::to_string(event.participant);
+  // Only for errors: built when one is made, not for every event.
+  auto who = [&] { return "participant " + std::to_string(event.participant); };
   if (event.page >= 0 && static_cast<uint32_t>(event.page) != page) {
-    reject(who + " is on page " + describe_page(page) + ", not " +
+    reject(who() + " is on page " + describe_page(page) + ", not " +
            describe_page(static_cast<uint32_t>(event.page)));
   } else if (event.kind == EventKind::kArrive) {
     if (participant.arrived) {
-      reject(who + " has already arrived");
+      reject(who() + " has already arrived");
     } else if (auto label = arrival_label(event)) {
       arrive(index, std::move(*label));
       collect_page_changes();
     }
   } else if (!participant.arrived) {
-    reject(who + " has not arrived yet (an arrive event comes first)");
+    reject(who() + " has not arrived yet (an arrive event comes first)");
   } else if (event.kind == EventKind::kTimeout) {
     apply_timeout(index, event);
     if (!result_.error) collect_page_changes();
   } else if (event.kind == EventKind::kSubmit) {
     if (spec.kind == PageKind::kWait) {
-      reject(who + " is on wait page '" + spec.name +
+      reject(who() + " is on wait page '" + spec.name +
              "', which moves on by itself when the group is complete");
     } else if (page + 1 >= flow_size()) {
       reject("page '" + spec.name + "' is the last page; there is nothing to submit");
@@ -1038,7 +1039,7 @@ void Session::dispatch(const Event& event) {
       collect_page_changes();
     }
   } else if (spec.kind != PageKind::kLive) {
-    reject(who + " is not on a live page (on '" + spec.name + "')");
+    reject(who() + " is not on a live page (on '" + spec.name + "')");
   } else {
     Outbox outbox;
     std::optional<std::string> failure;
