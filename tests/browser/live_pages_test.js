@@ -3,11 +3,14 @@
 // playwright-core (which never downloads a browser of its own), plays
 // tic-tac-toe through the pages, live.js and the WebSocket as people do, and
 // the auction of oTree's live pages documentation with its template as oTree
-// writes it (served by OTREE_STUDY, the test study livectl_otree_test), and
-// waits in a room until the experimenter creates its session.
+// writes it (served by OTREE_STUDY, the test study livectl_otree_test),
+// waits in a room until the experimenter creates its session, and plays the
+// public goods study (PUBLIC_GOODS_STUDY) as one of twelve: its quiz, three
+// rounds with strangers, the results and the payments page.
 //
 //     node live_pages_test.js LIVECTL ARTIFACT_DIR [TEST_NAME_SUBSTRING]
 //                             [--otree-study OTREE_STUDY]
+//                             [--public-goods PUBLIC_GOODS_STUDY]
 //
 // Screenshots are written to ARTIFACT_DIR and their paths printed. Every wait
 // is bounded, a watchdog ends the whole run, and every server is killed on
@@ -30,12 +33,17 @@ try {
 }
 
 const argv = process.argv.slice(2);
-const studyFlag = argv.indexOf('--otree-study');
-const OTREE_STUDY = studyFlag >= 0 ? argv.splice(studyFlag, 2)[1] : undefined;
+// `--flag VALUE`, taken out of argv; undefined when not given.
+const option = flag => {
+  const at = argv.indexOf(flag);
+  return at >= 0 ? argv.splice(at, 2)[1] : undefined;
+};
+const OTREE_STUDY = option('--otree-study');
+const PUBLIC_GOODS = option('--public-goods');
 const [LIVECTL, ARTIFACTS, ONLY = ''] = argv;
 if (!LIVECTL || !ARTIFACTS) {
   console.error('usage: node live_pages_test.js LIVECTL ARTIFACT_DIR [TEST_NAME_SUBSTRING] ' +
-                '[--otree-study OTREE_STUDY]');
+                '[--otree-study OTREE_STUDY] [--public-goods PUBLIC_GOODS_STUDY]');
   process.exit(2);
 }
 const CHROMIUM = '/usr/bin/chromium';  // Debian's package; scripts/bootstrap.sh installs it
@@ -457,6 +465,129 @@ async function two_pcs_wait_in_a_room_until_the_experimenter_creates_the_session
   assert.deepEqual(players.unexpectedErrors(), []);
 }
 
+// A participant played over plain HTTP, as a browser without scripts would:
+// GET the link (arriving), POST a page's form. Polls to see a wait page
+// move on.
+class HttpParticipant {
+  constructor(link) {
+    this.link = link;
+  }
+
+  async page() {
+    const response = await fetch(this.link);
+    assert.equal(response.status, 200, this.link);
+    const html = await response.text();
+    return { index: Number(/data-page="(\d+)"/.exec(html)[1]), html };
+  }
+
+  async submit(values) {
+    const { index } = await this.page();
+    const response = await fetch(this.link, {
+      method: 'POST', redirect: 'manual',
+      body: new URLSearchParams({ page: String(index), ...values }) });
+    assert.equal(response.status, 303, `${this.link}: ${await response.text()}`);
+  }
+
+  // Resolves with the page once its title matches `title`.
+  async waitForTitle(title, timeout = VIEW_MS) {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const page = await this.page();
+      if (title.test(/<title>(.*?)<\/title>/s.exec(page.html)[1])) return page;
+      if (Date.now() > deadline) throw new Error(`${this.link} never showed ${title}`);
+      await new Promise(resolve => setTimeout(resolve, 50));
+    }
+  }
+}
+
+// The admin as a script: Basic credentials, and the Origin a browser sends.
+async function admin(server, pathname, form) {
+  const headers = { Authorization: 'Basic ' + Buffer.from('experimenter:pw').toString('base64') };
+  if (form) headers.Origin = server.base;
+  return fetch(server.base + pathname, {
+    method: form ? 'POST' : 'GET', redirect: 'manual', headers,
+    body: form ? new URLSearchParams(form) : undefined });
+}
+
+async function twelve_play_public_goods_one_of_them_in_a_browser(players) {
+  assert.ok(PUBLIC_GOODS, 'this test needs --public-goods: the public_goods study binary');
+  const server = await Server.start(PUBLIC_GOODS, {
+    db: path.join(TMP, 'public_goods.db'), args: ['--admin-password', 'pw'] });
+  // The experimenter creates the treatment with multiplier 2.5.
+  const created = await admin(server, '/admin/sessions', { config: 'pg_high' });
+  assert.equal(created.status, 303);
+  const code = /\/admin\/s\/(\w+)$/.exec(created.headers.get('location'))[1];
+  const list = await (await admin(server, `/admin/s/${code}`)).text();
+  const links = [...list.matchAll(/<a href="(http:\/\/[^"]+\/p\/\w+)">/g)].map(m => m[1]);
+  assert.equal(links.length, 12);
+  const others = links.slice(1).map(link => new HttpParticipant(link));
+
+  // Participant 1 is a person in Chromium: the quiz refuses wrong answers
+  // with the game's messages, and nothing moves.
+  const page = await players.open('P1', links[0]);
+  await page.fill('input[name="quiz_share"]', '10');
+  await page.selectOption('select[name="quiz_best"]', 'half');
+  await page.click('#next');
+  await page.waitForFunction(() => document.querySelectorAll('.form-error').length === 2);
+  const body = await page.textContent('body');
+  assert.ok(body.includes('not quite: the pot is 30, doubled 60, shared by three'), body);
+  assert.ok(body.includes('not quite: each point in the pot becomes more than one point'), body);
+  assert.equal(await page.title(), 'Instructions');
+  await players.screenshot('P1', 'quiz-refused');
+  await page.fill('input[name="quiz_share"]', '20');
+  await page.selectOption('select[name="quiz_best"]', 'everything');
+  await page.click('#next');
+  await page.waitForFunction(() => document.title === 'Round 1 of 3: your contribution');
+  for (const other of others) await other.submit({ quiz_share: '20', quiz_best: 'everything' });
+
+  let earned = 0;
+  for (let round = 1; round <= 3; ++round) {
+    const given = 4 * round;  // participant 1 gives 4, 8, 12
+    await page.waitForSelector('input[name="contribution"]');
+    await page.fill('input[name="contribution"]', String(given));
+    await page.click('#next');
+    // The browser waits for its group; the eleven others give and move on.
+    await Promise.all(others.map(async (other, i) => {
+      await other.waitForTitle(/your contribution$/);
+      await other.submit({ contribution: String((i * 7 + round) % 21) });
+    }));
+    // Participant 1's wait page hears the group complete and loads the results.
+    await page.waitForFunction(round => document.title === `Round ${round} of 3: results`, round);
+    const cells = await page.$$eval('td', tds => tds.map(td => td.textContent));
+    const points = label => Number(cells[cells.indexOf(label) + 1].split(' ')[0]);
+    assert.equal(points('You put in the pot'), given);
+    const total = points('Your group put in the pot');
+    assert.equal(points('Each of you gets back'), total * 2.5 / 3);
+    assert.equal(points('Your earnings this round'), 20 - given + total * 2.5 / 3);
+    earned += 20 - given + total * 2.5 / 3;
+    // The monitor agrees: the group participant 1 is in this round put in `total`.
+    const state = await (await admin(server, `/admin/api/s/${code}`)).json();
+    const mine = state.players[0];
+    const group = state.groups.find(g => g.round_number === round &&
+                                         g.id_in_subsession === mine.group);
+    assert.equal(group.fields.total_contribution, total);
+    if (round === 1) await players.screenshot('P1', 'round-1-results');
+    await page.click('#next');
+    await Promise.all(others.map(async other => {
+      await other.waitForTitle(/: results$/);
+      await other.submit({});
+    }));
+  }
+  await page.waitForFunction(() => document.title === 'Thank you');
+  const finished = await page.textContent('body');
+  const shown = Number(/you earned (\S+) points/.exec(finished)[1]);
+  assert.ok(Math.abs(shown - earned) < 1e-9, `${shown} != ${earned}`);
+  await players.screenshot('P1', 'finished');
+
+  // The payments page: participant 1's points, money at 0.1 a point and the fee of 5.
+  const payments = await (await admin(server, `/admin/s/${code}/payments`)).text();
+  const row = /<tr><td>1<\/td>.*?<\/tr>/.exec(payments)[0];
+  const money = Math.round((earned * 0.1 + 5) * 100) / 100;
+  assert.ok(row.includes(money.toFixed(2)), `${row} lacks ${money.toFixed(2)}`);
+  await server.stop();
+  assert.deepEqual(players.unexpectedErrors(), []);
+}
+
 // ---- runner ----
 
 async function main() {
@@ -489,6 +620,7 @@ async function main() {
     [a_page_reconnects_after_a_server_sigkill_and_shows_the_moves_it_missed, 'reconnect'],
     [three_browsers_bid_in_otrees_auction_template_and_every_page_shows_each_bid, 'otree'],
     [two_pcs_wait_in_a_room_until_the_experimenter_creates_the_session, 'room'],
+    [twelve_play_public_goods_one_of_them_in_a_browser, 'public-goods'],
   ].filter(([test]) => test.name.includes(ONLY));
   let failed = 0;
   for (const [test, prefix] of tests) {
