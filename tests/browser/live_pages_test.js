@@ -6,11 +6,13 @@
 // writes it (served by OTREE_STUDY, the test study livectl_otree_test),
 // waits in a room until the experimenter creates its session, and plays the
 // public goods study (PUBLIC_GOODS_STUDY) as one of twelve: its quiz, three
-// rounds with strangers, the results and the payments page.
+// rounds with strangers, the results and the payments page; and trades in
+// the double auction study's market (DOUBLE_AUCTION_STUDY).
 //
 //     node live_pages_test.js LIVECTL ARTIFACT_DIR [TEST_NAME_SUBSTRING]
 //                             [--otree-study OTREE_STUDY]
 //                             [--public-goods PUBLIC_GOODS_STUDY]
+//                             [--double-auction DOUBLE_AUCTION_STUDY]
 //
 // Screenshots are written to ARTIFACT_DIR and their paths printed. Every wait
 // is bounded, a watchdog ends the whole run, and every server is killed on
@@ -40,10 +42,12 @@ const option = flag => {
 };
 const OTREE_STUDY = option('--otree-study');
 const PUBLIC_GOODS = option('--public-goods');
+const DOUBLE_AUCTION = option('--double-auction');
 const [LIVECTL, ARTIFACTS, ONLY = ''] = argv;
 if (!LIVECTL || !ARTIFACTS) {
   console.error('usage: node live_pages_test.js LIVECTL ARTIFACT_DIR [TEST_NAME_SUBSTRING] ' +
-                '[--otree-study OTREE_STUDY] [--public-goods PUBLIC_GOODS_STUDY]');
+                '[--otree-study OTREE_STUDY] [--public-goods PUBLIC_GOODS_STUDY] ' +
+                '[--double-auction DOUBLE_AUCTION_STUDY]');
   process.exit(2);
 }
 const CHROMIUM = '/usr/bin/chromium';  // Debian's package; scripts/bootstrap.sh installs it
@@ -588,6 +592,58 @@ async function twelve_play_public_goods_one_of_them_in_a_browser(players) {
   assert.deepEqual(players.unexpectedErrors(), []);
 }
 
+async function a_buyer_and_a_seller_trade_in_the_double_auction_and_see_their_profits(players) {
+  assert.ok(DOUBLE_AUCTION, 'this test needs --double-auction: the double_auction study binary');
+  // Every value 80 and every cost 30, so the profits are known.
+  const server = await Server.start(DOUBLE_AUCTION, {
+    db: path.join(TMP, 'double_auction.db'),
+    args: ['--config', 'market', '--participants', '4', '--set', 'value_low=80',
+           '--set', 'value_high=80', '--set', 'cost_low=30', '--set', 'cost_high=30'] });
+  assert.equal(server.links.length, 4);
+  // Traders 1 and 2 buy, 3 and 4 sell: 1 and 3 in Chromium, 2 and 4 over HTTP.
+  const buyer = await players.open('Buyer', server.links[0]);
+  const seller = await players.open('Seller', server.links[2]);
+  const idle = [server.links[1], server.links[3]].map(link => new HttpParticipant(link));
+  for (const page of [buyer, seller]) await page.click('#next');
+  for (const other of idle) await other.submit({});
+  await buyer.waitForFunction(() => document.getElementById('me').textContent.startsWith(
+      'You are a buyer (trader 1): your value is 80.'));
+  await seller.waitForFunction(() => document.getElementById('me').textContent.startsWith(
+      'You are a seller (trader 3): your cost is 30.'));
+
+  const lists = page => page.evaluate(() => Object.fromEntries(['bids', 'asks', 'trades'].map(
+      id => [id, [...document.getElementById(id).children].map(li => li.textContent)])));
+  const shows = (page, want) => page.waitForFunction(want => {
+    const text = id => [...document.getElementById(id).children].map(li => li.textContent);
+    return Object.keys(want).every(id => JSON.stringify(text(id)) === JSON.stringify(want[id]));
+  }, want);
+  await buyer.fill('#price', '60');
+  await buyer.click('#send-offer');
+  const book = { bids: ['60 (trader 1)'], asks: [], trades: [] };
+  await Promise.all([shows(buyer, book), shows(seller, book)]);
+  // The seller's ask of 55 meets the standing bid: a trade at the bid's 60.
+  await seller.fill('#price', '55');
+  await seller.click('#send-offer');
+  const traded = { bids: [], asks: [], trades: ['trader 1 bought from trader 3 at 60'] };
+  await Promise.all([shows(buyer, traded), shows(seller, traded)]);
+  assert.deepEqual(await lists(seller), traded);
+  await players.screenshot('Buyer', 'traded');
+
+  // Everyone leaves the market; the wait page pays the round's profits.
+  for (const page of [buyer, seller]) await page.click('#next');
+  for (const other of idle) await other.submit({});
+  const earnings = page => page.waitForFunction(() => {
+    const cells = [...document.querySelectorAll('td')].map(td => td.textContent);
+    const at = cells.indexOf('Your earnings this round');
+    return at >= 0 ? cells[at + 1] : null;
+  }).then(handle => handle.jsonValue());
+  assert.equal(await earnings(buyer), '20 points');   // value 80 - price 60
+  assert.equal(await earnings(seller), '30 points');  // price 60 - cost 30
+  await players.screenshot('Seller', 'results');
+  await server.stop();
+  assert.deepEqual(players.unexpectedErrors(), []);
+}
+
 // ---- runner ----
 
 async function main() {
@@ -621,6 +677,7 @@ async function main() {
     [three_browsers_bid_in_otrees_auction_template_and_every_page_shows_each_bid, 'otree'],
     [two_pcs_wait_in_a_room_until_the_experimenter_creates_the_session, 'room'],
     [twelve_play_public_goods_one_of_them_in_a_browser, 'public-goods'],
+    [a_buyer_and_a_seller_trade_in_the_double_auction_and_see_their_profits, 'double-auction'],
   ].filter(([test]) => test.name.includes(ONLY));
   let failed = 0;
   for (const [test, prefix] of tests) {
