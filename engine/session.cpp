@@ -1167,7 +1167,8 @@ void Session::restore_progress(uint64_t last_seq, int64_t now_ms, const Rng::Sta
 
 uint64_t Session::group_hash(const Group& group) const {
   Fnv1a hash;
-  hash.add(group.index_);
+  hash.add(group.round_);
+  hash.add(group.id_in_subsession_);
   for (const Json& value : group.fields_) hash.add(value);
   for (uint32_t member : group.members_) {
     const Player& player = players_[member];
@@ -1186,7 +1187,14 @@ uint64_t Session::group_hash(const Group& group) const {
 
 std::string Session::digest() const {
   Fnv1a hash;
-  hash.add(std::string_view("livectl-state-v2"));
+  // Groups are named by round and id_in_subsession, never by their place
+  // in groups_: groups formed by arrival time are restored round by round,
+  // not in the order they formed.
+  auto add_group = [&](uint32_t index) {
+    hash.add(groups_[index].round_);
+    hash.add(groups_[index].id_in_subsession_);
+  };
+  hash.add(std::string_view("livectl-state-v3"));
   hash.add(std::string_view(game_.name()));
   hash.add(std::string_view(code_));
   hash.add(params_json_);
@@ -1200,17 +1208,24 @@ std::string Session::digest() const {
     for (const Json& value : p.fields) hash.add(value);
   }
   for (const Player& player : players_) {
-    hash.add(player.group_);
+    if (player.has_group()) {
+      add_group(player.group_);
+    } else {
+      hash.add(std::string_view("no group"));
+    }
     hash.add(static_cast<uint64_t>(player.id_in_group_));
     for (const Json& value : player.fields_) hash.add(value);
   }
-  for (const Group& group : groups_) {
-    for (const Json& value : group.fields_) hash.add(value);
+  // Round by round, in id order.
+  for (const auto& round : round_groups_) {
+    for (uint32_t index : round) {
+      for (const Json& value : groups_[index].fields_) hash.add(value);
+    }
   }
   for (const auto& table : tables_) {
     hash.add(table.size());
     for (const Record& record : table) {
-      hash.add(record.group);
+      add_group(record.group);
       hash.add(record.participant);
       for (const Json& value : record.values) hash.add(value);
     }
