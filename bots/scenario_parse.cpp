@@ -406,9 +406,9 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   }
   if (json.contains("participants")) {
     const Json& n = json["participants"];
-    if (!is_positive_integer(n) || n.get<int64_t>() % size != 0) {
-      fail(file, "\"participants\" must be a positive multiple of " + std::to_string(size) +
-                     " (the group size of " + game_name + "), not " + n.dump());
+    if (!n.is_number_integer() || !participant_count_fits(*scenario.game, n.get<int64_t>())) {
+      fail(file, "\"participants\" must be " + participant_count_rule(*scenario.game) + ", not " +
+                     n.dump());
     }
     if (n.get<int64_t>() > kMaxParticipants) {
       fail(file, "\"participants\" must be at most " + std::to_string(kMaxParticipants) + ", not " +

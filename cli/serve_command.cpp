@@ -434,7 +434,8 @@ void add_serve_command(CLI::App& app, Runner& run) {
                       "NAME=VALUE: set a parameter of a new session, read as its type; repeatable");
   command
       ->add_option("--participants", args->participants,
-                   "participants in a new session, a multiple of the group size\n"
+                   "participants in a new session, a multiple of the group size (any number\n"
+                   "for a game that groups by arrival time)\n"
                    "(default: the configuration's, or one group)")
       ->check(CLI::Range(1, kMaxServedParticipants));
   command->add_option("--host", args->host,

@@ -223,10 +223,9 @@ int run_simulate(const SimulateArgs& args) {
   const int participants = args.participants.value_or(
       config.config_name.empty() ? kDefaultGroups * game->players_per_group()
                                  : config.participants);
-  if (participants <= 0 || participants % game->players_per_group() != 0) {
-    throw UsageError("--participants must be a positive multiple of " +
-                     std::to_string(game->players_per_group()) + " (the group size of " +
-                     game->name() + "), not " + std::to_string(participants));
+  if (!participant_count_fits(*game, participants)) {
+    throw UsageError("--participants must be " + participant_count_rule(*game) + ", not " +
+                     std::to_string(participants));
   }
   const int64_t messages = args.messages.value_or(kDefaultMessagesPerParticipant * participants);
   if (messages < 0) throw UsageError("--messages must not be negative");
@@ -344,7 +343,8 @@ void add_simulate_command(CLI::App& app, Runner& run) {
                       "NAME=VALUE: set a parameter of the game, read as its type (--set\n"
                       "endowment=50 --set treatment=punish); repeatable");
   command->add_option("--participants,-n", args->participants,
-                      "participants in the session, a multiple of the group size "
+                      "participants in the session, a multiple of the group size (any number for "
+                      "a game that groups by arrival time) "
                       "(default: the configuration's, or 10 groups of a game)");
   command->add_option("--seed,-s", args->seed, "seed for the session and the bots")->default_val(1);
   command->add_option("--messages,-m", args->messages,

@@ -155,6 +155,20 @@ std::optional<std::string> param_problem(const Game& game, const std::string& ow
   return std::nullopt;
 }
 
+std::string participant_count_rule(const Game& game) {
+  if (!game.pages().empty() && game.pages().front().by_arrival) {
+    return "a positive number (" + game.name() + " groups by arrival time)";
+  }
+  return "a positive multiple of " + std::to_string(game.players_per_group()) +
+         " (the group size of " + game.name() + ")";
+}
+
+bool participant_count_fits(const Game& game, int64_t participants) {
+  if (participants <= 0) return false;
+  if (!game.pages().empty() && game.pages().front().by_arrival) return true;
+  return participants % game.players_per_group() == 0;
+}
+
 void Game::creating_session(Subsession& /*subsession*/) const {}
 
 std::unique_ptr<Bot> Game::make_bot(int /*id_in_group*/, int /*group_size*/) const {

@@ -327,4 +327,11 @@ class Game {
 std::optional<std::string> param_problem(const Game& game, const std::string& owner,
                                          const std::string& name, const Json* value);
 
+// What a session's number of participants must be for `game`, to end a
+// sentence: "a positive multiple of 3 (the group size of auction)". A game
+// that groups by arrival time takes any positive number: whoever is left
+// over waits, or goes on when the page's timeout fires.
+std::string participant_count_rule(const Game& game);
+bool participant_count_fits(const Game& game, int64_t participants);
+
 }  // namespace livectl

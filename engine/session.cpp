@@ -53,9 +53,8 @@ Session::Session(const Game& game, Store& store, SessionConfig config)
       currency_per_point_(config.real_world_currency_per_point),
       participation_fee_(config.participation_fee) {
   const int size = game.players_per_group();
-  if (config.participants <= 0 || config.participants % size != 0) {
-    throw std::invalid_argument(game.name() + " needs a positive multiple of " +
-                                std::to_string(size) + " participants, not " +
+  if (!participant_count_fits(game, config.participants)) {
+    throw std::invalid_argument("participants must be " + participant_count_rule(game) + ", not " +
                                 std::to_string(config.participants));
   }
   if (!config.participant_codes.empty() &&

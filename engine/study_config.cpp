@@ -108,10 +108,10 @@ StudyConfig parse_one(const Json& entry, const std::vector<StudyConfig>& before)
     }
   }
   config.params = std::move(params);
-  if (config.num_demo_participants % game.players_per_group() != 0) {
-    throw std::invalid_argument("\"num_demo_participants\" must be a multiple of " +
-                                std::to_string(game.players_per_group()) + " (the group size of " +
-                                game.name() + "), not " +
+  if (config.num_demo_participants != 0 &&
+      !participant_count_fits(game, config.num_demo_participants)) {
+    throw std::invalid_argument("\"num_demo_participants\" must be " +
+                                participant_count_rule(game) + ", not " +
                                 std::to_string(config.num_demo_participants));
   }
   if (config.display_name.empty()) config.display_name = config.name;

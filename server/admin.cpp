@@ -172,11 +172,10 @@ OrderedJson field_names(const std::vector<FieldSpec>& specs) {
 }  // namespace
 
 Status check_participants(const Game& game, int participants) {
-  const int size = game.players_per_group();
-  if (participants <= 0 || participants % size != 0 || participants > kMaxServedParticipants) {
-    return Status::Error(game.name() + " needs a positive multiple of " + std::to_string(size) +
-                         " participants, at most " + std::to_string(kMaxServedParticipants) +
-                         "; not " + std::to_string(participants));
+  if (!participant_count_fits(game, participants) || participants > kMaxServedParticipants) {
+    return Status::Error("The number of participants must be " + participant_count_rule(game) +
+                         ", at most " + std::to_string(kMaxServedParticipants) + "; not " +
+                         std::to_string(participants));
   }
   return Status();
 }

@@ -44,7 +44,8 @@ inline constexpr int kMaxServedParticipants = 10000;
 
 // Whether a served session of `game` can have `participants`: a positive
 // multiple of its group size, at most kMaxServedParticipants. Error:
-// "auction needs a positive multiple of 3 participants, at most 10000; not 4".
+// "The number of participants must be a positive multiple of 3 (the group
+// size of auction), at most 10000; not 4".
 Status check_participants(const Game& game, int participants);
 
 enum class ExportFormat { kCsv, kJson };

@@ -194,6 +194,22 @@ TEST_CASE("same arrivals, same groups; simulated participants are grouped in id 
   CHECK(simulated.page(1) == "play");
 }
 
+TEST_CASE("a session grouped by arrival time may have any number of participants") {
+  Arrivals a({}, 4);
+  for (uint32_t id = 1; id <= 4; ++id) REQUIRE_FALSE(a.arrive(id, 1000).error);
+  CHECK(a.matrix(1) == Matrix{{1, 2, 3}});
+  CHECK(a.page(4) == "match");
+  CHECK(participant_count_rule(a.game) == "a positive number (arrival groups by arrival time)");
+  CHECK_FALSE(participant_count_fits(a.game, 0));
+  MemoryStore store;
+  SessionConfig config;
+  config.participants = 4;
+  CHECK_THROWS_WITH_AS(Session(game_named("auction"), store, config),
+                       "participants must be a positive multiple of 3 (the group size of "
+                       "auction), not 4",
+                       std::invalid_argument);
+}
+
 TEST_CASE("a game that groups by arrival time cannot be regrouped or misplace the page") {
   class Regrouping final : public Game {
    public:

@@ -72,7 +72,8 @@ TEST_CASE("mistakes in a configs file name the file, the configuration and the r
   CHECK(
       error_of(
           R"({"session_configs": [{"name": "a", "app_sequence": ["auction"], "num_demo_participants": 4}]})") ==
-      "configs.json: session_configs[0] (a): \"num_demo_participants\" must be a multiple of 3 "
+      "configs.json: session_configs[0] (a): \"num_demo_participants\" must be a positive multiple "
+      "of 3 "
       "(the group size of auction), not 4");
   CHECK(
       error_of(

@@ -63,7 +63,7 @@ cp pg/configs.json "$scratch/configs.json"
 sed -i 's/"num_demo_participants": 4/"num_demo_participants": 3/' pg/configs.json
 cmake --build pg/build -j2 >"$scratch/rebuild.log" 2>&1 || { cat "$scratch/rebuild.log"; fail "the study did not rebuild"; }
 message=$(pg/build/pg games 2>&1) || true
-[ "$message" = 'pg: configs.json: session_configs[0] (public_goods_pairs): "num_demo_participants" must be a multiple of 2 (the group size of public_goods), not 3' ] ||
+[ "$message" = 'pg: configs.json: session_configs[0] (public_goods_pairs): "num_demo_participants" must be a positive multiple of 2 (the group size of public_goods), not 3' ] ||
   fail "a bad configs.json gave: $message"
 cp "$scratch/configs.json" pg/configs.json
 cmake --build pg/build -j2 >"$scratch/rebuild.log" 2>&1 || fail "the study did not rebuild"

@@ -256,9 +256,11 @@ TEST_CASE("a bad create form is 400 with the reason, escaped, and calls nothing"
        "There is no configuration &#39;nope&#39;; the configurations are auction, "
        "tictactoe, bargaining, ten_messages."},
       {"game=auction&participants=4",
-       "auction needs a positive multiple of 3 participants, at most 10000; not 4."},
+       "The number of participants must be a positive multiple of 3 (the group size of auction), "
+       "at most 10000; not 4."},
       {"game=auction&participants=10002",
-       "auction needs a positive multiple of 3 participants, at most 10000; not 10002."},
+       "The number of participants must be a positive multiple of 3 (the group size of auction), "
+       "at most 10000; not 10002."},
       {"game=auction&participants=0", "at most 10000; not 0."},
       {"game=auction&participants=3x", "participants must be a whole number, not &#39;3x&#39;."},
       {"game=auction&participants=-", "participants must be a whole number, not &#39;-&#39;."},

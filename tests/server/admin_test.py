@@ -225,7 +225,7 @@ def test_a_bad_create_form_gets_400_with_the_reason_and_creates_nothing():
         ({"participants": "2"}, "The form names no configuration."),
         ({"config": "nope"}, "There is no configuration &#39;nope&#39;; the configurations are "),
         ({"game": "auction", "participants": "4"},
-         "auction needs a positive multiple of 3 participants, at most 10000; not 4."),
+         "The number of participants must be a positive multiple of 3 (the group size of auction), at most 10000; not 4."),
         ({"game": "auction", "participants": "0"}, "not 0."),
         ({"game": "auction", "participants": "-3"}, "not -3."),
         ({"game": "tictactoe", "participants": "10002"}, "at most 10000; not 10002."),
