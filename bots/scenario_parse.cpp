@@ -376,18 +376,23 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
     if (!scenario.game) {
       fail(file, "unknown game \"" + game_name + "\" (known: " + game_names() + ")");
     }
-    if (config && &config_game(*config) != scenario.game) {
-      fail(file, "configuration " + config->name + " plays " + config_game(*config).name() +
-                     ", not " + game_name);
+    if (config && config_games(*config).front() != scenario.game) {
+      fail(file, "configuration " + config->name + " plays " + games_text(*config) + ", not " +
+                     game_name);
     }
   } else {
-    scenario.game = &config_game(*config);
+    scenario.game = config_games(*config).front();
+  }
+  if (config && config->app_sequence.size() > 1) {
+    fail(file, "configuration " + config->name + " plays " + games_text(*config) +
+                   ": a scenario file plays one game (a configuration whose app_sequence has "
+                   "one)");
   }
   const std::string game_name = scenario.game->name();
   const int size = scenario.game->players_per_group();
   scenario.participants = size;
   if (config) {
-    const SessionConfig session = session_config_for(*config, *scenario.game, {});
+    const SessionConfig session = session_config_for(*config, config_games(*config), {});
     scenario.config = session.config_name;
     scenario.params = session.params;
     scenario.participants = session.participants;

@@ -92,23 +92,43 @@ void write_transcript_line(std::ostream& out, const Session& session, const Even
 
 }  // namespace
 
+namespace {
+
+// A bot of the game `player` plays, for their place in its first round's
+// groups; without a group yet (grouping by arrival time, still waiting),
+// for the first place of a full group.
+std::unique_ptr<Bot> bot_for(const Player& player) {
+  const Game& game = player.game();
+  return player.has_group() ? game.make_bot(player.id_in_group(), player.group().size())
+                            : game.make_bot(1, game.players_per_group());
+}
+
+}  // namespace
+
 SimulationReport simulate(Session& session, const SimulationOptions& options) {
   const auto started = std::chrono::steady_clock::now();
-  const Game& game = session.game();
   SimulationReport report;
 
+  // One bot per participant, of the game they are in; in an app sequence a
+  // new one takes over when they reach the next game.
   std::vector<std::unique_ptr<Bot>> bots;
-  // One bot per participant, made for their place in round 1's groups.
-  for (const Player& player : session.round_players(1)) {
-    // Without a group yet (grouping by arrival time, still waiting): a bot
-    // for the first place of a full group.
-    bots.push_back(player.has_group() ? game.make_bot(player.id_in_group(), player.group().size())
-                                      : game.make_bot(1, game.players_per_group()));
+  std::vector<size_t> bot_app;
+  for (uint32_t id = 1; id <= session.participant_count(); ++id) {
+    bots.push_back(bot_for(session.player(id)));
+    bot_app.push_back(session.player(id).app());
   }
-  auto invariants = game.make_invariants();
+  // Each game's invariants, checked after the events of participants who
+  // are in that game.
+  std::vector<std::unique_ptr<Invariant>> invariants;
+  std::vector<size_t> invariant_app;
   report.checks.push_back({"messages never leave the sender's group", 0, ""});
-  for (const auto& invariant : invariants)
-    report.checks.push_back({std::string(invariant->name()), 0, ""});
+  for (size_t app = 0; app < session.games().size(); ++app) {
+    for (auto& invariant : session.games()[app]->make_invariants()) {
+      report.checks.push_back({std::string(invariant->name()), 0, ""});
+      invariants.push_back(std::move(invariant));
+      invariant_app.push_back(app);
+    }
+  }
 
   auto violation = [&](size_t check, const EventResult& result, std::string what) {
     CheckResult& c = report.checks[check];
@@ -172,6 +192,7 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
     if (result.error) scheduler.set(event.participant - 1, BotState::kActive);
 
     for (size_t i = 0; i < invariants.size(); ++i) {
+      if (invariant_app[i] != player.app()) continue;
       if (auto problem = invariants[i]->check(session, event, result)) {
         violation(i + 1, result, std::move(*problem));
       }
@@ -200,7 +221,11 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
     return true;
   };
 
+  // Bots whose press of next at the end of their game was refused.
+  std::vector<uint8_t> stuck(bots.size(), 0);
   while (report.messages < options.max_messages) {
+    // The page a done bot pressed next on (-1: none this turn).
+    int64_t pressed_for = -1;
     if (next_timeout <= now_ms || (scheduler.empty() && next_timeout != INT64_MAX)) {
       // Everyone left is waiting: the clock jumps to the next timeout.
       now_ms = std::max(now_ms, next_timeout);
@@ -230,6 +255,10 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
     if (scheduler.empty()) break;
     const uint32_t bot = scheduler.pick(rng);
     Player& player = session.player(bot + 1);
+    if (player.app() != bot_app[bot]) {
+      bots[bot] = bot_for(player);
+      bot_app[bot] = player.app();
+    }
     if (session.page_of(player).kind == PageKind::kWait) {
       // Nothing a page could do there: the group or a timeout moves it on.
       scheduler.set(bot, BotState::kWaiting);
@@ -237,8 +266,16 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
     }
     BotAction action = bots[bot]->act(session.page_of(player), rng);
     if (action.kind == BotAction::Kind::kDone) {
-      scheduler.set(bot, BotState::kDone);
-      continue;
+      // Done with its game, and a later game follows: the bot presses next
+      // on the game's last page, and the next game's bot takes over. Should
+      // that page refuse (a form to fill), the participant stops there.
+      if (player.app() + 1 < session.games().size() && !stuck[bot]) {
+        action = BotAction::submit();
+        pressed_for = player.participant().page;
+      } else {
+        scheduler.set(bot, BotState::kDone);
+        continue;
+      }
     }
     if (action.kind == BotAction::Kind::kWait) {
       scheduler.set(bot, BotState::kWaiting);
@@ -258,6 +295,9 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
     }
 
     if (!dispatch(event)) break;
+    if (pressed_for >= 0 && session.player(bot + 1).participant().page == pressed_for) {
+      stuck[bot] = 1;
+    }
   }
 
   if (report.failure.empty() && session.last_seq() < options.resume_after) {

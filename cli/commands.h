@@ -33,10 +33,10 @@ void add_bench_command(CLI::App& app, Runner& run);
 
 // --config NAME (default: `game`) and each --set name=value, as the session
 // configuration a command creates its session with; --participants (0 =
-// the configuration's) overrides its size. Throws UsageError naming what
-// does not fit.
+// the configuration's) overrides its size; `chosen` gets the games it
+// plays. Throws UsageError naming what does not fit.
 SessionConfig choose_config(const std::string& config, const std::string& game,
                             const std::vector<std::string>& sets, int participants,
-                            const Game** chosen);
+                            std::vector<const Game*>* chosen);
 
 }  // namespace livectl::cli

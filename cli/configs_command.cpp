@@ -8,7 +8,7 @@ namespace livectl::cli {
 
 SessionConfig choose_config(const std::string& config, const std::string& game,
                             const std::vector<std::string>& sets, int participants,
-                            const Game** chosen) {
+                            std::vector<const Game*>* chosen) {
   if (!config.empty() && !game.empty()) {
     throw UsageError("give a game or --config, not both (a configuration names its game)");
   }
@@ -23,9 +23,9 @@ SessionConfig choose_config(const std::string& config, const std::string& game,
       throw UsageError("unknown configuration '" + config + "' (known: " + config_names() + ")");
     }
   }
-  *chosen = &config_game(*found);
+  *chosen = config_games(*found);
   try {
-    return session_config_for(*found, **chosen, sets, participants);
+    return session_config_for(*found, *chosen, sets, participants);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -39,18 +39,25 @@ void add_configs_command(CLI::App& app, Runner& run) {
   command->callback([&run] {
     run = [] {
       auto show = [](const StudyConfig& config) {
-        const Game& game = config_game(config);
-        const int participants = config.num_demo_participants > 0 ? config.num_demo_participants
-                                                                  : game.players_per_group();
-        std::printf("%s: %s, %d participants, %d round%s", config.name.c_str(), game.name().c_str(),
-                    participants, game.num_rounds(), game.num_rounds() == 1 ? "" : "s");
+        const std::vector<const Game*> games = config_games(config);
+        const int participants = session_config_for(config, games, {}).participants;
+        // "3 rounds", or each game's in an app sequence: "3 + 1 rounds".
+        int rounds = 0;
+        std::string round_counts;
+        for (const Game* game : games) {
+          rounds += game->num_rounds();
+          round_counts += (round_counts.empty() ? "" : " + ") + std::to_string(game->num_rounds());
+        }
+        std::printf("%s: %s, %d participant%s, %s round%s", config.name.c_str(),
+                    games_text(config).c_str(), participants, participants == 1 ? "" : "s",
+                    round_counts.c_str(), rounds == 1 ? "" : "s");
         if (config.participation_fee > 0 || config.real_world_currency_per_point != 1) {
           std::printf(", %g per point + %g fee", config.real_world_currency_per_point,
                       config.participation_fee);
         }
         std::printf("\n");
         if (config.display_name != config.name) std::printf("  %s\n", config.display_name.c_str());
-        for (const ParamSpec& spec : game.params()) {
+        for (const ParamSpec& spec : shared_params(games)) {
           const auto given = config.params.find(spec.name);
           const Json& value = given != config.params.end() ? *given : spec.default_value;
           std::printf("  %s = %s (%s%s)\n", spec.name.c_str(), value.dump().c_str(),

@@ -54,8 +54,9 @@ class SqliteDurability final : public server::Durability {
     if (!status.ok()) *lost = db_.take_lost_sessions();
     return status;
   }
-  Status reload(const std::string& code, const Game& game, std::unique_ptr<Session>* out) override {
-    return db_.load_session(code, game, out);
+  Status reload(const std::string& code, const std::vector<const Game*>& games,
+                std::unique_ptr<Session>* out) override {
+    return db_.load_session(code, games, out);
   }
 
  private:
@@ -69,13 +70,17 @@ int resume_sessions(SqliteStore& db, server::SessionHost& host) {
   int resumed = 0;
   for (const StoredSession& entry : stored) {
     if (entry.origin != "serve") continue;
-    const Game* game = find_game(entry.game);
-    if (!game) {
-      throw UsageError(db.path() + " holds session " + entry.code + " of game '" + entry.game +
-                       "', which this livectl does not have");
+    std::vector<const Game*> games;
+    for (const std::string& name : entry.game_names()) {
+      const Game* game = find_game(name);
+      if (!game) {
+        throw UsageError(db.path() + " holds session " + entry.code + " of game '" + name +
+                         "', which this livectl does not have");
+      }
+      games.push_back(game);
     }
     std::unique_ptr<Session> session;
-    if (Status status = db.load_session(entry.code, *game, &session); !status.ok()) {
+    if (Status status = db.load_session(entry.code, games, &session); !status.ok()) {
       throw UsageError(status.message());
     }
     if (Status status = host.add_session(std::move(session)); !status.ok()) {
@@ -98,8 +103,9 @@ int resume_sessions(SqliteStore& db, server::SessionHost& host) {
 // one-in-2^80 event.) With a `room`, the session is stored with the config
 // {"room": NAME} (no schema change: the sessions table's origin JSON) and
 // becomes the room's current session.
-Status create_session(const Game& game, const SessionConfig& base, SqliteStore& db,
-                      server::SessionHost& host, server::Room* room, std::string* code) {
+Status create_session(const std::vector<const Game*>& games, const SessionConfig& base,
+                      SqliteStore& db, server::SessionHost& host, server::Room* room,
+                      std::string* code) {
   SessionConfig config = base;
   config.seed = server::random_seed();
   config.code = server::random_code();
@@ -109,14 +115,16 @@ Status create_session(const Game& game, const SessionConfig& base, SqliteStore& 
   }
   std::unique_ptr<Session> session;
   try {
-    session = std::make_unique<Session>(game, db, config);
+    session = std::make_unique<Session>(games, db, config);
   } catch (const std::invalid_argument& e) {
     return Status::Error(e.what());
   }
   // The templates are checked before anything is written; the host is
   // given the session only once it is stored, so that it never serves one
   // the database does not hold.
-  if (Status status = host.load_pages(game); !status.ok()) return status;
+  for (const Game* game : games) {
+    if (Status status = host.load_pages(*game); !status.ok()) return status;
+  }
   Status stored =
       db.add_session(*session, "serve", room ? Json{{"room", room->name()}} : Json::object());
   if (stored.ok()) stored = db.flush();
@@ -211,14 +219,14 @@ std::string public_host(const std::string& host) {
 
 // The game and configuration of the session a new --db starts with.
 struct NewSession {
-  const Game* game;
+  std::vector<const Game*> games;
   SessionConfig config;
 };
 
 // Checks what a new session needs, as the command line gives it.
 // Throws UsageError, one sentence.
 NewSession check_new_session(const ServeArgs& args) {
-  NewSession wanted{nullptr, {}};
+  NewSession wanted;
   std::string config = args.config;
   std::string game = args.game;
   if (config.empty() && game.empty()) {
@@ -231,15 +239,15 @@ NewSession check_new_session(const ServeArgs& args) {
     }
   }
   wanted.config =
-      choose_config(config, game, args.sets, args.participants.value_or(0), &wanted.game);
-  if (Status status = server::check_participants(*wanted.game, wanted.config.participants);
+      choose_config(config, game, args.sets, args.participants.value_or(0), &wanted.games);
+  if (Status status = server::check_participants(wanted.games, wanted.config.participants);
       !status.ok()) {
     throw UsageError("--participants: " + status.message());
   }
   // Parameters are checked by creating the session, in memory.
   try {
     MemoryStore scratch(/*keep_log=*/false);
-    Session check(*wanted.game, scratch, wanted.config);
+    Session check(wanted.games, scratch, wanted.config);
   } catch (const std::exception& e) {
     throw UsageError(e.what());
   }
@@ -277,13 +285,15 @@ void print_dev_templates(const server::SessionHost& host) {
   }
   std::vector<const Game*> served;
   for (uint32_t s = 0; s < host.session_count(); ++s) {
-    const Game* game = &host.session(s).game();
-    if (std::find(served.begin(), served.end(), game) != served.end()) continue;
-    served.push_back(game);
-    std::unique_ptr<server::GamePages> pages;
-    if (Status status = server::GamePages::load(*game, host.dev_template_reader(), &pages);
-        !status.ok()) {
-      std::printf("--dev: %s; its pages answer 500 until it is fixed\n", status.message().c_str());
+    for (const Game* game : host.session(s).games()) {
+      if (std::find(served.begin(), served.end(), game) != served.end()) continue;
+      served.push_back(game);
+      std::unique_ptr<server::GamePages> pages;
+      if (Status status = server::GamePages::load(*game, host.dev_template_reader(), &pages);
+          !status.ok()) {
+        std::printf("--dev: %s; its pages answer 500 until it is fixed\n",
+                    status.message().c_str());
+      }
     }
   }
 }
@@ -339,16 +349,16 @@ int run_serve(const ServeArgs& args) {
   if (resumed == 0 && (!room || session_wanted)) {
     const NewSession wanted = check_new_session(args);
     std::string code;
-    if (Status status = create_session(*wanted.game, wanted.config, *db, host, room.get(), &code);
+    if (Status status = create_session(wanted.games, wanted.config, *db, host, room.get(), &code);
         !status.ok()) {
       throw UsageError(status.message());
     }
   }
 
   server::AdminHooks hooks;
-  hooks.create_session = [&](const Game& game, const SessionConfig& base,
+  hooks.create_session = [&](const std::vector<const Game*>& games, const SessionConfig& base,
                              const std::string& room_name, std::string* code) {
-    return create_session(game, base, *db, host, room_name.empty() ? nullptr : room.get(), code);
+    return create_session(games, base, *db, host, room_name.empty() ? nullptr : room.get(), code);
   };
   hooks.export_session = [&](const std::string& code, server::ExportFormat format,
                              std::vector<server::ExportFile>* files) {
@@ -374,7 +384,7 @@ int run_serve(const ServeArgs& args) {
   for (uint32_t s = 0; s < host.session_count(); ++s) {
     const Session& session = host.session(s);
     std::printf("session %s: %s, %zu participants\n", session.code().c_str(),
-                session.game().name().c_str(), session.participant_count());
+                session.games_text().c_str(), session.participant_count());
     for (const Player& player : session.round_players(1)) {
       std::printf("  participant %u: %s/p/%s\n", player.participant().id_in_session, base.c_str(),
                   player.participant().code.c_str());

@@ -64,12 +64,18 @@ class ResumingStore final : public Store {
   bool attached_ = true;
 };
 
+// The names of the games `session` plays, in order.
+std::vector<std::string> game_names_of(const Session& session) {
+  std::vector<std::string> names;
+  for (const Game* game : session.games()) names.push_back(game->name());
+  return names;
+}
+
 // Stores `session` in `db`, or resumes the stored session of the same seed:
 // a rerun of the same command continues where a killed run stopped (or, if
 // that run finished, re-runs it without writing). Fills in `options`.
 void store_or_resume(SqliteStore& db, ResumingStore& resuming, const Session& session,
                      int64_t messages, SimulationOptions* options) {
-  const Game& game = session.game();
   const Json config = {{"messages", messages}};
   std::optional<StoredSession> stored;
   if (Status status = db.find_session(session.code(), &stored); !status.ok()) {
@@ -82,7 +88,7 @@ void store_or_resume(SqliteStore& db, ResumingStore& resuming, const Session& se
     if (Status status = db.flush(); !status.ok()) throw UsageError(status.message());
     return;
   }
-  if (stored->origin != "simulate" || stored->game != game.name() ||
+  if (stored->origin != "simulate" || stored->game_names() != game_names_of(session) ||
       stored->participants != static_cast<int>(session.participant_count()) ||
       stored->config != config || stored->config_name != session.config_name() ||
       stored->params != session.params()) {
@@ -94,7 +100,8 @@ void store_or_resume(SqliteStore& db, ResumingStore& resuming, const Session& se
   }
   MemoryStore scratch(/*keep_log=*/false);
   std::unique_ptr<Session> copy;
-  if (Status status = db.load_session(session.code(), game, &copy, &scratch); !status.ok()) {
+  if (Status status = db.load_session(session.code(), session.games(), &copy, &scratch);
+      !status.ok()) {
     throw UsageError(status.message());
   }
   resuming.resume_after(stored->last_seq);
@@ -115,20 +122,25 @@ Json fields_object(const std::vector<FieldSpec>& specs, const std::vector<Json>&
 }
 
 Json outcome_json(const Session& session) {
-  const Game& game = session.game();
+  // In an app sequence each group and player says its game.
+  const bool several = session.games().size() > 1;
   Json groups = Json::array();
   for (const Group& group : session.groups()) {
+    const Game& game = group.game();
     Json g = fields_object(game.group_fields(), group.fields());
+    if (several) g["game"] = game.name();
     g["id_in_subsession"] = group.id_in_subsession();
     if (game.num_rounds() > 1) g["round_number"] = group.round_number();
     groups.push_back(std::move(g));
   }
   Json players = Json::array();
   for (const Player& player : session.players()) {
+    const Game& game = player.game();
     Json p = fields_object(game.player_fields(), player.fields());
+    if (several) p["game"] = game.name();
     p["id_in_session"] = player.participant().id_in_session;
     p["id_in_group"] = player.id_in_group();
-    if (game.num_rounds() > 1) {
+    if (game.num_rounds() > 1 || several) {
       p["round_number"] = player.round_number();
       // The page the participant is on, on their player of the round they are in.
       if (&session.player(player.id_in_session()) == &player)
@@ -161,15 +173,23 @@ double per_second(int64_t count, double seconds) {
 }
 
 void print_summary(const Session& session, const SimulationReport& report) {
-  const Game& game = session.game();
-  const size_t group_count = session.groups().size() / static_cast<size_t>(game.num_rounds());
-  std::printf("%s: %zu participants in %zu group%s of %d, seed %llu\n", game.name().c_str(),
-              session.participant_count(), group_count, group_count == 1 ? "" : "s",
-              game.players_per_group(), static_cast<unsigned long long>(session.seed()));
-  if (game.num_rounds() > 1) std::printf("  %d rounds\n", game.num_rounds());
+  const bool several = session.games().size() > 1;
+  for (size_t app = 0; app < session.games().size(); ++app) {
+    const Game& game = *session.games()[app];
+    size_t group_count = 0;
+    for (const Group& group : session.groups()) group_count += group.app() == app;
+    group_count /= static_cast<size_t>(game.num_rounds());
+    std::printf("%s%s: %zu participants in %zu group%s of %d", app > 0 ? "then " : "",
+                game.name().c_str(), session.participant_count(), group_count,
+                group_count == 1 ? "" : "s", game.players_per_group());
+    if (app == 0) std::printf(", seed %llu", static_cast<unsigned long long>(session.seed()));
+    std::printf("\n");
+    if (game.num_rounds() > 1) std::printf("  %d rounds\n", game.num_rounds());
+  }
   if (!session.config_name().empty() || !session.params().empty()) {
     std::printf("  configuration %s: %s\n",
-                session.config_name().empty() ? game.name().c_str() : session.config_name().c_str(),
+                session.config_name().empty() ? session.games_text().c_str()
+                                              : session.config_name().c_str(),
                 session.params().dump().c_str());
   }
   std::printf("  %lld messages, %lld page submits, %lld deliveries, %lld rejected with an error\n",
@@ -195,10 +215,12 @@ void print_summary(const Session& session, const SimulationReport& report) {
   std::printf("outcome%s:\n",
               groups.size() > kShownGroups ? " (first 5 groups; --json has all)" : "");
   for (size_t g = 0; g < groups.size() && g < kShownGroups; ++g) {
+    const Game& game = groups[g].game();
+    std::printf("  %s%s", several ? game.name().c_str() : "", several ? " " : "");
     if (game.num_rounds() > 1) {
-      std::printf("  round %d group %d:", groups[g].round_number(), groups[g].id_in_subsession());
+      std::printf("round %d group %d:", groups[g].round_number(), groups[g].id_in_subsession());
     } else {
-      std::printf("  group %d:", groups[g].id_in_subsession());
+      std::printf("group %d:", groups[g].id_in_subsession());
     }
     const auto& specs = game.group_fields();
     for (size_t i = 0; i < specs.size(); ++i) {
@@ -213,18 +235,19 @@ int run_simulate(const SimulateArgs& args) {
   if (args.game.empty() && args.config.empty()) {
     throw UsageError("name a game or a --config (known games: " + game_names() + ")");
   }
-  const Game* game = nullptr;
-  SessionConfig config = choose_config(args.config, args.game, args.sets, 0, &game);
-  if (!game->make_bot(1, game->players_per_group())) {
-    throw UsageError(game->name() + " has no bot: simulate needs one (Game::make_bot); its " +
-                     "scenarios run with `test`");
+  std::vector<const Game*> games;
+  SessionConfig config = choose_config(args.config, args.game, args.sets, 0, &games);
+  for (const Game* game : games) {
+    if (!game->make_bot(1, game->players_per_group())) {
+      throw UsageError(game->name() + " has no bot: simulate needs one (Game::make_bot); its " +
+                       "scenarios run with `test`");
+    }
   }
   // A study's configuration says how many; a game's own, ten groups.
   const int participants = args.participants.value_or(
-      config.config_name.empty() ? kDefaultGroups * game->players_per_group()
-                                 : config.participants);
-  if (!participant_count_fits(*game, participants)) {
-    throw UsageError("--participants must be " + participant_count_rule(*game) + ", not " +
+      config.config_name.empty() ? kDefaultGroups * config.participants : config.participants);
+  if (!participant_count_fits(games, participants)) {
+    throw UsageError("--participants must be " + participant_count_rule(games) + ", not " +
                      std::to_string(participants));
   }
   const int64_t messages = args.messages.value_or(kDefaultMessagesPerParticipant * participants);
@@ -254,7 +277,7 @@ int run_simulate(const SimulateArgs& args) {
   std::unique_ptr<Session> created;
   try {
     created =
-        std::make_unique<Session>(*game, db ? static_cast<Store&>(*resuming) : memory, config);
+        std::make_unique<Session>(games, db ? static_cast<Store&>(*resuming) : memory, config);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -298,7 +321,7 @@ int run_simulate(const SimulateArgs& args) {
 
   if (args.json) {
     Json out = {
-        {"game", game->name()},
+        {"game", session.games_text()},
         {"config", session.config_name()},
         {"params", session.params()},
         {"seed", session.seed()},

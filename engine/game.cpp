@@ -1,5 +1,6 @@
 #include "engine/game.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -114,7 +115,7 @@ ConfigParam Game::param(std::string name, FieldType type, Json default_value) {
     throw std::logic_error("the default of parameter '" + name + "' " + *problem);
   }
   params_.push_back({std::move(name), type, std::move(default_value)});
-  return ConfigParam{static_cast<uint32_t>(params_.size() - 1)};
+  return ConfigParam{static_cast<uint32_t>(params_.size() - 1), this};
 }
 
 RecordType Game::record_type(std::string name, std::vector<ColumnSpec> columns) {
@@ -137,36 +138,93 @@ PageSpec& Game::page(std::string name, PageKind kind, std::string template_file,
   return spec;
 }
 
-std::optional<std::string> param_problem(const Game& game, const std::string& owner,
-                                         const std::string& name, const Json* value) {
-  const int index = game.find_param(name);
-  if (index < 0) {
+namespace {
+
+// The union by name of what each game declares, in order; a name declared
+// twice with different types throws.
+template <class Spec>
+std::vector<Spec> shared_by_name(std::span<const Game* const> games, const char* what,
+                                 const std::vector<Spec>& (Game::*declared)() const) {
+  std::vector<Spec> shared;
+  std::vector<const Game*> owners;
+  for (const Game* game : games) {
+    for (const Spec& spec : (game->*declared)()) {
+      const auto found = std::find_if(shared.begin(), shared.end(),
+                                      [&](const Spec& other) { return other.name == spec.name; });
+      if (found == shared.end()) {
+        shared.push_back(spec);
+        owners.push_back(game);
+      } else if (found->type != spec.type) {
+        const Game& first = *owners[static_cast<size_t>(found - shared.begin())];
+        throw std::invalid_argument(
+            first.name() + " and " + game->name() + " both declare " + what + " '" + spec.name +
+            "', as " + field_type_name(found->type) + " and " + field_type_name(spec.type));
+      }
+    }
+  }
+  return shared;
+}
+
+bool groups_by_arrival(const Game& game) {
+  return !game.pages().empty() && game.pages().front().by_arrival;
+}
+
+}  // namespace
+
+std::vector<FieldSpec> shared_participant_fields(std::span<const Game* const> games) {
+  return shared_by_name(games, "the participant field", &Game::participant_fields);
+}
+
+std::vector<ParamSpec> shared_params(std::span<const Game* const> games) {
+  return shared_by_name(games, "the parameter", &Game::params);
+}
+
+std::optional<std::string> param_problem(std::span<const Game* const> games,
+                                         const std::string& owner, const std::string& name,
+                                         const Json* value) {
+  const ParamSpec* spec = nullptr;
+  std::vector<std::string> names;  // each once, though several games declare it
+  for (const Game* game : games) {
+    for (const ParamSpec& declared : game->params()) {
+      if (!spec && declared.name == name) spec = &declared;
+      if (std::find(names.begin(), names.end(), declared.name) == names.end()) {
+        names.push_back(declared.name);
+      }
+    }
+  }
+  if (!spec) {
     std::string known;
-    for (const ParamSpec& spec : game.params()) known += (known.empty() ? "" : ", ") + spec.name;
+    for (const std::string& each : names) known += (known.empty() ? "" : ", ") + each;
     return owner + " has no parameter '" + name + "' (" +
            (known.empty() ? "it has none" : "its parameters: " + known) + ")";
   }
-  const ParamSpec& spec = game.params()[index];
   // 50 given to a number parameter is 50; 2.5 to an integer is an error.
-  if (value && (value->is_null() || field_value_problem(spec.type, *value))) {
-    return "parameter '" + name + "' is " + (spec.type == FieldType::kInteger ? "an " : "a ") +
-           field_type_name(spec.type) + ", not " + value->dump();
+  if (value && (value->is_null() || field_value_problem(spec->type, *value))) {
+    return "parameter '" + name + "' is " + (spec->type == FieldType::kInteger ? "an " : "a ") +
+           field_type_name(spec->type) + ", not " + value->dump();
   }
   return std::nullopt;
 }
 
-std::string participant_count_rule(const Game& game) {
-  if (!game.pages().empty() && game.pages().front().by_arrival) {
-    return "a positive number (" + game.name() + " groups by arrival time)";
+std::string participant_count_rule(std::span<const Game* const> games) {
+  std::string rule;
+  for (const Game* game : games) {
+    if (groups_by_arrival(*game)) continue;
+    rule += (rule.empty() ? "" : " and of ") + std::to_string(game->players_per_group()) +
+            " (the group size of " + game->name() + ")";
   }
-  return "a positive multiple of " + std::to_string(game.players_per_group()) +
-         " (the group size of " + game.name() + ")";
+  if (rule.empty()) {
+    return "a positive number (" + games.front()->name() + " groups by arrival time)";
+  }
+  return "a positive multiple of " + rule;
 }
 
-bool participant_count_fits(const Game& game, int64_t participants) {
+bool participant_count_fits(std::span<const Game* const> games, int64_t participants) {
   if (participants <= 0) return false;
-  if (!game.pages().empty() && game.pages().front().by_arrival) return true;
-  return participants % game.players_per_group() == 0;
+  for (const Game* game : games) {
+    if (!groups_by_arrival(*game) && participants % game->players_per_group() != 0) return false;
+  }
+  return true;
 }
 
 void Game::creating_session(Subsession& /*subsession*/) const {}

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 
 namespace livectl {
 
+class Game;
 class Player;
 class Group;
 class Subsession;
@@ -55,6 +57,9 @@ struct ParticipantField {
 // session.config['endowment']).
 struct ConfigParam {
   uint32_t index;
+  // The game that declared it: a session of several games (an app
+  // sequence) shares parameters by name and finds this one's value by it.
+  const Game* game = nullptr;
 };
 
 // Typed handles (engine/fields.h): group[handle], player[handle],
@@ -320,18 +325,42 @@ class Game {
   const PlayerFieldOf<double> payoff{player_field("payoff", FieldType::kNumber, 0)};
 };
 
-// Why `value` cannot be `game`'s parameter `name`, as one sentence:
-// "OWNER has no parameter 'x' (its parameters: a, b)" (OWNER names the game
-// or the configuration being read) or "parameter 'x' is an integer, not
-// 2.5"; nullopt when it can. A null `value` checks the name only.
-std::optional<std::string> param_problem(const Game& game, const std::string& owner,
-                                         const std::string& name, const Json* value);
+// A session plays one game or several in order (oTree's app_sequence).
+// They share participant fields and parameters by name: these are the
+// session's, each name once, as the first game in `games` declares it.
+// Throws std::invalid_argument when two games declare one name with
+// different types.
+std::vector<FieldSpec> shared_participant_fields(std::span<const Game* const> games);
+std::vector<ParamSpec> shared_params(std::span<const Game* const> games);
 
-// What a session's number of participants must be for `game`, to end a
+// Why `value` cannot be the parameter `name` of a session of `games`, as one
+// sentence: "OWNER has no parameter 'x' (its parameters: a, b)" (OWNER names
+// the game or the configuration being read) or "parameter 'x' is an
+// integer, not 2.5"; nullopt when it can. A null `value` checks the name
+// only.
+std::optional<std::string> param_problem(std::span<const Game* const> games,
+                                         const std::string& owner, const std::string& name,
+                                         const Json* value);
+inline std::optional<std::string> param_problem(const Game& game, const std::string& owner,
+                                                const std::string& name, const Json* value) {
+  const Game* games[] = {&game};
+  return param_problem(games, owner, name, value);
+}
+
+// What a session's number of participants must be to play `games`, to end a
 // sentence: "a positive multiple of 3 (the group size of auction)". A game
 // that groups by arrival time takes any positive number: whoever is left
-// over waits, or goes on when the page's timeout fires.
-std::string participant_count_rule(const Game& game);
-bool participant_count_fits(const Game& game, int64_t participants);
+// over waits, or goes on when the page's timeout fires. Several games take
+// a number that each of them takes.
+std::string participant_count_rule(std::span<const Game* const> games);
+bool participant_count_fits(std::span<const Game* const> games, int64_t participants);
+inline std::string participant_count_rule(const Game& game) {
+  const Game* games[] = {&game};
+  return participant_count_rule(games);
+}
+inline bool participant_count_fits(const Game& game, int64_t participants) {
+  const Game* games[] = {&game};
+  return participant_count_fits(games, participants);
+}
 
 }  // namespace livectl

@@ -42,35 +42,69 @@ class Fnv1a {
 
 }  // namespace
 
-Session::Session(const Game& game, Store& store, SessionConfig config)
-    : game_(game),
+Session::Session(std::vector<const Game*> games, Store& store, SessionConfig config)
+    : games_(std::move(games)),
       store_(store),
       seed_(config.seed),
       rng_(config.seed),
-      rounds_(static_cast<uint32_t>(game.num_rounds())),
       arrivals_(config.arrivals),
       config_name_(config.config_name),
       currency_per_point_(config.real_world_currency_per_point),
       participation_fee_(config.participation_fee) {
-  const int size = game.players_per_group();
-  if (!participant_count_fits(game, config.participants)) {
-    throw std::invalid_argument("participants must be " + participant_count_rule(game) + ", not " +
-                                std::to_string(config.participants));
+  if (games_.empty()) throw std::invalid_argument("a session plays at least one game");
+  if (!participant_count_fits(games_, config.participants)) {
+    throw std::invalid_argument("participants must be " + participant_count_rule(games_) +
+                                ", not " + std::to_string(config.participants));
   }
   if (!config.participant_codes.empty() &&
       config.participant_codes.size() != static_cast<size_t>(config.participants)) {
     throw std::invalid_argument("expected one participant code per participant");
   }
-  if (game.pages().empty()) throw std::invalid_argument(game.name() + " declares no pages");
-  for (size_t i = 0; i < game.pages().size(); ++i) {
-    const PageSpec& spec = game.pages()[i];
-    if (spec.by_arrival && (i != 0 || spec.kind != PageKind::kWait)) {
-      throw std::invalid_argument(game.name() + "'s page '" + spec.name +
-                                  "' groups by arrival time, so it must be a wait page and the "
-                                  "game's first page");
+  participant_fields_ = shared_participant_fields(games_);
+  param_specs_ = shared_params(games_);
+  rounds_ = 0;
+  for (uint32_t a = 0; a < games_.size(); ++a) {
+    const Game& game = *games_[a];
+    for (uint32_t g = 0; g < a; ++g) {
+      if (games_[g] == games_[a]) {
+        throw std::invalid_argument("the app sequence plays " + game.name() + " twice");
+      }
     }
+    if (game.pages().empty()) throw std::invalid_argument(game.name() + " declares no pages");
+    for (size_t i = 0; i < game.pages().size(); ++i) {
+      const PageSpec& spec = game.pages()[i];
+      if (spec.by_arrival && (i != 0 || spec.kind != PageKind::kWait)) {
+        throw std::invalid_argument(game.name() + "'s page '" + spec.name +
+                                    "' groups by arrival time, so it must be a wait page and the "
+                                    "game's first page");
+      }
+      has_timeouts_ |= spec.timeout_ms > 0;
+    }
+    by_arrival_ |= game.pages()[0].by_arrival;
+    App app;
+    app.first_round = rounds_;
+    app.first_flow = static_cast<uint32_t>(flow_.size());
+    app.first_table = static_cast<uint32_t>(tables_.size());
+    for (const FieldSpec& spec : game.participant_fields()) {
+      for (uint32_t k = 0; k < participant_fields_.size(); ++k) {
+        if (participant_fields_[k].name == spec.name) app.participant_fields.push_back(k);
+      }
+    }
+    for (const ParamSpec& spec : game.params()) {
+      for (uint32_t k = 0; k < param_specs_.size(); ++k) {
+        if (param_specs_[k].name == spec.name) app.params.push_back(k);
+      }
+    }
+    for (uint32_t r = 0; r < static_cast<uint32_t>(game.num_rounds()); ++r) {
+      round_app_.push_back(a);
+      for (uint32_t page = 0; page < game.pages().size(); ++page) {
+        flow_.push_back({&game.pages()[page], rounds_ + r + 1, a, page});
+      }
+    }
+    rounds_ += static_cast<uint32_t>(game.num_rounds());
+    tables_.resize(tables_.size() + game.record_types().size());
+    apps_.push_back(std::move(app));
   }
-  by_arrival_ = game.pages()[0].by_arrival;
   set_params(config.params);
 
   // Codes come from their own generator so that they do not shift the game's.
@@ -85,7 +119,7 @@ Session::Session(const Game& game, Store& store, SessionConfig config)
     p.code =
         config.participant_codes.empty() ? derived_code(code_rng) : config.participant_codes[i];
     p.arrived = !config.arrivals;
-    for (const auto& spec : game.participant_fields()) p.fields.push_back(spec.initial);
+    for (const auto& spec : participant_fields_) p.fields.push_back(spec.initial);
   }
   players_.resize(static_cast<size_t>(n) * rounds_);
   round_groups_.resize(rounds_);
@@ -96,56 +130,89 @@ Session::Session(const Game& game, Store& store, SessionConfig config)
     groups_.reserve(players_.size());
   }
   for (uint32_t r = 0; r < rounds_; ++r) {
+    const Game& game = round_game(r + 1);
+    const bool by_arrival = round_by_arrival(r + 1);
     for (uint32_t i = 0; i < n; ++i) {
       Player& player = players_[r * n + i];
       player.session_ = this;
       player.index_ = r * n + i;
       player.participant_ = i;
       player.round_ = r + 1;
-      if (by_arrival_) player.group_ = Player::kNoGroup;
+      player.app_ = round_app_[r];
+      if (by_arrival) player.group_ = Player::kNoGroup;
       for (const auto& spec : game.player_fields()) player.fields_.push_back(spec.initial);
     }
-    if (by_arrival_) continue;
+    if (by_arrival) continue;
     // oTree's default: every round starts grouped in id order.
+    const auto size = static_cast<uint32_t>(game.players_per_group());
     std::vector<std::vector<int>> matrix(n / size);
     for (uint32_t i = 0; i < n; ++i) matrix[i / size].push_back(static_cast<int>(i + 1));
     group_round(static_cast<int>(r + 1), matrix);
   }
-  tables_.resize(game.record_types().size());
   group_rows_.assign(tables_.size(), std::vector<std::vector<uint32_t>>(groups_.size()));
-  for (const PageSpec& spec : game.pages()) has_timeouts_ |= spec.timeout_ms > 0;
 
   creating_ = true;
   for (uint32_t r = 1; r <= rounds_; ++r) {
     Subsession subsession(*this, static_cast<int>(r));
-    game.creating_session(subsession);
+    round_game(r).creating_session(subsession);
   }
   creating_ = false;
   start_first_pages();
 }
 
+std::string Session::games_text() const {
+  std::string text;
+  for (const Game* game : games_) text += (text.empty() ? "" : ", ") + game->name();
+  return text;
+}
+
 void Session::set_params(const Json& given) {
-  const auto& specs = game_.params();
   if (!given.is_null() && !given.is_object()) {
     throw std::invalid_argument("parameters are a JSON object, not " + given.dump());
   }
   params_json_ = Json::object();
   params_.clear();
-  for (const ParamSpec& spec : specs) params_.push_back(spec.default_value);
+  for (const ParamSpec& spec : param_specs_) params_.push_back(spec.default_value);
   if (given.is_object()) {
     for (const auto& [name, value] : given.items()) {
-      if (auto problem = param_problem(game_, game_.name(), name, &value)) {
+      if (auto problem = param_problem(games_, games_text(), name, &value)) {
         throw std::invalid_argument(*problem);
       }
-      params_[game_.find_param(name)] = value;
+      for (size_t k = 0; k < param_specs_.size(); ++k) {
+        if (param_specs_[k].name == name) params_[k] = value;
+      }
     }
   }
-  for (size_t i = 0; i < specs.size(); ++i) params_json_[specs[i].name] = params_[i];
+  for (size_t i = 0; i < param_specs_.size(); ++i) params_json_[param_specs_[i].name] = params_[i];
 }
 
-// Makes `matrix` (id_in_session rows) the groups of round `round_number`,
-// with fresh group fields. Only while no event has been applied.
-void Session::group_round(int round_number, const std::vector<std::vector<int>>& matrix) {
+uint32_t Session::param_index(ConfigParam param) const {
+  for (size_t a = 0; a < games_.size(); ++a) {
+    if (games_[a] == param.game || (param.game == nullptr && games_.size() == 1)) {
+      return apps_[a].params.at(param.index);
+    }
+  }
+  throw std::out_of_range("a parameter of " +
+                          (param.game ? param.game->name() : std::string("another game")) +
+                          ", which this session does not play (it plays " + games_text() + ")");
+}
+
+size_t Session::table_app(size_t index) const {
+  size_t app = 0;
+  while (app + 1 < apps_.size() && apps_[app + 1].first_table <= index) ++app;
+  return app;
+}
+
+uint32_t Session::round_first_flow(uint32_t session_round) const {
+  const App& app = apps_[round_app_[session_round - 1]];
+  const auto pages = static_cast<uint32_t>(round_game(session_round).pages().size());
+  return app.first_flow + (session_round - 1 - app.first_round) * pages;
+}
+
+// Makes `matrix` (id_in_session rows) the groups of session round
+// `session_round`, with fresh group fields. Only while no event has been
+// applied.
+void Session::group_round(int session_round, const std::vector<std::vector<int>>& matrix) {
   const auto n = static_cast<uint32_t>(participants_.size());
   std::vector<uint8_t> seen(n, 0);
   for (size_t g = 0; g < matrix.size(); ++g) {
@@ -168,7 +235,7 @@ void Session::group_round(int round_number, const std::vector<std::vector<int>>&
       throw std::invalid_argument("the matrix leaves out participant " + std::to_string(i + 1));
     }
   }
-  const uint32_t r = static_cast<uint32_t>(round_number) - 1;
+  const uint32_t r = static_cast<uint32_t>(session_round) - 1;
   std::vector<uint32_t>& indices = round_groups_[r];
   // The other rounds' matrices, when the table is rebuilt.
   std::vector<std::vector<std::vector<int>>> rebuilt;
@@ -199,11 +266,14 @@ void Session::group_round(int round_number, const std::vector<std::vector<int>>&
         group.session_ = this;
         group.index_ = static_cast<uint32_t>(groups_.size());
         group.round_ = other + 1;
+        group.app_ = round_app_[other];
         group.id_in_subsession_ = static_cast<uint32_t>(g + 1);
         if (other != r && g < old_indices[other].size()) {
           group.fields_ = std::move(old_fields[old_indices[other][g]]);
         } else {
-          for (const auto& spec : game_.group_fields()) group.fields_.push_back(spec.initial);
+          for (const auto& spec : round_game(other + 1).group_fields()) {
+            group.fields_.push_back(spec.initial);
+          }
         }
         round_groups_[other].push_back(group.index_);
         groups_.push_back(std::move(group));
@@ -212,7 +282,9 @@ void Session::group_round(int round_number, const std::vector<std::vector<int>>&
   } else {
     for (uint32_t index : indices) {
       groups_[index].fields_.clear();
-      for (const auto& spec : game_.group_fields()) groups_[index].fields_.push_back(spec.initial);
+      for (const auto& spec : round_game(r + 1).group_fields()) {
+        groups_[index].fields_.push_back(spec.initial);
+      }
     }
   }
   // Members of round `round` (0-based) from its matrix.
@@ -242,9 +314,9 @@ void Session::group_round(int round_number, const std::vector<std::vector<int>>&
 void Session::start_first_pages() {
   const auto n = static_cast<uint32_t>(participants_.size());
   for (uint32_t i = 0; i < n; ++i) {
-    const PageSpec& first = game_.pages()[0];
+    const PageSpec& first = page_spec(0);
     if (first.displayed && !first.displayed(players_[i])) {
-      if (by_arrival_) group_without_arrival(i, 1);
+      if (first.by_arrival) group_without_arrival(i, 1);
       participants_[i].page = next_page(i, 0);
     }
   }
@@ -255,11 +327,8 @@ void Session::start_first_pages() {
 }
 
 int Session::flow_round(uint32_t flow_index) const {
-  return static_cast<int>(flow_index / game_.pages().size()) + 1;
-}
-
-const PageSpec& Session::page_spec(uint32_t flow_index) const {
-  return game_.pages()[flow_index % game_.pages().size()];
+  const FlowPage& page = flow_[flow_index];
+  return static_cast<int>(page.round - apps_[page.app].first_round);
 }
 
 const Participant& Session::participant(uint32_t id_in_session) const {
@@ -275,14 +344,15 @@ double Session::participant_payoff(uint32_t id_in_session) const {
   double sum = 0;
   const size_t n = participants_.size();
   for (uint32_t r = 0; r < rounds_; ++r) {
-    const Json& value = players_[r * n + p.id_in_session - 1].fields_[game_.payoff.field.index];
+    const Json& value =
+        players_[r * n + p.id_in_session - 1].fields_[round_game(r + 1).payoff.field.index];
     if (value.is_number()) sum += value.get<double>();
   }
   return sum;
 }
 
 Player& Session::current_player(uint32_t participant_index) {
-  const auto round = static_cast<uint32_t>(flow_round(participants_[participant_index].page));
+  const uint32_t round = flow_[participants_[participant_index].page].round;
   return players_[(round - 1) * participants_.size() + participant_index];
 }
 
@@ -291,30 +361,47 @@ const Player* Session::find_player(uint32_t id_in_session) const {
   return &const_cast<Session*>(this)->current_player(id_in_session - 1);
 }
 
-std::span<Player> Session::round_players(int round_number) {
-  if (round_number < 1 || static_cast<uint32_t>(round_number) > rounds_) {
-    throw std::out_of_range("the session has no round " + std::to_string(round_number) +
+std::span<Player> Session::round_players(int session_round) {
+  if (session_round < 1 || static_cast<uint32_t>(session_round) > rounds_) {
+    throw std::out_of_range("the session has no round " + std::to_string(session_round) +
                             " (rounds 1.." + std::to_string(rounds_) + ")");
   }
   const size_t n = participants_.size();
-  return std::span<Player>(players_).subspan((round_number - 1) * n, n);
+  return std::span<Player>(players_).subspan((session_round - 1) * n, n);
 }
-std::span<const Player> Session::round_players(int round_number) const {
-  return const_cast<Session*>(this)->round_players(round_number);
+std::span<const Player> Session::round_players(int session_round) const {
+  return const_cast<Session*>(this)->round_players(session_round);
 }
 
 // ---- rounds and regrouping ----
 
+namespace {
+
+// The session round of round `round_number` of the game at `app`; throws
+// std::out_of_range naming the game's rounds when it has no such round.
+int session_round_of(const Session& session, size_t app, int round_number) {
+  const int rounds = session.games()[app]->num_rounds();
+  if (round_number < 1 || round_number > rounds) {
+    throw std::out_of_range(
+        (session.games().size() > 1 ? session.games()[app]->name() + " has" : "the session has") +
+        std::string(" no round ") + std::to_string(round_number) + " (rounds 1.." +
+        std::to_string(rounds) + ")");
+  }
+  return session.first_round_of(app) + round_number - 1;
+}
+
+}  // namespace
+
 Player& Player::in_round(int round_number) {
-  return session_->round_players(round_number)[participant_];
+  return session_->round_players(session_round_of(*session_, app_, round_number))[participant_];
 }
 const Player& Player::in_round(int round_number) const {
-  return session_->round_players(round_number)[participant_];
+  return const_cast<Player*>(this)->in_round(round_number);
 }
 
 std::vector<const Player*> Player::in_previous_rounds() const {
   std::vector<const Player*> players;
-  for (uint32_t r = 1; r < round_; ++r) players.push_back(&in_round(static_cast<int>(r)));
+  for (int r = 1; r < round_number(); ++r) players.push_back(&in_round(r));
   return players;
 }
 
@@ -336,8 +423,8 @@ std::vector<const Player*> Group::players() const {
 }
 
 Group& Group::in_round(int round_number) {
-  session_->round_players(round_number);  // checks the round
-  const auto& indices = session_->round_groups_[round_number - 1];
+  const int session_round = session_round_of(*session_, app_, round_number);
+  const auto& indices = session_->round_groups_[session_round - 1];
   if (id_in_subsession_ > indices.size()) {
     throw std::out_of_range("round " + std::to_string(round_number) + " has no group " +
                             std::to_string(id_in_subsession_));
@@ -346,6 +433,15 @@ Group& Group::in_round(int round_number) {
 }
 const Group& Group::in_round(int round_number) const {
   return const_cast<Group*>(this)->in_round(round_number);
+}
+
+int Subsession::round_number() const {
+  session_->round_players(round_);  // checks the round
+  return round_ - session_->first_round_of(session_->app_of_round(round_)) + 1;
+}
+
+const Game& Subsession::game() const {
+  return *session_->games()[session_->app_of_round(round_)];
 }
 
 std::vector<Player*> Subsession::players() {
@@ -367,10 +463,10 @@ std::vector<std::vector<int>> Subsession::get_group_matrix() const {
   return session_->group_matrix(round_);
 }
 
-std::vector<std::vector<int>> Session::group_matrix(int round_number) const {
-  round_players(round_number);  // checks the round
+std::vector<std::vector<int>> Session::group_matrix(int session_round) const {
+  round_players(session_round);  // checks the round
   std::vector<std::vector<int>> matrix;
-  for (uint32_t index : round_groups_[round_number - 1]) {
+  for (uint32_t index : round_groups_[session_round - 1]) {
     std::vector<int> row;
     for (uint32_t member : groups_[index].members_) {
       row.push_back(static_cast<int>(players_[member].participant_ + 1));
@@ -380,14 +476,15 @@ std::vector<std::vector<int>> Session::group_matrix(int round_number) const {
   return matrix;
 }
 
-void Session::check_regroupable(int round_number) const {
-  round_players(round_number);  // checks the round
+void Session::check_regroupable(int session_round) const {
+  round_players(session_round);  // checks the round
   if (!creating_) {
     throw std::logic_error("groups change only in creating_session, before anyone plays");
   }
-  if (by_arrival_) {
-    throw std::logic_error(game_.name() + " groups by arrival time (page '" +
-                           game_.pages()[0].name +
+  const auto round = static_cast<uint32_t>(session_round);
+  if (round_by_arrival(round)) {
+    throw std::logic_error(round_game(round).name() + " groups by arrival time (page '" +
+                           round_game(round).pages()[0].name +
                            "'): its groups form as participants arrive, not in creating_session");
   }
 }
@@ -399,7 +496,7 @@ void Subsession::set_group_matrix(const std::vector<std::vector<int>>& matrix) {
 
 void Subsession::group_randomly(bool fixed_id_in_group) {
   session_->check_regroupable(round_);
-  const auto size = static_cast<size_t>(session_->game_.players_per_group());
+  const auto size = static_cast<size_t>(game().players_per_group());
   const size_t n = session_->participants_.size();
   std::vector<std::vector<int>> matrix(n / size);
   Rng& rng = session_->rng_;
@@ -422,13 +519,14 @@ void Subsession::group_randomly(bool fixed_id_in_group) {
 }
 
 void Subsession::group_like_round(int round_number) {
-  if (round_number < 1 || round_number >= round_) {
-    throw std::invalid_argument("round " + std::to_string(round_) +
+  const int round = this->round_number();
+  if (round_number < 1 || round_number >= round) {
+    throw std::invalid_argument("round " + std::to_string(round) +
                                 " can be grouped like an earlier round, not round " +
                                 std::to_string(round_number));
   }
   session_->check_regroupable(round_);
-  set_group_matrix(Subsession(*session_, round_number).get_group_matrix());
+  set_group_matrix(session_->group_matrix(round_ - round + round_number));
 }
 
 // ---- state changes (transactional while an event is applied) ----
@@ -450,30 +548,31 @@ void Session::set_field(Change::Scope scope, uint32_t owner, uint32_t field,
 
 void Player::set(PlayerField field, Json value) {
   session_->set_field(Change::Scope::kPlayerField, index_, field.index, fields_,
-                      session_->game_.player_fields().at(field.index), std::move(value));
+                      game().player_fields().at(field.index), std::move(value));
 }
 
 void Player::set(ParticipantField field, Json value) {
-  session_->set_field(Change::Scope::kParticipantField, participant_, field.index,
+  const uint32_t shared = session_->apps_[app_].participant_fields.at(field.index);
+  session_->set_field(Change::Scope::kParticipantField, participant_, shared,
                       session_->participants_[participant_].fields,
-                      session_->game_.participant_fields().at(field.index), std::move(value));
+                      session_->participant_fields_[shared], std::move(value));
 }
 
 void Group::set(GroupField field, Json value) {
   session_->set_field(Change::Scope::kGroupField, index_, field.index, fields_,
-                      session_->game_.group_fields().at(field.index), std::move(value));
+                      game().group_fields().at(field.index), std::move(value));
 }
 
 std::string Player::field_name(PlayerField field) const {
-  return "player field " + session_->game_.player_fields().at(field.index).name;
+  return "player field " + game().player_fields().at(field.index).name;
 }
 
 std::string Player::field_name(ParticipantField field) const {
-  return "participant field " + session_->game_.participant_fields().at(field.index).name;
+  return "participant field " + game().participant_fields().at(field.index).name;
 }
 
 std::string Group::field_name(GroupField field) const {
-  return "group field " + session_->game_.group_fields().at(field.index).name;
+  return "group field " + game().group_fields().at(field.index).name;
 }
 
 void Player::add_record(RecordType type, std::vector<Json> values) {
@@ -481,7 +580,7 @@ void Player::add_record(RecordType type, std::vector<Json> values) {
 }
 
 void Session::append_record(Player& player, RecordType type, std::vector<Json> values) {
-  const RecordSpec& spec = game_.record_types().at(type.index);
+  const RecordSpec& spec = player.game().record_types().at(type.index);
   if (values.size() != spec.columns.size()) {
     throw std::invalid_argument("record '" + spec.name + "' takes " +
                                 std::to_string(spec.columns.size()) + " values, not " +
@@ -493,18 +592,24 @@ void Session::append_record(Player& player, RecordType type, std::vector<Json> v
                                   "' " + *problem);
     }
   }
+  if (!player.has_group()) player.throw_no_group();
   const uint32_t group = player.group_;
-  auto& table = tables_[type.index];
+  const uint32_t index = apps_[player.app_].first_table + type.index;
+  auto& table = tables_[index];
   const auto row = static_cast<uint32_t>(table.size());
   table.push_back(Record{group, player.participant_, std::move(values)});
-  group_rows_[type.index][group].push_back(row);
-  if (in_transaction_) undo_.push_back({Change::Scope::kRecord, group, type.index, Json(row)});
+  group_rows_[index][group].push_back(row);
+  if (in_transaction_) undo_.push_back({Change::Scope::kRecord, group, index, Json(row)});
 }
 
 std::vector<const Record*> Group::records(RecordType type) const {
   std::vector<const Record*> rows;
-  const auto& table = session_->tables_[type.index];
-  for (uint32_t row : session_->group_rows_[type.index][index_]) rows.push_back(&table[row]);
+  if (type.index >= game().record_types().size()) {
+    throw std::out_of_range(game().name() + " has no record type " + std::to_string(type.index));
+  }
+  const uint32_t index = session_->apps_[app_].first_table + type.index;
+  const auto& table = session_->tables_[index];
+  for (uint32_t row : session_->group_rows_[index][index_]) rows.push_back(&table[row]);
   return rows;
 }
 
@@ -530,7 +635,7 @@ uint32_t Session::next_page(uint32_t participant_index, uint32_t page) {
   for (uint32_t next = page + 1; next < last; ++next) {
     const PageSpec& spec = page_spec(next);
     if (!spec.displayed) return next;
-    const auto round = static_cast<uint32_t>(flow_round(next));
+    const uint32_t round = flow_[next].round;
     if (spec.displayed(players_[(round - 1) * n + participant_index])) return next;
     if (is_arrival_page(next)) group_without_arrival(participant_index, round);
   }
@@ -603,10 +708,10 @@ void Session::release_wait_page(Group& group, uint32_t page) {
 
 void Player::throw_no_group() const {
   const Session& session = *session_;
-  throw std::logic_error(
-      "participant " + std::to_string(participant_ + 1) + " has no group in round " +
-      std::to_string(round_) + " yet: groups form as participants arrive on page " +
-      session.describe_page(static_cast<uint32_t>((round_ - 1) * session.game_.pages().size())));
+  throw std::logic_error("participant " + std::to_string(participant_ + 1) +
+                         " has no group in round " + std::to_string(round_number()) +
+                         " yet: groups form as participants arrive on page " +
+                         session.describe_page(session.round_first_flow(round_)));
 }
 
 Group& Session::form_group(uint32_t round, const std::vector<uint32_t>& participant_indices) {
@@ -619,8 +724,9 @@ Group& Session::form_group(uint32_t round, const std::vector<uint32_t>& particip
   group.session_ = this;
   group.index_ = static_cast<uint32_t>(groups_.size() - 1);
   group.round_ = round;
+  group.app_ = round_app_[round - 1];
   group.id_in_subsession_ = static_cast<uint32_t>(round_groups.size() + 1);
-  for (const auto& spec : game_.group_fields()) group.fields_.push_back(spec.initial);
+  for (const auto& spec : round_game(round).group_fields()) group.fields_.push_back(spec.initial);
   round_groups.push_back(group.index_);
   for (auto& rows : group_rows_) rows.emplace_back();
   if (in_transaction_) undo_.push_back({Change::Scope::kGroupFormed, group.index_, 0, Json()});
@@ -652,12 +758,12 @@ void Session::group_without_arrival(uint32_t participant_index, uint32_t round) 
   const auto n = static_cast<uint32_t>(participants_.size());
   if (players_[(round - 1) * n + participant_index].has_group()) return;
   std::vector<uint32_t> members;
-  if (round == 1) {
+  if (round == apps_[round_app_[round - 1]].first_round + 1) {
     members.push_back(participant_index);
   } else {
     // The previous round's group again, without those grouped in this round
     // already and those waiting on its arrival page (they are grouped there).
-    const auto arrival_page = static_cast<uint32_t>((round - 1) * game_.pages().size());
+    const uint32_t arrival_page = round_first_flow(round);
     for (uint32_t member : players_[(round - 2) * n + participant_index].group().members_) {
       const uint32_t p = players_[member].participant_;
       if (players_[(round - 1) * n + p].has_group()) continue;
@@ -672,12 +778,12 @@ void Session::group_without_arrival(uint32_t participant_index, uint32_t round) 
 // page: they queue, and the first players_per_group waiting go on together.
 void Session::settle_arrival(uint32_t participant_index) {
   const uint32_t page = participants_[participant_index].page;
-  const auto round = static_cast<uint32_t>(flow_round(page));
+  const uint32_t round = flow_[page].round;
   std::vector<uint32_t>& queue = waiting(round);
   queue.insert(std::upper_bound(queue.begin(), queue.end(), participant_index,
                                 [&](uint32_t a, uint32_t b) { return came_first(a, b); }),
                participant_index);
-  const auto size = static_cast<size_t>(game_.players_per_group());
+  const auto size = static_cast<size_t>(round_game(round).players_per_group());
   if (queue.size() < size) return;
   release_arrivals(round, std::vector<uint32_t>(queue.begin(), queue.begin() + size), page);
 }
@@ -740,7 +846,7 @@ void Session::apply_timeout(uint32_t participant_index, const Event& event) {
              !current_player(participant_index).has_group()) {
     // oTree's dropout snippet: whoever waits goes on with a smaller group,
     // or this participant alone.
-    const auto round = static_cast<uint32_t>(flow_round(participant.page));
+    const uint32_t round = flow_[participant.page].round;
     std::vector<uint32_t> members = spec.arrival_fallback == ArrivalFallback::kAlone
                                         ? std::vector<uint32_t>{participant_index}
                                         : waiting(round);
@@ -986,7 +1092,14 @@ const EventResult& Session::apply(const Event& event) {
 std::string Session::describe_page(uint32_t flow_index) const {
   if (flow_index >= flow_size()) return std::to_string(flow_index);
   std::string text = "'" + page_spec(flow_index).name + "'";
-  if (rounds_ > 1) text += " of round " + std::to_string(flow_round(flow_index));
+  if (games_.size() > 1) {
+    text += " of " + flow_game(flow_index).name();
+    if (flow_game(flow_index).num_rounds() > 1) {
+      text += " round " + std::to_string(flow_round(flow_index));
+    }
+  } else if (rounds_ > 1) {
+    text += " of round " + std::to_string(flow_round(flow_index));
+  }
   return text;
 }
 
@@ -1024,7 +1137,7 @@ void Session::dispatch(const Event& event) {
     } else if (page + 1 >= flow_size()) {
       reject("page '" + spec.name + "' is the last page; there is nothing to submit");
     } else {
-      FormCheck form = check_form(game_, spec, player, event.data);
+      FormCheck form = check_form(player.game(), spec, player, event.data);
       if (!form.errors.empty()) {
         reject(join_form_errors(form.errors));
         for (auto& [field, message] : form.errors) {
@@ -1043,7 +1156,7 @@ void Session::dispatch(const Event& event) {
     Outbox outbox;
     std::optional<std::string> failure;
     try {
-      outbox = game_.live_method(player, event.data);
+      outbox = player.game().live_method(player, event.data);
     } catch (const std::exception& e) {
       failure = std::string("live_method failed: ") + e.what();
     } catch (...) {
@@ -1080,24 +1193,28 @@ void Session::restore_participant(uint32_t id_in_session, std::string label, uin
 void Session::restore_participant_field(uint32_t participant_index, uint32_t field, Json value) {
   Participant& participant = participants_.at(participant_index);
   set_field(Change::Scope::kParticipantField, participant_index, field, participant.fields,
-            game_.participant_fields().at(field), std::move(value));
+            participant_fields_.at(field), std::move(value));
 }
 
 void Session::restore_group_field(uint32_t group_index, uint32_t field, Json value) {
   Group& group = groups_.at(group_index);
   set_field(Change::Scope::kGroupField, group_index, field, group.fields_,
-            game_.group_fields().at(field), std::move(value));
+            group.game().group_fields().at(field), std::move(value));
 }
 
 void Session::restore_player_field(uint32_t player_index, uint32_t field, Json value) {
   Player& player = players_.at(player_index);
   set_field(Change::Scope::kPlayerField, player_index, field, player.fields_,
-            game_.player_fields().at(field), std::move(value));
+            player.game().player_fields().at(field), std::move(value));
 }
 
-void Session::restore_record(RecordType type, uint32_t group_index, uint32_t participant_index,
-                             std::vector<Json> values) {
+void Session::restore_record(size_t app, RecordType type, uint32_t group_index,
+                             uint32_t participant_index, std::vector<Json> values) {
   const Group& group = groups_.at(group_index);
+  if (group.app_ != app) {
+    throw std::invalid_argument("group " + std::to_string(group.id_in_subsession_) +
+                                " is not a group of " + games_.at(app)->name());
+  }
   const size_t n = participants_.size();
   if (participant_index >= n) {
     throw std::invalid_argument("the session has no participant " +
@@ -1107,18 +1224,18 @@ void Session::restore_record(RecordType type, uint32_t group_index, uint32_t par
   if (player.group_ != group_index) {
     throw std::invalid_argument("participant " + std::to_string(participant_index + 1) +
                                 " is not in group " + std::to_string(group.id_in_subsession_) +
-                                " of round " + std::to_string(group.round_));
+                                " of round " + std::to_string(group.round_number()));
   }
   append_record(player, type, std::move(values));
 }
 
-void Session::restore_groups(int round_number, const std::vector<std::vector<int>>& matrix) {
-  round_players(round_number);  // checks the round
+void Session::restore_groups(int session_round, const std::vector<std::vector<int>>& matrix) {
+  round_players(session_round);  // checks the round
   for (const auto& table : tables_) {
     if (!table.empty()) throw std::logic_error("groups are restored before records");
   }
-  if (by_arrival_) {
-    const auto round = static_cast<uint32_t>(round_number);
+  if (round_by_arrival(static_cast<uint32_t>(session_round))) {
+    const auto round = static_cast<uint32_t>(session_round);
     if (!round_groups_[round - 1].empty()) {
       throw std::invalid_argument("round " + std::to_string(round) +
                                   "'s groups are restored twice");
@@ -1141,7 +1258,7 @@ void Session::restore_groups(int round_number, const std::vector<std::vector<int
     }
     return;
   }
-  group_round(round_number, matrix);
+  group_round(session_round, matrix);
   group_rows_.assign(tables_.size(), std::vector<std::vector<uint32_t>>(groups_.size()));
 }
 
@@ -1154,7 +1271,7 @@ void Session::restore_progress(uint64_t last_seq, int64_t now_ms, const Rng::Sta
   for (uint32_t i = 0; i < participants_.size(); ++i) {
     const Participant& p = participants_[i];
     if (p.arrived && is_arrival_page(p.page) && !current_player(i).has_group()) {
-      waiting_[flow_round(p.page) - 1].push_back(i);
+      waiting_[flow_[p.page].round - 1].push_back(i);
     }
   }
   for (auto& queue : waiting_) {
@@ -1194,7 +1311,7 @@ std::string Session::digest() const {
     hash.add(groups_[index].id_in_subsession_);
   };
   hash.add(std::string_view("livectl-state-v3"));
-  hash.add(std::string_view(game_.name()));
+  for (const Game* game : games_) hash.add(std::string_view(game->name()));
   hash.add(std::string_view(code_));
   hash.add(params_json_);
   for (const Participant& p : participants_) {

@@ -28,8 +28,8 @@ struct Participant {
   uint32_t id_in_session = 0;  // 1..N
   std::string code;            // unguessable when served; derived from the seed in simulations
   std::string label;
-  // Index into the session's page flow: every page of every round, in order
-  // (Session::flow_round, Session::page_spec).
+  // Index into the session's page flow: every page of every round of every
+  // game, in order (Session::flow_round, Session::page_spec).
   uint32_t page = 0;
   // Present: counts on wait pages and runs page timers. Everyone is present
   // from the start in simulations; served participants arrive (EventKind::kArrive).
@@ -37,7 +37,8 @@ struct Participant {
   // Session time at which the participant arrived on their current page
   // (or arrived at all); page timeouts count from it.
   int64_t page_entered_ms = 0;
-  // Values of the game's participant fields, in declaration order.
+  // Values of the session's participant fields (Session::participant_fields:
+  // its games', shared by name), in declaration order.
   std::vector<Json> fields;
 };
 
@@ -54,8 +55,9 @@ struct Record {
   std::vector<Json> values;  // one per column, in declaration order
 };
 
-// A participant in one round (oTree's player). Each round has its own
-// players, groups and fields; the participant is shared.
+// A participant in one round of one game (oTree's player). Each round has
+// its own players, groups and fields; the participant is shared by all the
+// rounds of all the session's games.
 class Player {
  public:
   // 0 while the player has no group (has_group()).
@@ -64,7 +66,13 @@ class Player {
   // for a player of a round whose group has not formed yet; group() then
   // throws std::logic_error saying so.
   bool has_group() const { return group_ != kNoGroup; }
-  int round_number() const { return static_cast<int>(round_); }
+  // The round of this player's game, from 1 (each game of an app sequence
+  // counts its own rounds, as oTree's).
+  int round_number() const;
+  // The game this player plays, and its place in the session's app
+  // sequence (from 0).
+  const Game& game() const;
+  size_t app() const { return app_; }
   const Participant& participant() const;
   uint32_t id_in_session() const { return participant_ + 1; }
   Group& group();
@@ -73,8 +81,9 @@ class Player {
   const Session& session() const { return *session_; }
   Subsession subsession();
 
-  // This participant's player in round `round_number` (oTree's in_round).
-  // Throws std::out_of_range naming the rounds when there is none.
+  // This participant's player in round `round_number` of this game (oTree's
+  // in_round). Throws std::out_of_range naming the rounds when there is
+  // none.
   Player& in_round(int round_number);
   const Player& in_round(int round_number) const;
   // The players of rounds 1..this-1, oldest first (in_previous_rounds).
@@ -130,7 +139,7 @@ class Player {
   // Reached through operator[] and its typed references only.
   const Json& get(PlayerField field) const { return fields_.at(field.index); }
   void set(PlayerField field, Json value);
-  const Json& get(ParticipantField field) const { return participant().fields.at(field.index); }
+  const Json& get(ParticipantField field) const;
   void set(ParticipantField field, Json value);
 
   static constexpr uint32_t kNoGroup = UINT32_MAX;
@@ -139,8 +148,9 @@ class Player {
   Session* session_ = nullptr;
   uint32_t index_ = 0;        // in Session::players(): (round - 1) * N + participant
   uint32_t participant_ = 0;  // participant index
-  uint32_t round_ = 1;
-  uint32_t group_ = 0;  // index in Session::groups(); kNoGroup = none yet
+  uint32_t round_ = 1;        // the session round (Session::round_players)
+  uint32_t app_ = 0;          // its game's place in the app sequence
+  uint32_t group_ = 0;        // index in Session::groups(); kNoGroup = none yet
   int id_in_group_ = 0;
   std::vector<Json> fields_;
 };
@@ -149,7 +159,10 @@ class Player {
 class Group {
  public:
   int id_in_subsession() const { return static_cast<int>(id_in_subsession_); }
-  int round_number() const { return static_cast<int>(round_); }
+  // As Player's.
+  int round_number() const;
+  const Game& game() const;
+  size_t app() const { return app_; }
   int size() const { return static_cast<int>(members_.size()); }
   // The member with this id. Throws std::out_of_range naming the valid ids
   // when there is none (inside live_method: the event is rejected with that
@@ -195,17 +208,23 @@ class Group {
   void set(GroupField field, Json value);
   Session* session_ = nullptr;
   uint32_t index_ = 0;  // in Session::groups()
-  uint32_t round_ = 1;
+  uint32_t round_ = 1;  // the session round
+  uint32_t app_ = 0;
   uint32_t id_in_subsession_ = 1;
   std::vector<uint32_t> members_;
   std::vector<Json> fields_;
 };
 
-// One round of a session (oTree's subsession): a view, cheap to copy.
+// One round of one game of a session (oTree's subsession): a view, cheap
+// to copy.
 class Subsession {
  public:
-  Subsession(Session& session, int round_number) : session_(&session), round_(round_number) {}
-  int round_number() const { return round_; }
+  // `session_round` counts the rounds of all the session's games
+  // (Session::round_players); with one game it is the round number.
+  Subsession(Session& session, int session_round) : session_(&session), round_(session_round) {}
+  // The round of its game, from 1.
+  int round_number() const;
+  const Game& game() const;
   Session& session() { return *session_; }
   std::vector<Player*> players();
   std::vector<Group*> groups();
@@ -221,12 +240,12 @@ class Subsession {
   // Shuffles participants into groups of the game's size with the session's
   // generator; fixed_id_in_group keeps each participant's id_in_group.
   void group_randomly(bool fixed_id_in_group = false);
-  // The groups of an earlier round, again.
+  // The groups of an earlier round of this game, again.
   void group_like_round(int round_number);
 
  private:
   Session* session_;
-  int round_;
+  int round_;  // the session round
 };
 
 struct SessionConfig {
@@ -253,12 +272,18 @@ struct SessionConfig {
 
 class Session {
  public:
-  // Throws std::invalid_argument when the configuration does not fit the
-  // game (participants not a positive multiple of the group size, wrong
-  // number of codes, unknown or ill-typed parameters) and whatever
-  // Game::creating_session throws. `game` and `store` must outlive the
-  // session.
-  Session(const Game& game, Store& store, SessionConfig config);
+  // A session that plays `games` one after the other (oTree's
+  // app_sequence): each game's rounds, then the next game's, with the
+  // participants, their fields and the parameters shared. Throws
+  // std::invalid_argument when the configuration does not fit the games
+  // (participants not a positive multiple of a group size, wrong number of
+  // codes, unknown or ill-typed parameters, no games, two games declaring
+  // one name with different types) and whatever Game::creating_session
+  // throws. The games and `store` must outlive the session.
+  Session(std::vector<const Game*> games, Store& store, SessionConfig config);
+  // A session of one game.
+  Session(const Game& game, Store& store, SessionConfig config)
+      : Session(std::vector<const Game*>{&game}, store, std::move(config)) {}
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -271,7 +296,12 @@ class Session {
   // returned reference is valid until the next apply().
   const EventResult& apply(const Event& event);
 
-  const Game& game() const { return game_; }
+  // The session's games in order: its app sequence. game() is the first
+  // (the only one, in a session of one game).
+  const std::vector<const Game*>& games() const { return games_; }
+  const Game& game() const { return *games_.front(); }
+  // "public_goods" or "quiz, public_goods": for people.
+  std::string games_text() const;
   const std::string& code() const { return code_; }
   uint64_t seed() const { return seed_; }
   // SessionConfig::arrivals: participants arrive through kArrive events.
@@ -291,17 +321,32 @@ class Session {
   const Json& params() const { return params_json_; }
   double real_world_currency_per_point() const { return currency_per_point_; }
   double participation_fee() const { return participation_fee_; }
-  // A parameter's value: session[endowment].
+  // A parameter's value: session[endowment]. Throws std::out_of_range for a
+  // parameter of a game the session does not play.
   template <class T>
   T operator[](ParamOf<T> param) const {
-    return params_.at(param.param.index).template get<T>();
+    return params_.at(param_index(param.param)).template get<T>();
+  }
+  const std::vector<ParamSpec>& param_specs() const { return param_specs_; }
+  // The participant fields of all the session's games, each name once
+  // (shared_participant_fields): Participant::fields in this order.
+  const std::vector<FieldSpec>& participant_fields() const { return participant_fields_; }
+  // The session's index of participant field `field` of the game at `app`.
+  uint32_t shared_participant_field(size_t app, uint32_t field) const {
+    return apps_.at(app).participant_fields.at(field);
   }
 
-  int num_rounds() const { return game_.num_rounds(); }
+  // The rounds of all the games, one after another: session round r (from
+  // 1) is a round of game app_of_round(r). With one game these are its
+  // rounds.
+  int session_rounds() const { return static_cast<int>(rounds_); }
+  size_t app_of_round(int session_round) const { return round_app_.at(session_round - 1); }
+  // The session round of round 1 of the game at `app`.
+  int first_round_of(size_t app) const { return static_cast<int>(apps_.at(app).first_round) + 1; }
   size_t participant_count() const { return participants_.size(); }
   const Participant& participant(uint32_t id_in_session) const;
   // oTree's participant.payoff: the sum of the participant's player.payoff
-  // over all rounds, in points.
+  // over all rounds of all games, in points.
   double participant_payoff(uint32_t id_in_session) const;
 
   // The participant's player in the round they are in now, or nullptr when
@@ -311,30 +356,48 @@ class Session {
   // no such participant (use find_player to ask without throwing).
   Player& player(uint32_t id_in_session);
   const Player& player(uint32_t id_in_session) const;
-  // Every player of every round, round by round, participants in order
-  // within a round: index (round - 1) * participant_count() + participant.
+  // Every player of every session round, round by round, participants in
+  // order within a round: index (session round - 1) * participant_count() +
+  // participant.
   std::span<Player> players() { return players_; }
   std::span<const Player> players() const { return players_; }
-  // The players of one round, in participant order.
-  std::span<Player> round_players(int round_number);
-  std::span<const Player> round_players(int round_number) const;
-  // Round `round_number`'s groups as id_in_session rows in id_in_group order
+  // The players of one session round, in participant order.
+  std::span<Player> round_players(int session_round);
+  std::span<const Player> round_players(int session_round) const;
+  // A session round's groups as id_in_session rows in id_in_group order
   // (Subsession::get_group_matrix, for a const session).
-  std::vector<std::vector<int>> group_matrix(int round_number) const;
-  // Every group of every round, round by round.
+  std::vector<std::vector<int>> group_matrix(int session_round) const;
+  // Every group of every session round, round by round.
   std::span<Group> groups() { return groups_; }
   std::span<const Group> groups() const { return groups_; }
-  const std::vector<Record>& records(RecordType type) const { return tables_[type.index]; }
+  // The rows of a record type of the game at `app` in the app sequence.
+  const std::vector<Record>& records(RecordType type, size_t app = 0) const {
+    return tables_[apps_.at(app).first_table + type.index];
+  }
+  // The tables of all games, one after another: Change::field of a
+  // kRecord change indexes these; table_app and table_type say whose.
+  size_t table_count() const { return tables_.size(); }
+  const std::vector<Record>& table(size_t index) const { return tables_.at(index); }
+  size_t table_app(size_t index) const;
+  RecordType table_type(size_t index) const {
+    return RecordType{static_cast<uint32_t>(index - apps_[table_app(index)].first_table)};
+  }
 
-  // The page flow: the game's pages once per round. Flow index f is page
-  // f % pages of round f / pages + 1.
-  uint32_t flow_size() const { return static_cast<uint32_t>(game_.pages().size()) * rounds_; }
+  // The page flow: each game's pages once per round, game after game.
+  uint32_t flow_size() const { return static_cast<uint32_t>(flow_.size()); }
+  // The round of its game (from 1) and the game's place in the app
+  // sequence of flow index `flow_index`.
   int flow_round(uint32_t flow_index) const;
-  const PageSpec& page_spec(uint32_t flow_index) const;
+  size_t flow_app(uint32_t flow_index) const { return flow_[flow_index].app; }
+  const Game& flow_game(uint32_t flow_index) const { return *games_[flow_[flow_index].app]; }
+  // The page's index among its game's pages.
+  uint32_t flow_page_index(uint32_t flow_index) const { return flow_[flow_index].page; }
+  const PageSpec& page_spec(uint32_t flow_index) const { return *flow_[flow_index].spec; }
   const PageSpec& page_of(const Player& player) const {
     return page_spec(player.participant().page);
   }
-  // "'bid'", or "'bid' of round 2" when the game has rounds.
+  // "'bid'", "'bid' of round 2" when the game has rounds, "'bid' of
+  // auction round 2" in a session of several games.
   std::string describe_page(uint32_t flow_index) const;
 
   // The page timers that have run out at session time `now_ms`, in
@@ -355,12 +418,12 @@ class Session {
   void restore_participant_field(uint32_t participant_index, uint32_t field, Json value);
   void restore_group_field(uint32_t group_index, uint32_t field, Json value);
   void restore_player_field(uint32_t player_index, uint32_t field, Json value);
-  void restore_record(RecordType type, uint32_t group_index, uint32_t participant_index,
+  void restore_record(size_t app, RecordType type, uint32_t group_index, uint32_t participant_index,
                       std::vector<Json> values);
-  // The groups of one round as stored (a matrix as set_group_matrix takes;
-  // in a game that groups by arrival time, the groups formed so far, in
-  // id_in_subsession order, leaving out whoever has none yet).
-  void restore_groups(int round_number, const std::vector<std::vector<int>>& matrix);
+  // The groups of one session round as stored (a matrix as set_group_matrix
+  // takes; in a game that groups by arrival time, the groups formed so far,
+  // in id_in_subsession order, leaving out whoever has none yet).
+  void restore_groups(int session_round, const std::vector<std::vector<int>>& matrix);
   // The log position, the clock and the generator as they were after event
   // `last_seq`. Called last: it also puts back who is waiting to be grouped.
   void restore_progress(uint64_t last_seq, int64_t now_ms, const Rng::State& rng);
@@ -409,11 +472,18 @@ class Session {
   void route(const Player& sender, uint32_t page, Outbox& outbox);
   bool was_on_page(uint32_t participant_index, uint32_t page) const;
   void set_params(const Json& given);
-  void group_round(int round_number, const std::vector<std::vector<int>>& matrix);
+  uint32_t param_index(ConfigParam param) const;
+  void group_round(int session_round, const std::vector<std::vector<int>>& matrix);
   void start_first_pages();
+  const Game& round_game(uint32_t session_round) const {
+    return *games_[round_app_[session_round - 1]];
+  }
+  // The flow index of the first page of session round `session_round`.
+  uint32_t round_first_flow(uint32_t session_round) const;
   // ---- grouping by arrival time ----
-  bool is_arrival_page(uint32_t flow_index) const {
-    return by_arrival_ && flow_index % game_.pages().size() == 0;
+  bool is_arrival_page(uint32_t flow_index) const { return flow_[flow_index].spec->by_arrival; }
+  bool round_by_arrival(uint32_t session_round) const {
+    return round_game(session_round).pages().front().by_arrival;
   }
   void check_regroupable(int round_number) const;
   // A new group of round `round` (from 1) of these participants, in
@@ -430,31 +500,53 @@ class Session {
   std::vector<uint32_t>& waiting(uint32_t round);  // transactional access
   void release_arrivals(uint32_t round, std::vector<uint32_t> participant_indices, uint32_t page);
 
-  const Game& game_;
+  // One game of the app sequence.
+  struct App {
+    uint32_t first_round = 0;  // the session round (from 0) of its round 1
+    uint32_t first_flow = 0;   // the flow index of its round 1's first page
+    uint32_t first_table = 0;  // its first record type's index in tables_
+    // Its participant fields' and parameters' indices in the session's.
+    std::vector<uint32_t> participant_fields;
+    std::vector<uint32_t> params;
+  };
+  // One page of the flow.
+  struct FlowPage {
+    const PageSpec* spec;
+    uint32_t round;  // the session round, from 1
+    uint32_t app;
+    uint32_t page;  // among its game's pages
+  };
+
+  std::vector<const Game*> games_;
+  std::vector<App> apps_;
+  std::vector<FlowPage> flow_;
+  std::vector<uint32_t> round_app_;  // [session round - 1] -> app
+  std::vector<FieldSpec> participant_fields_;
+  std::vector<ParamSpec> param_specs_;
   Store& store_;
   std::string code_;
   uint64_t seed_;
   Rng rng_;
   int64_t now_ms_ = 0;
   uint64_t next_seq_ = 1;
-  uint32_t rounds_ = 1;
+  uint32_t rounds_ = 1;  // session rounds
   std::vector<Participant> participants_;
   std::vector<Player> players_;                                 // [round][participant], flattened
   std::vector<Group> groups_;                                   // round by round
   std::vector<std::vector<uint32_t>> round_groups_;             // [round - 1] -> group indices
-  std::vector<std::vector<Record>> tables_;                     // [type][row]
-  std::vector<std::vector<std::vector<uint32_t>>> group_rows_;  // [type][group] -> rows
+  std::vector<std::vector<Record>> tables_;                     // [table][row], App::first_table
+  std::vector<std::vector<std::vector<uint32_t>>> group_rows_;  // [table][group] -> rows
   bool arrivals_ = false;
   bool has_timeouts_ = false;  // some page of the game has a timeout
   bool creating_ = false;      // inside the constructor: regrouping is allowed
-  bool by_arrival_ = false;    // the first page groups by arrival time
+  bool by_arrival_ = false;    // some game's first page groups by arrival time
   // [round - 1] -> participant indices on that round's arrival page with no
   // group yet, in arrival order (session time, then id); fewer than a group.
   std::vector<std::vector<uint32_t>> waiting_;
   // Queues as they were before the open transaction changed them.
   std::vector<std::pair<uint32_t, std::vector<uint32_t>>> waiting_before_;
   std::string config_name_;
-  std::vector<Json> params_;  // by ParamSpec index
+  std::vector<Json> params_;  // by param_specs_ index
   Json params_json_;
   double currency_per_point_ = 1;
   double participation_fee_ = 0;
@@ -469,6 +561,21 @@ class Session {
 
 inline const Participant& Player::participant() const {
   return session_->participants_[participant_];
+}
+inline int Player::round_number() const {
+  return static_cast<int>(round_ - session_->apps_[app_].first_round);
+}
+inline const Game& Player::game() const {
+  return *session_->games_[app_];
+}
+inline int Group::round_number() const {
+  return static_cast<int>(round_ - session_->apps_[app_].first_round);
+}
+inline const Game& Group::game() const {
+  return *session_->games_[app_];
+}
+inline const Json& Player::get(ParticipantField field) const {
+  return participant().fields.at(session_->apps_[app_].participant_fields.at(field.index));
 }
 inline Group& Player::group() {
   if (group_ == kNoGroup) [[unlikely]]

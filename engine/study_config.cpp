@@ -1,8 +1,10 @@
 #include "engine/study_config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <numeric>
 #include <stdexcept>
 
 #include "engine/registry.h"
@@ -87,31 +89,37 @@ StudyConfig parse_one(const Json& entry, const std::vector<StudyConfig>& before)
                                       game.get<std::string>() + "', which this study does not " +
                                       "have (" + game_names() + ")");
         }
+        if (std::find(config.app_sequence.begin(), config.app_sequence.end(),
+                      game.get<std::string>()) != config.app_sequence.end()) {
+          throw std::invalid_argument("\"app_sequence\" names the game '" +
+                                      game.get<std::string>() +
+                                      "' twice (a game repeats through its rounds)");
+        }
         config.app_sequence.push_back(game.get<std::string>());
-      }
-      if (config.app_sequence.size() > 1) {
-        throw std::invalid_argument("\"app_sequence\" has " + std::to_string(value.size()) +
-                                    " games; a livectl session plays one game (its rounds "
-                                    "repeat it)");
       }
     } else {
       params[key] = value;  // a parameter of the game, checked below
     }
   }
   if (config.app_sequence.empty()) {
-    throw std::invalid_argument("needs an \"app_sequence\": the game it plays, as [\"game\"]");
+    throw std::invalid_argument(
+        "needs an \"app_sequence\": the games it plays, in order, as [\"game\", ...]");
   }
-  const Game& game = *find_game(config.app_sequence[0]);
+  const std::vector<const Game*> games = config_games(config);
+  // Games that share a participant field or a parameter by name must agree
+  // on its type: throws naming both.
+  shared_participant_fields(games);
+  shared_params(games);
   for (const auto& [key, value] : params.items()) {
-    if (auto problem = param_problem(game, config.name, key, &value)) {
+    if (auto problem = param_problem(games, config.name, key, &value)) {
       throw std::invalid_argument(*problem);
     }
   }
   config.params = std::move(params);
   if (config.num_demo_participants != 0 &&
-      !participant_count_fits(game, config.num_demo_participants)) {
+      !participant_count_fits(games, config.num_demo_participants)) {
     throw std::invalid_argument("\"num_demo_participants\" must be " +
-                                participant_count_rule(game) + ", not " +
+                                participant_count_rule(games) + ", not " +
                                 std::to_string(config.num_demo_participants));
   }
   if (config.display_name.empty()) config.display_name = config.name;
@@ -249,14 +257,32 @@ std::string config_names() {
   return names;
 }
 
-const Game& config_game(const StudyConfig& config) {
-  const Game* game = config.app_sequence.empty() ? nullptr : find_game(config.app_sequence[0]);
-  if (!game) throw std::logic_error("configuration " + config.name + " has no registered game");
-  return *game;
+std::vector<const Game*> config_games(const StudyConfig& config) {
+  std::vector<const Game*> games;
+  for (const std::string& name : config.app_sequence) {
+    const Game* game = find_game(name);
+    if (!game) {
+      throw std::logic_error("configuration " + config.name + " plays " + name +
+                             ", which is not registered");
+    }
+    games.push_back(game);
+  }
+  if (games.empty()) throw std::logic_error("configuration " + config.name + " plays no game");
+  return games;
 }
 
-SessionConfig session_config_for(const StudyConfig& config, const Game& game,
+std::string games_text(const StudyConfig& config) {
+  std::string text;
+  for (const std::string& name : config.app_sequence) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
+SessionConfig session_config_for(const StudyConfig& config, std::span<const Game* const> games,
                                  const std::vector<std::string>& sets, int participants) {
+  const std::vector<ParamSpec> params = shared_params(games);
+  // One group of every game: the least common multiple of the group sizes.
+  int64_t one_group = 1;
+  for (const Game* game : games) one_group = std::lcm(one_group, game->players_per_group());
   SessionConfig session;
   session.config_name = config.declared ? config.name : "";
   session.real_world_currency_per_point = config.real_world_currency_per_point;
@@ -264,7 +290,7 @@ SessionConfig session_config_for(const StudyConfig& config, const Game& game,
   session.params = config.params;
   session.participants = participants > 0                   ? participants
                          : config.num_demo_participants > 0 ? config.num_demo_participants
-                                                            : game.players_per_group();
+                                                            : static_cast<int>(one_group);
   for (const std::string& set : sets) {
     const size_t equals = set.find('=');
     if (equals == std::string::npos || equals == 0) {
@@ -272,11 +298,12 @@ SessionConfig session_config_for(const StudyConfig& config, const Game& game,
     }
     const std::string name = set.substr(0, equals);
     try {
-      if (auto problem = param_problem(game, config.name, name, nullptr)) {
+      if (auto problem = param_problem(games, config.name, name, nullptr)) {
         throw std::invalid_argument(*problem);
       }
-      session.params[name] =
-          parse_setting(game.params()[game.find_param(name)], set.substr(equals + 1));
+      for (const ParamSpec& spec : params) {
+        if (spec.name == name) session.params[name] = parse_setting(spec, set.substr(equals + 1));
+      }
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument("--set " + set + ": " + e.what());
     }

@@ -5,6 +5,7 @@
 // its defaults. A session is created from one, with its parameters
 // overridden on the command line (--set name=value) when wanted.
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,10 +19,11 @@ struct StudyConfig {
   std::string name;
   std::string display_name;  // for people; defaults to the name
   std::string doc;
-  // The games it plays, in order. livectl runs one game per session: a
-  // sequence of one.
+  // The games it plays, in order (oTree's app_sequence): each game's rounds,
+  // then the next game's, with the participants and their fields shared.
   std::vector<std::string> app_sequence;
-  // Participants when a command does not say; 0 = one group of the game.
+  // Participants when a command does not say; 0 = one group of every game
+  // (the least common multiple of their group sizes).
   int num_demo_participants = 0;
   double real_world_currency_per_point = 1;
   double participation_fee = 0;
@@ -48,8 +50,11 @@ std::optional<StudyConfig> find_config(std::string_view name);
 StudyConfig game_config(const Game& game);
 // "pg_low, pg_high, auction, ..." for error messages: declared ones first.
 std::string config_names();
-// The game a configuration plays. REQUIRES: a registered configuration.
-const Game& config_game(const StudyConfig& config);
+// The games a configuration plays, in order. REQUIRES: a registered
+// configuration.
+std::vector<const Game*> config_games(const StudyConfig& config);
+// "quiz, public_goods": its app sequence, for people.
+std::string games_text(const StudyConfig& config);
 
 // What a session of `config` is created with: its participants (or
 // `participants` when positive), parameters with each "name=value" of
@@ -57,8 +62,8 @@ const Game& config_game(const StudyConfig& config);
 // text), and money settings. Throws std::invalid_argument naming what does
 // not fit: "--set multipler=2: pg_low has no parameter 'multipler' (its
 // parameters: multiplier, punishment)".
-// REQUIRES: `game` is the configuration's (config_game).
-SessionConfig session_config_for(const StudyConfig& config, const Game& game,
+// REQUIRES: `games` are the configuration's (config_games).
+SessionConfig session_config_for(const StudyConfig& config, std::span<const Game* const> games,
                                  const std::vector<std::string>& sets, int participants = 0);
 
 }  // namespace livectl

@@ -49,8 +49,8 @@ struct Served {
   }
   static server::AdminHooks hooks() {
     server::AdminHooks hooks;
-    hooks.create_session = [](const livectl::Game&, const livectl::SessionConfig&,
-                              const std::string&, std::string*) {
+    hooks.create_session = [](const std::vector<const livectl::Game*>&,
+                              const livectl::SessionConfig&, const std::string&, std::string*) {
       return livectl::Status::Error("creating sessions is not fuzzed");
     };
     hooks.export_session = [](const std::string& code, server::ExportFormat,

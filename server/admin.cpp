@@ -171,9 +171,9 @@ OrderedJson field_names(const std::vector<FieldSpec>& specs) {
 
 }  // namespace
 
-Status check_participants(const Game& game, int participants) {
-  if (!participant_count_fits(game, participants) || participants > kMaxServedParticipants) {
-    return Status::Error("The number of participants must be " + participant_count_rule(game) +
+Status check_participants(std::span<const Game* const> games, int participants) {
+  if (!participant_count_fits(games, participants) || participants > kMaxServedParticipants) {
+    return Status::Error("The number of participants must be " + participant_count_rule(games) +
                          ", at most " + std::to_string(kMaxServedParticipants) + "; not " +
                          std::to_string(participants));
   }
@@ -270,7 +270,7 @@ AdminResponse Admin::sessions_page() {
       }
       const std::string code = escaped(session.code());
       body += "<tr><td><a href=\"/admin/s/" + code + "\"><code>" + code + "</code></a></td><td>" +
-              escaped(session.game().name()) + "</td><td>" +
+              escaped(session.games_text()) + "</td><td>" +
               std::to_string(session.participant_count()) + "</td><td>" +
               std::to_string(connected) + "</td><td>" + std::to_string(session.last_seq()) +
               "</td></tr>\n";
@@ -292,12 +292,16 @@ AdminResponse Admin::sessions_page() {
       "<h2>New session</h2>\n<form method=\"post\" action=\"/admin/sessions\">\n"
       "<p><label>Configuration <select name=\"config\">\n";
   auto option = [&body](const StudyConfig& config) {
-    const Game& game = config_game(config);
-    const int participants =
-        config.num_demo_participants > 0 ? config.num_demo_participants : game.players_per_group();
+    const std::vector<const Game*> games = config_games(config);
+    const int participants = session_config_for(config, games, {}).participants;
+    std::string sizes;
+    for (const Game* game : games) {
+      const std::string size = std::to_string(game->players_per_group());
+      if (sizes.find(size) == std::string::npos) sizes += (sizes.empty() ? "" : ", ") + size;
+    }
     body += "<option value=\"" + escaped(config.name) + "\">" + escaped(config.display_name) +
-            " (" + escaped(game.name()) + ", " + std::to_string(participants) +
-            " participants, groups of " + std::to_string(game.players_per_group()) + ")</option>\n";
+            " (" + escaped(games_text(config)) + ", " + std::to_string(participants) +
+            " participants, groups of " + sizes + ")</option>\n";
   };
   for (const StudyConfig& config : declared_configs()) option(config);
   for (const Game* game : all_games()) option(game_config(*game));
@@ -343,7 +347,7 @@ AdminResponse Admin::create(const AdminRequest& request) {
   } else {
     return problem(400, "Bad form", "The form names no configuration.");
   }
-  const Game& game = config_game(*config);
+  const std::vector<const Game*> games = config_games(*config);
   const std::optional<std::string> count = form_value(request.form, "participants");
   int participants = 0;
   const bool counted = count && !count->empty();
@@ -355,9 +359,9 @@ AdminResponse Admin::create(const AdminRequest& request) {
       return problem(400, "Bad form", "participants must be a whole number, not '" + *count + "'.");
     }
   }
-  SessionConfig base = session_config_for(*config, game, {});
+  SessionConfig base = session_config_for(*config, games, {});
   if (counted) base.participants = participants;
-  if (Status status = check_participants(game, base.participants); !status.ok()) {
+  if (Status status = check_participants(games, base.participants); !status.ok()) {
     return problem(400, "Bad form", status.message() + ".");
   }
   std::string room = form_value(request.form, "room").value_or("");
@@ -367,7 +371,7 @@ AdminResponse Admin::create(const AdminRequest& request) {
                        (room_ ? "; the room is " + room_->name() + "." : "; serve has no room."));
   }
   std::string code;
-  if (Status status = hooks_.create_session(game, base, room, &code); !status.ok()) {
+  if (Status status = hooks_.create_session(games, base, room, &code); !status.ok()) {
     return problem(500, "Not created", "The session could not be stored: " + status.message());
   }
   return redirect(std::string(kSessionPrefix) + code);
@@ -380,7 +384,7 @@ AdminResponse Admin::session_page(uint32_t index, const AdminRequest& request) {
   const std::string base = link_base_.empty() ? "http://" + std::string(request.host) : link_base_;
   const std::string download = "/admin/s/" + code + "/livectl-" + code;
 
-  std::string body = "<p>" + escaped(game.name()) + ", " +
+  std::string body = "<p>" + escaped(session.games_text()) + ", " +
                      std::to_string(session.participant_count()) + " participants in groups of " +
                      std::to_string(game.players_per_group()) +
                      ". Export: <a id=\"export-csv\" href=\"" + download +
@@ -475,7 +479,9 @@ AdminResponse Admin::monitor_state(uint32_t index, int64_t now_ms) {
   const Game& game = session.game();
   // Each page's name as JSON once, not once per participant.
   std::vector<std::string> page_names;
-  for (const PageSpec& page : game.pages()) page_names.push_back(OrderedJson(page.name).dump());
+  for (uint32_t flow = 0; flow < session.flow_size(); ++flow) {
+    page_names.push_back(OrderedJson(session.page_spec(flow).name).dump());
+  }
 
   // The players and groups are written by hand: for 10,000 participants a
   // JSON tree would cost the event loop several times as long.
@@ -498,13 +504,17 @@ AdminResponse Admin::monitor_state(uint32_t index, int64_t now_ms) {
                (player.has_group() ? std::to_string(player.group().id_in_subsession()) : "null");
     players += ",\"id_in_group\":" + std::to_string(player.id_in_group());
     players += ",\"page\":" + std::to_string(participant.page);
-    players += ",\"page_name\":" + page_names[participant.page % page_names.size()];
+    players += ",\"page_name\":" + page_names[participant.page];
     players += ",\"round_number\":" + std::to_string(player.round_number());
     players += participant.arrived ? ",\"arrived\":true" : ",\"arrived\":false";
     players += ",\"connections\":" + std::to_string(connections);
     players += connections > 0 ? ",\"state\":\"connected\"" : ",\"state\":\"offline\"";
+    if (session.games().size() > 1) {
+      players += ",\"game\":";
+      append_json(player.game().name(), players);
+    }
     players += ",\"fields\":";
-    append_fields(game.player_fields(), player.fields(), players);
+    append_fields(player.game().player_fields(), player.fields(), players);
     players += "}";
   }
   players += "]";
@@ -513,8 +523,12 @@ AdminResponse Admin::monitor_state(uint32_t index, int64_t now_ms) {
     if (groups.size() > 1) groups += ",\n";
     groups += "{\"id_in_subsession\":" + std::to_string(group.id_in_subsession());
     groups += ",\"round_number\":" + std::to_string(group.round_number());
+    if (session.games().size() > 1) {
+      groups += ",\"game\":";
+      append_json(group.game().name(), groups);
+    }
     groups += ",\"fields\":";
-    append_fields(game.group_fields(), group.fields(), groups);
+    append_fields(group.game().group_fields(), group.fields(), groups);
     groups += "}";
   }
   groups += "]";
@@ -523,7 +537,7 @@ AdminResponse Admin::monitor_state(uint32_t index, int64_t now_ms) {
   for (const PageSpec& page : game.pages()) pages.push_back(page.name);
   const OrderedJson summary = {
       {"session", session.code()},
-      {"game", game.name()},
+      {"game", session.games_text()},
       {"participants", session.participant_count()},
       {"group_size", game.players_per_group()},
       {"connected", connected},

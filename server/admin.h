@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,11 +43,11 @@ inline constexpr std::string_view kAdminPasswordNeeded =
 // A large lab or online study; every link is printed, one per line.
 inline constexpr int kMaxServedParticipants = 10000;
 
-// Whether a served session of `game` can have `participants`: a positive
-// multiple of its group size, at most kMaxServedParticipants. Error:
+// Whether a served session of `games` can have `participants`: a positive
+// multiple of their group sizes, at most kMaxServedParticipants. Error:
 // "The number of participants must be a positive multiple of 3 (the group
 // size of auction), at most 10000; not 4".
-Status check_participants(const Game& game, int participants);
+Status check_participants(std::span<const Game* const> games, int participants);
 
 enum class ExportFormat { kCsv, kJson };
 
@@ -57,17 +58,17 @@ struct ExportFile {
 };
 
 struct AdminHooks {
-  // Creates a session of `game` with `base`'s participants, parameters and
+  // Creates a session of `games` with `base`'s participants, parameters and
   // money settings (engine/study_config.h), stores and commits it, then
   // serves it from the host; sets `*code` to its code. With a `room` (not
   // empty: the name of the Admin's room), it becomes that room's current
   // session, remembered in storage. REQUIRES:
-  // check_participants(game, base.participants) is ok; nothing the host
+  // check_participants(games, base.participants) is ok; nothing the host
   // applied is uncommitted (Admin::handle ends the turn first), so the new
   // session's commit is a batch of its own. Errors (storage) are one
   // sentence; then nothing is served or stored.
-  std::function<Status(const Game& game, const SessionConfig& base, const std::string& room,
-                       std::string* code)>
+  std::function<Status(const std::vector<const Game*>& games, const SessionConfig& base,
+                       const std::string& room, std::string* code)>
       create_session;
   // The files `livectl export --session CODE --format F` writes, with what
   // is committed now. Errors are one sentence.

@@ -23,8 +23,9 @@ class Durability {
   // `lost` with the codes of the sessions whose unflushed events were rolled
   // back in storage: their Session objects must be rebuilt with reload().
   virtual Status commit(std::vector<std::string>* lost) = 0;
-  // Session `code` of `game` as storage holds it, recording into store().
-  virtual Status reload(const std::string& code, const Game& game,
+  // Session `code` of `games` (its app sequence) as storage holds it,
+  // recording into store().
+  virtual Status reload(const std::string& code, const std::vector<const Game*>& games,
                         std::unique_ptr<Session>* out) = 0;
 };
 
@@ -33,7 +34,8 @@ class MemoryDurability final : public Durability {
  public:
   Store& store() override { return store_; }
   Status commit(std::vector<std::string>*) override { return store_.flush(); }
-  Status reload(const std::string& code, const Game&, std::unique_ptr<Session>*) override {
+  Status reload(const std::string& code, const std::vector<const Game*>&,
+                std::unique_ptr<Session>*) override {
     return Status::Error("session " + code + " is kept in memory only and cannot be reloaded");
   }
 

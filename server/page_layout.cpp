@@ -108,9 +108,10 @@ Status GamePages::load(const Game& game, const TemplateReader& read,
 Status GamePages::render(const Player& player, std::string* html_out,
                          const RefusedForm* refused) const {
   // The participant's place in the session's page flow (every round's
-  // pages), which the page reports back; the template is that page's.
+  // pages of every game), which the page reports back; the template is
+  // that page's, of this game (the player's).
   const uint32_t flow = player.participant().page;
-  const uint32_t index = flow % static_cast<uint32_t>(game_.pages().size());
+  const uint32_t index = player.session().flow_page_index(flow);
   const PageSpec& page = game_.pages()[index];
   const PageTemplate& body = templates_[index];
   // Nobody submits a wait page: the group or its timeout moves it on.

@@ -259,6 +259,10 @@ Status PageTemplate::compile(const Game& game, const PageSpec& page, std::string
       piece.part = Part::kParticipantPayoff;
     } else if (owner == "participant" && attribute == "payoff_plus_participation_fee") {
       piece.part = Part::kPayoffPlusFee;
+    } else if (owner == "participant" && game.find_participant_field(attribute) >= 0) {
+      piece = {Part::kParticipantField,
+               static_cast<uint32_t>(game.find_participant_field(attribute)),
+               {}};
     } else if (owner == "session" && attribute == "config.name") {
       piece.part = Part::kConfigName;
     } else if (owner == "session" && attribute == "config.participation_fee") {
@@ -289,7 +293,9 @@ Status PageTemplate::compile(const Game& game, const PageSpec& page, std::string
           " offers player.id_in_group, round_number" + field_names(game.player_fields()) +
           " (player), group.id_in_subsession, round_number" + field_names(game.group_fields()) +
           " (group), subsession.round_number, participant.code, id_in_session, label, payoff, "
-          "payoff_plus_participation_fee (participant), session.config.name, "
+          "payoff_plus_participation_fee" +
+          field_names(game.participant_fields()) +
+          " (participant), session.config.name, "
           "participation_fee, real_world_currency_per_point" +
           param_names(game.params()) + " (session.config), C.NUM_ROUNDS, C.PLAYERS_PER_GROUP" +
           form +
@@ -324,7 +330,7 @@ Status PageTemplate::compile(const Game& game, const PageSpec& page, std::string
 void PageTemplate::render(Block block, const Player& player, std::string_view next_button,
                           std::string& out, const RefusedForm* refused) const {
   const Session& session = player.session();
-  const Game& game = session.game();
+  const Game& game = player.game();
   std::string value;
   for (const Piece& piece : pieces_[static_cast<size_t>(block)]) {
     value.clear();
@@ -369,6 +375,11 @@ void PageTemplate::render(Block block, const Player& player, std::string_view ne
         break;
       case Part::kParticipantPayoff:
         append_field_value(field_json(session.participant_payoff(player.id_in_session())), value);
+        break;
+      case Part::kParticipantField:
+        append_field_value(player.participant()
+                               .fields[session.shared_participant_field(player.app(), piece.field)],
+                           value);
         break;
       case Part::kPayoffPlusFee:
         append_field_value(field_json(session.participant_payoff(player.id_in_session()) *

@@ -91,6 +91,7 @@ class PageTemplate {
     kNumRounds,
     kPlayersPerGroup,
     kParticipantPayoff,
+    kParticipantField,
     kPayoffPlusFee,
     kConfigName,
     kConfigParam,
@@ -101,8 +102,9 @@ class PageTemplate {
   };
   struct Piece {
     Part part;
-    // kPlayerField, kGroupField: the field's index; kConfigParam: the
-    // parameter's; kFormField: the index in page_->form_fields.
+    // kPlayerField, kGroupField, kParticipantField: the game's index of
+    // the field; kConfigParam: the parameter's; kFormField: the index in
+    // page_->form_fields.
     uint32_t field = 0;
     std::string text;  // for kText
   };

@@ -41,7 +41,9 @@ Status SessionHost::load_pages(const Game& game) {
 }
 
 Status SessionHost::add_session(std::unique_ptr<Session> session) {
-  if (Status status = load_pages(session->game()); !status.ok()) return status;
+  for (const Game* game : session->games()) {
+    if (Status status = load_pages(*game); !status.ok()) return status;
+  }
   const auto index = static_cast<uint32_t>(sessions_.size());
   for (const Player& player : session->players()) {
     if (seats_.contains(player.participant().code)) {
@@ -166,8 +168,8 @@ void SessionHost::submit_form(HttpExchange& exchange, int32_t page) {
   Json values;
   // A page index beyond the flow is refused by the engine as stale.
   if (page >= 0 && static_cast<uint32_t>(page) < session.flow_size()) {
-    values = page_form_values(session.game(), session.page_spec(static_cast<uint32_t>(page)),
-                              exchange.form);
+    values = page_form_values(session.flow_game(static_cast<uint32_t>(page)),
+                              session.page_spec(static_cast<uint32_t>(page)), exchange.form);
   }
   RefusedForm refused;
   refused.page = static_cast<uint32_t>(std::max(page, 0));
@@ -242,10 +244,10 @@ void SessionHost::render_page(HttpExchange& exchange, const Session& session, co
   Status rendered;
   if (dev_templates_) {
     std::unique_ptr<GamePages> pages;
-    rendered = GamePages::load(session.game(), dev_templates_, &pages);
+    rendered = GamePages::load(player.game(), dev_templates_, &pages);
     if (rendered.ok()) rendered = pages->render(player, &exchange.body, refused);
   } else {
-    rendered = pages_.at(&session.game())->render(player, &exchange.body, refused);
+    rendered = pages_.at(&player.game())->render(player, &exchange.body, refused);
   }
   exchange.status = rendered.ok() ? 200 : 500;
   if (!rendered.ok()) {
@@ -398,7 +400,7 @@ void SessionHost::recover(const Status& failure, const std::vector<std::string>&
     const auto index = static_cast<uint32_t>(found - sessions_.begin());
     std::erase_if(held_, [&](const Held& held) { return held.seat.session == index; });
     std::unique_ptr<Session> reloaded;
-    if (Status status = durability_.reload(code, (*found)->game(), &reloaded); !status.ok()) {
+    if (Status status = durability_.reload(code, (*found)->games(), &reloaded); !status.ok()) {
       // Nothing consistent is left to serve this session from.
       take_offline(index, "the session could not be stored: " + failure.message() +
                               "; reloading it failed too: " + status.message());

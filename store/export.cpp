@@ -138,18 +138,26 @@ class Exporter {
            {"session.config.participation_fee", "participation_fee"}},
           "FROM sessions WHERE code = ?1", sessions_);
 
+    // Each game's files hold the sessions that play it, alone or in an app
+    // sequence.
+    auto add_new = [](std::vector<std::string>* names, const std::string& name) {
+      if (std::find(names->begin(), names->end(), name) == names->end()) names->push_back(name);
+    };
     std::vector<std::string> games;
     for (const StoredSession& session : sessions_) {
-      if (std::find(games.begin(), games.end(), session.game) == games.end()) {
-        games.push_back(session.game);
-      }
+      for (const std::string& game : session.game_names()) add_new(&games, game);
     }
     for (const std::string& game : games) {
       std::vector<StoredSession> of_game;
+      // Every game those sessions play: participant.payoff sums them all.
+      std::vector<std::string> played;
       for (const StoredSession& session : sessions_) {
-        if (session.game == game) of_game.push_back(session);
+        const std::vector<std::string> names = session.game_names();
+        if (std::find(names.begin(), names.end(), game) == names.end()) continue;
+        of_game.push_back(session);
+        for (const std::string& name : names) add_new(&played, name);
       }
-      write_players(game, of_game);
+      write_players(game, played, of_game);
       write_records(game, of_game);
     }
 
@@ -192,16 +200,22 @@ class Exporter {
     }
   }
 
-  void write_players(const std::string& game, const std::vector<StoredSession>& sessions) {
+  void write_players(const std::string& game, const std::vector<std::string>& played,
+                     const std::vector<StoredSession>& sessions) {
     const std::string players = game + "_player";
     const std::string groups = game + "_group";
     const std::string participant_fields = game + "_participant";
-    // oTree's participant.payoff (the sum over rounds, in points) and
-    // payoff_plus_participation_fee (in money, to the cent).
-    const std::string payoff = "(SELECT COALESCE(SUM(x.payoff), 0) FROM " +
-                               quote_identifier(players) +
-                               " x WHERE x.session = pl.session AND x.id_in_session = "
-                               "pl.id_in_session)";
+    // oTree's participant.payoff (the sum over the rounds of every game the
+    // session plays, in points) and payoff_plus_participation_fee (in
+    // money, to the cent).
+    std::string payoff = "(0";
+    for (const std::string& other : played) {
+      if (!store::table_exists(db_, other + "_player")) continue;
+      payoff += " + (SELECT COALESCE(SUM(x.payoff), 0) FROM " +
+                quote_identifier(other + "_player") +
+                " x WHERE x.session = pl.session AND x.id_in_session = pl.id_in_session)";
+    }
+    payoff += ")";
     const std::string money =
         "ROUND(" + payoff + " * s.real_world_currency_per_point + s.participation_fee, 2)";
     std::vector<Column> columns = {{"session.code", "pl.session"},

@@ -62,13 +62,13 @@ std::string describe_deliveries(const std::string& stored_text, const EventResul
 // The first difference between the stored and the replayed state, for a
 // person; "" when none is found beyond the digest.
 std::string describe_state(const Session& stored, const Session& replayed) {
-  const Game& game = stored.game();
   auto differs = [](const std::string& what, const std::string& db, const std::string& replay) {
     return what + " is " + db + " in the database but " + replay + " after replay";
   };
-  const bool rounds = game.num_rounds() > 1;
-  auto round_of = [rounds](int round) {
-    return rounds ? " in round " + std::to_string(round) : std::string();
+  const bool several = stored.games().size() > 1;
+  auto round_of = [several](const Game& game, int round) {
+    return (several ? " of " + game.name() : std::string()) +
+           (game.num_rounds() > 1 ? " in round " + std::to_string(round) : std::string());
   };
   for (uint32_t id = 1; id <= stored.participant_count(); ++id) {
     const Participant& s = stored.participant(id);
@@ -82,7 +82,7 @@ std::string describe_state(const Session& stored, const Session& replayed) {
     }
     for (size_t f = 0; f < s.fields.size(); ++f) {
       if (s.fields[f].dump() != r.fields[f].dump()) {
-        return differs(who + "'s " + game.participant_fields()[f].name, shown(s.fields[f]),
+        return differs(who + "'s " + stored.participant_fields()[f].name, shown(s.fields[f]),
                        shown(r.fields[f]));
       }
     }
@@ -92,8 +92,9 @@ std::string describe_state(const Session& stored, const Session& replayed) {
     const Player& r = replayed.players()[i];
     for (size_t f = 0; f < s.fields().size(); ++f) {
       if (s.fields()[f].dump() != r.fields()[f].dump()) {
-        return differs("player " + std::to_string(s.id_in_session()) + round_of(s.round_number()) +
-                           " " + game.player_fields()[f].name,
+        return differs("player " + std::to_string(s.id_in_session()) +
+                           round_of(s.game(), s.round_number()) + " " +
+                           s.game().player_fields()[f].name,
                        shown(s.fields()[f]), shown(r.fields()[f]));
       }
     }
@@ -104,15 +105,17 @@ std::string describe_state(const Session& stored, const Session& replayed) {
     for (size_t f = 0; f < s.fields().size(); ++f) {
       if (s.fields()[f].dump() != r.fields()[f].dump()) {
         return differs("group " + std::to_string(s.id_in_subsession()) +
-                           round_of(s.round_number()) + " " + game.group_fields()[f].name,
+                           round_of(s.game(), s.round_number()) + " " +
+                           s.game().group_fields()[f].name,
                        shown(s.fields()[f]), shown(r.fields()[f]));
       }
     }
   }
-  for (uint32_t type = 0; type < game.record_types().size(); ++type) {
-    const std::string& name = game.record_types()[type].name;
-    const auto& s = stored.records(RecordType{type});
-    const auto& r = replayed.records(RecordType{type});
+  for (size_t table = 0; table < stored.table_count(); ++table) {
+    const Game& game = *stored.games()[stored.table_app(table)];
+    const std::string& name = game.record_types()[stored.table_type(table).index].name;
+    const auto& s = stored.table(table);
+    const auto& r = replayed.table(table);
     for (size_t row = 0; row < s.size() && row < r.size(); ++row) {
       if (s[row].group != r[row].group || s[row].participant != r[row].participant ||
           Json(s[row].values).dump() != Json(r[row].values).dump()) {
@@ -151,8 +154,12 @@ Status replay_session(SqliteStore& store, const StoredSession& stored_info, cons
     if (Status status = store.find_session(stored_info.code, &current); !status.ok()) return status;
     if (!current) return Status::Error(store.path() + " has no session " + stored_info.code);
     const StoredSession& info = *current;
-    const Game* game = games(info.game);
-    if (!game) return diverge(0, "this livectl has no game '" + info.game + "'");
+    std::vector<const Game*> played;
+    for (const std::string& name : info.game_names()) {
+      const Game* game = games(name);
+      if (!game) return diverge(0, "this livectl has no game '" + name + "'");
+      played.push_back(game);
+    }
 
     SessionConfig config = info.session_config();
     {
@@ -165,10 +172,9 @@ Status replay_session(SqliteStore& store, const StoredSession& stored_info, cons
     MemoryStore memory(/*keep_log=*/false);
     std::unique_ptr<Session> replayed;
     try {
-      replayed = std::make_unique<Session>(*game, memory, config);
+      replayed = std::make_unique<Session>(played, memory, config);
     } catch (const std::invalid_argument& e) {
-      return diverge(
-          0, std::string("its configuration does not fit ") + game->name() + ": " + e.what());
+      return diverge(0, "its configuration does not fit " + info.game + ": " + e.what());
     }
 
     Statement events(db,
@@ -244,7 +250,7 @@ Status replay_session(SqliteStore& store, const StoredSession& stored_info, cons
 
     MemoryStore unused(/*keep_log=*/false);
     std::unique_ptr<Session> stored;
-    if (Status status = store.load_session(info.code, *game, &stored, &unused); !status.ok()) {
+    if (Status status = store.load_session(info.code, played, &stored, &unused); !status.ok()) {
       return diverge(0, "its stored state cannot be loaded: " + status.message());
     }
     if (stored->digest() != out->digest) {

@@ -195,6 +195,12 @@ std::string record_table(const Game& game, const RecordSpec& record) {
   return game.name() + "_" + record.name;
 }
 
+std::string games_column(std::span<const Game* const> games) {
+  std::string names;
+  for (const Game* game : games) names += (names.empty() ? "" : ",") + game->name();
+  return names;
+}
+
 void ensure_game_tables(sqlite3* db, const Game& game) {
   const std::vector<Column> group_columns = field_columns(game.group_fields());
   const std::vector<Column> player_columns = field_columns(game.player_fields());

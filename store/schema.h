@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "engine/game.h"
@@ -28,6 +29,9 @@ std::string group_table(const Game& game);                             // <game>
 std::string player_table(const Game& game);                            // <game>_player
 std::string participant_table(const Game& game);                       // <game>_participant
 std::string record_table(const Game& game, const RecordSpec& record);  // <game>_<record>
+// The sessions table's `game`: the game's name, or the names of a session's
+// games in order, joined by ',' ("quiz,public_goods").
+std::string games_column(std::span<const Game* const> games);
 
 // The columns every group, player and record table has before the game's
 // own; a game may not declare fields or record columns with these names.

@@ -55,6 +55,17 @@ uint32_t index_of_id(int64_t id, const char* column) {
 
 }  // namespace
 
+std::vector<std::string> StoredSession::game_names() const {
+  std::vector<std::string> names;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = game.find(',', start);
+    names.push_back(game.substr(start, comma == std::string::npos ? comma : comma - start));
+    if (comma == std::string::npos) return names;
+    start = comma + 1;
+  }
+}
+
 Status SqliteStore::find_session(const std::string& code, std::optional<StoredSession>* out) {
   try {
     Statement query(db_->handle(), std::string(kSelectSession) + " WHERE code = ?1");
@@ -81,26 +92,27 @@ Status SqliteStore::list_sessions(std::vector<StoredSession>* out) {
   return Status();
 }
 
-Status SqliteStore::load_session(const std::string& code, const Game& game,
+Status SqliteStore::load_session(const std::string& code, std::vector<const Game*> games,
                                  std::unique_ptr<Session>* out, Store* records_to) {
   if (in_batch_) return Status::Error("load_session needs a flushed store");
   std::optional<StoredSession> stored;
   if (Status status = find_session(code, &stored); !status.ok()) return status;
   if (!stored) return Status::Error(path() + " has no session " + code);
-  if (stored->game != game.name()) {
+  if (stored->game != store::games_column(games)) {
     return Status::Error("session " + code + " in " + path() + " is a " + stored->game +
-                         " session, not " + game.name());
+                         " session, not " + store::games_column(games));
   }
   sqlite3* db = db_->handle();
   const std::string_view session_code = code;
   std::unique_ptr<Session> session;
   try {
     // The configuration first: codes and labels; pages are put back by
-    // round and name so that a reordered page list still finds them.
+    // game, round and name so that a reordered page list still finds them.
     SessionConfig config = stored->session_config();
     struct Presence {
       std::string label;
       int64_t round;
+      int64_t page_index;
       std::string page;
       bool arrived;
       int64_t entered_ms;
@@ -108,77 +120,98 @@ Status SqliteStore::load_session(const std::string& code, const Game& game,
     std::vector<Presence> presence;
     {
       Statement query(db,
-                      "SELECT code, label, round_number, page, entered_ms FROM participants "
-                      "WHERE session = ?1 ORDER BY id_in_session");
+                      "SELECT code, label, round_number, page_index, page, entered_ms "
+                      "FROM participants WHERE session = ?1 ORDER BY id_in_session");
       query.bind(1, session_code);
       while (query.next()) {
         config.participant_codes.push_back(query.column_text(0));
-        const bool arrived = !query.is_null(4);
-        presence.push_back({query.column_text(1), query.column_int(2), query.column_text(3),
-                            arrived, arrived ? query.column_int(4) : 0});
+        const bool arrived = !query.is_null(5);
+        presence.push_back({query.column_text(1), query.column_int(2), query.column_int(3),
+                            query.column_text(4), arrived, arrived ? query.column_int(5) : 0});
       }
     }
-    session = std::make_unique<Session>(game, records_to ? *records_to : *this, config);
-    const auto pages_per_round = static_cast<int64_t>(game.pages().size());
+    session = std::make_unique<Session>(games, records_to ? *records_to : *this, config);
     for (uint32_t i = 0; i < presence.size(); ++i) {
-      const int page = game.find_page(presence[i].page);
+      // The stored page index names the game (in a session of several);
+      // the round and the page's name find the page within it.
+      const Presence& p = presence[i];
+      const size_t app = games.size() == 1 || p.page_index < 0 ||
+                                 p.page_index >= static_cast<int64_t>(session->flow_size())
+                             ? 0
+                             : session->flow_app(static_cast<uint32_t>(p.page_index));
+      const Game& game = *games[app];
+      const int page = game.find_page(p.page);
       if (page < 0) {
         throw std::invalid_argument("participant " + std::to_string(i + 1) + " is on page '" +
-                                    presence[i].page + "', which " + game.name() +
-                                    " no longer has");
+                                    p.page + "', which " + game.name() + " no longer has");
       }
-      if (presence[i].round < 1 || presence[i].round > game.num_rounds()) {
+      if (p.round < 1 || p.round > game.num_rounds()) {
         throw std::invalid_argument("participant " + std::to_string(i + 1) + " is in round " +
-                                    std::to_string(presence[i].round) + ", which " + game.name() +
+                                    std::to_string(p.round) + ", which " + game.name() +
                                     " no longer has");
       }
+      const int64_t first_flow = [&] {
+        int64_t flow = 0;
+        for (size_t a = 0; a < app; ++a) {
+          flow += static_cast<int64_t>(games[a]->pages().size()) * games[a]->num_rounds();
+        }
+        return flow;
+      }();
       session->restore_participant(
-          i + 1, presence[i].label,
-          static_cast<uint32_t>((presence[i].round - 1) * pages_per_round + page),
-          presence[i].arrived, presence[i].entered_ms);
+          i + 1, p.label,
+          static_cast<uint32_t>(first_flow +
+                                (p.round - 1) * static_cast<int64_t>(game.pages().size()) + page),
+          p.arrived, p.entered_ms);
     }
 
-    // Each round's groups as stored, before any field or record.
-    const std::string players = store::player_table(game);
-    if (store::table_exists(db, players)) {
-      std::vector<std::vector<std::vector<int>>> matrices(game.num_rounds());
-      Statement query(db,
-                      "SELECT round_number, id_in_session, id_in_subsession, id_in_group FROM " +
-                          quote_identifier(players) + " WHERE session = ?1");
-      query.bind(1, session_code);
-      while (query.next()) {
-        // No group yet: the game groups by arrival time and this player's
-        // has not formed.
-        if (query.is_null(2) && query.is_null(3)) continue;
-        const uint32_t round = index_of_id(query.column_int(0), "round_number");
-        const uint32_t group = index_of_id(query.column_int(2), "id_in_subsession");
-        const uint32_t position = index_of_id(query.column_int(3), "id_in_group");
-        if (round >= matrices.size() || group >= session->participant_count() ||
-            position >= session->participant_count()) {
-          throw std::invalid_argument("a stored player is in round " + std::to_string(round + 1) +
-                                      ", group " + std::to_string(group + 1) + ", position " +
-                                      std::to_string(position + 1) + ", which cannot be");
+    const int64_t n = static_cast<int64_t>(session->participant_count());
+    for (size_t app = 0; app < games.size(); ++app) {
+      const Game& game = *games[app];
+      const int first_round = session->first_round_of(app);
+      // Each round's groups as stored, before any field or record.
+      const std::string players = store::player_table(game);
+      if (store::table_exists(db, players)) {
+        std::vector<std::vector<std::vector<int>>> matrices(game.num_rounds());
+        Statement query(db,
+                        "SELECT round_number, id_in_session, id_in_subsession, id_in_group FROM " +
+                            quote_identifier(players) + " WHERE session = ?1");
+        query.bind(1, session_code);
+        while (query.next()) {
+          // No group yet: the game groups by arrival time and this player's
+          // has not formed.
+          if (query.is_null(2) && query.is_null(3)) continue;
+          const uint32_t round = index_of_id(query.column_int(0), "round_number");
+          const uint32_t group = index_of_id(query.column_int(2), "id_in_subsession");
+          const uint32_t position = index_of_id(query.column_int(3), "id_in_group");
+          if (round >= matrices.size() || group >= session->participant_count() ||
+              position >= session->participant_count()) {
+            throw std::invalid_argument("a stored player is in round " + std::to_string(round + 1) +
+                                        ", group " + std::to_string(group + 1) + ", position " +
+                                        std::to_string(position + 1) + ", which cannot be");
+          }
+          auto& matrix = matrices[round];
+          if (matrix.size() <= group) matrix.resize(group + 1);
+          if (matrix[group].size() <= position) matrix[group].resize(position + 1, 0);
+          matrix[group][position] = static_cast<int>(query.column_int(1));
         }
-        auto& matrix = matrices[round];
-        if (matrix.size() <= group) matrix.resize(group + 1);
-        if (matrix[group].size() <= position) matrix[group].resize(position + 1, 0);
-        matrix[group][position] = static_cast<int>(query.column_int(1));
-      }
-      for (size_t round = 0; round < matrices.size(); ++round) {
-        if (!matrices[round].empty()) {
-          session->restore_groups(static_cast<int>(round + 1), matrices[round]);
+        for (size_t round = 0; round < matrices.size(); ++round) {
+          if (!matrices[round].empty()) {
+            session->restore_groups(first_round + static_cast<int>(round), matrices[round]);
+          }
         }
       }
     }
-    // The index in Session::groups() of a stored (round, id_in_subsession).
-    auto group_index = [&](int64_t round, int64_t id) -> uint32_t {
+    // The index in Session::groups() of a stored (round, id_in_subsession)
+    // of the game at `app`.
+    auto group_index = [&](size_t app, int64_t round, int64_t id) -> uint32_t {
       const uint32_t r = index_of_id(round, "round_number");
       const uint32_t g = index_of_id(id, "id_in_subsession");
-      if (r >= static_cast<uint32_t>(game.num_rounds())) {
+      if (r >= static_cast<uint32_t>(games[app]->num_rounds())) {
         throw std::invalid_argument("a stored round_number of " + std::to_string(round) +
-                                    " is not a round of " + game.name());
+                                    " is not a round of " + games[app]->name());
       }
-      auto groups = Subsession(*session, static_cast<int>(r + 1)).groups();
+      auto groups =
+          Subsession(*session, session->first_round_of(app) + static_cast<int>(r)).groups();
       if (g >= groups.size()) {
         throw std::invalid_argument("round " + std::to_string(round) + " has no group " +
                                     std::to_string(id));
@@ -219,66 +252,73 @@ Status SqliteStore::load_session(const std::string& code, const Game& game,
         }
       }
     };
-    const int64_t n = static_cast<int64_t>(session->participant_count());
-    restore_fields(
-        store::group_table(game), game.group_fields(),
-        [&](auto key) { return group_index(key("round_number"), key("id_in_subsession")); },
-        [&](uint32_t g, uint32_t f, Json v) { session->restore_group_field(g, f, v); });
-    restore_fields(
-        players, game.player_fields(),
-        [&](auto key) {
-          const uint32_t r = index_of_id(key("round_number"), "round_number");
-          const uint32_t p = index_of_id(key("id_in_session"), "id_in_session");
-          if (r >= static_cast<uint32_t>(game.num_rounds()) || p >= n) {
-            throw std::invalid_argument("a stored player of round " + std::to_string(r + 1) +
-                                        ", participant " + std::to_string(p + 1) +
-                                        " does not exist");
-          }
-          return static_cast<uint32_t>(r * n + p);
-        },
-        [&](uint32_t p, uint32_t f, Json v) { session->restore_player_field(p, f, v); });
-    restore_fields(
-        store::participant_table(game), game.participant_fields(),
-        [&](auto key) { return index_of_id(key("id_in_session"), "id_in_session"); },
-        [&](uint32_t p, uint32_t f, Json v) { session->restore_participant_field(p, f, v); });
+    for (size_t app = 0; app < games.size(); ++app) {
+      const Game& game = *games[app];
+      const auto first_round = static_cast<uint32_t>(session->first_round_of(app));
+      restore_fields(
+          store::group_table(game), game.group_fields(),
+          [&](auto key) { return group_index(app, key("round_number"), key("id_in_subsession")); },
+          [&](uint32_t g, uint32_t f, Json v) { session->restore_group_field(g, f, v); });
+      restore_fields(
+          store::player_table(game), game.player_fields(),
+          [&](auto key) {
+            const uint32_t r = index_of_id(key("round_number"), "round_number");
+            const uint32_t p = index_of_id(key("id_in_session"), "id_in_session");
+            if (r >= static_cast<uint32_t>(game.num_rounds()) || p >= n) {
+              throw std::invalid_argument("a stored player of round " + std::to_string(r + 1) +
+                                          ", participant " + std::to_string(p + 1) +
+                                          " does not exist");
+            }
+            return static_cast<uint32_t>((first_round - 1 + r) * n + p);
+          },
+          [&](uint32_t p, uint32_t f, Json v) { session->restore_player_field(p, f, v); });
+      // The game's participant fields, as the session's (shared by name).
+      restore_fields(
+          store::participant_table(game), game.participant_fields(),
+          [&](auto key) { return index_of_id(key("id_in_session"), "id_in_session"); },
+          [&](uint32_t p, uint32_t f, Json v) {
+            session->restore_participant_field(p, session->shared_participant_field(app, f), v);
+          });
 
-    const auto& record_types = game.record_types();
-    for (uint32_t type = 0; type < record_types.size(); ++type) {
-      const RecordSpec& spec = record_types[type];
-      const std::string table = store::record_table(game, spec);
-      if (!store::table_exists(db, table)) continue;
-      Statement query(
-          db, "SELECT * FROM " + quote_identifier(table) + " WHERE session = ?1 ORDER BY id");
-      query.bind(1, session_code);
-      int round_column = -1;
-      int group_column = -1;
-      int participant_column = -1;
-      std::vector<int> column_of(spec.columns.size(), -1);
-      for (int c = 0; c < query.column_count(); ++c) {
-        const std::string name = query.column_name(c);
-        if (name == "round_number") round_column = c;
-        if (name == "id_in_subsession") group_column = c;
-        if (name == "id_in_session") participant_column = c;
-        for (size_t k = 0; k < spec.columns.size(); ++k) {
-          if (spec.columns[k].name == name) column_of[k] = c;
+      const auto& record_types = game.record_types();
+      for (uint32_t type = 0; type < record_types.size(); ++type) {
+        const RecordSpec& spec = record_types[type];
+        const std::string table = store::record_table(game, spec);
+        if (!store::table_exists(db, table)) continue;
+        Statement query(
+            db, "SELECT * FROM " + quote_identifier(table) + " WHERE session = ?1 ORDER BY id");
+        query.bind(1, session_code);
+        int round_column = -1;
+        int group_column = -1;
+        int participant_column = -1;
+        std::vector<int> column_of(spec.columns.size(), -1);
+        for (int c = 0; c < query.column_count(); ++c) {
+          const std::string name = query.column_name(c);
+          if (name == "round_number") round_column = c;
+          if (name == "id_in_subsession") group_column = c;
+          if (name == "id_in_session") participant_column = c;
+          for (size_t k = 0; k < spec.columns.size(); ++k) {
+            if (spec.columns[k].name == name) column_of[k] = c;
+          }
         }
-      }
-      while (query.next()) {
-        std::vector<Json> values;
-        for (size_t k = 0; k < spec.columns.size(); ++k) {
-          values.push_back(column_of[k] < 0
-                               ? Json()
-                               : store::read_value(query, column_of[k], spec.columns[k].type));
+        while (query.next()) {
+          std::vector<Json> values;
+          for (size_t k = 0; k < spec.columns.size(); ++k) {
+            values.push_back(column_of[k] < 0
+                                 ? Json()
+                                 : store::read_value(query, column_of[k], spec.columns[k].type));
+          }
+          if (round_column < 0 || group_column < 0 || participant_column < 0) {
+            throw std::invalid_argument(table +
+                                        " has no column round_number, id_in_subsession or "
+                                        "id_in_session");
+          }
+          session->restore_record(
+              app, RecordType{type},
+              group_index(app, query.column_int(round_column), query.column_int(group_column)),
+              index_of_id(query.column_int(participant_column), "id_in_session"),
+              std::move(values));
         }
-        if (round_column < 0 || group_column < 0 || participant_column < 0) {
-          throw std::invalid_argument(table +
-                                      " has no column round_number, id_in_subsession or "
-                                      "id_in_session");
-        }
-        session->restore_record(
-            RecordType{type},
-            group_index(query.column_int(round_column), query.column_int(group_column)),
-            index_of_id(query.column_int(participant_column), "id_in_session"), std::move(values));
       }
     }
 

@@ -42,8 +42,16 @@ struct GameStatements {
 // changed. Values are copied at record() so that flush() needs no Session.
 struct SqliteStore::Slot {
   std::string code;
-  const Session* bound = nullptr;  // the object last seen recording; only compared
-  store::GameStatements* statements = nullptr;
+  const Session* bound = nullptr;                  // the object last seen recording; only compared
+  std::vector<store::GameStatements*> statements;  // by app (Session::games())
+  // Where rows go in a session of several games: each group's app, each
+  // session round's app, each app's first session round (from 1), and each
+  // app's participant fields as indices into the session's.
+  std::vector<uint32_t> group_apps, round_apps, first_rounds;
+  std::vector<std::vector<uint32_t>> participant_fields;
+  // Each flow index's page name and round (Session::flow_round).
+  std::vector<std::string> flow_pages;
+  std::vector<int64_t> flow_rounds;
   bool dirty = false;
   uint64_t last_seq = 0;
   int64_t now_ms = 0;
@@ -228,8 +236,6 @@ Status SqliteStore::flush() {
 }
 
 int SqliteStore::write_dirty(Slot& slot) {
-  store::GameStatements& s = *slot.statements;
-  const Game& game = *s.game;
   const std::string_view code = slot.code;
   int rc = SQLITE_DONE;
 
@@ -239,11 +245,12 @@ int SqliteStore::write_dirty(Slot& slot) {
   update_session_->bind(4, code);
   if ((rc = update_session_->run()) != SQLITE_DONE) return rc;
 
-  // keys(index) binds the row's key columns from position `next`.
-  auto write_rows = [&](Statement& update, std::vector<uint32_t>& dirty,
-                        std::vector<uint8_t>& flags, const std::vector<std::vector<Json>>& values,
-                        auto keys) {
+  // statement(index) is the update of the row's game; keys(index) binds the
+  // row's key columns from position `next`.
+  auto write_rows = [&](auto statement, std::vector<uint32_t>& dirty, std::vector<uint8_t>& flags,
+                        const std::vector<std::vector<Json>>& values, auto keys) {
     for (uint32_t index : dirty) {
+      Statement& update = statement(index);
       const std::vector<Json>& row = values[index];
       for (size_t i = 0; i < row.size(); ++i) update.bind_value(static_cast<int>(i + 1), row[i]);
       update.bind(static_cast<int>(row.size() + 1), code);
@@ -255,31 +262,51 @@ int SqliteStore::write_dirty(Slot& slot) {
     return rc;
   };
   const int64_t n = slot.participants;
-  if ((rc = write_rows(s.update_group, slot.dirty_groups, slot.group_dirty, slot.group_values,
-                       [&](Statement& update, int next, uint32_t index) {
-                         update.bind(next, slot.group_keys[index].first);
-                         update.bind(next + 1, slot.group_keys[index].second);
-                       })) != SQLITE_DONE) {
+  if ((rc = write_rows(
+           [&](uint32_t index) -> Statement& {
+             return slot.statements[slot.group_apps[index]]->update_group;
+           },
+           slot.dirty_groups, slot.group_dirty, slot.group_values,
+           [&](Statement& update, int next, uint32_t index) {
+             update.bind(next, slot.group_keys[index].first);
+             update.bind(next + 1, slot.group_keys[index].second);
+           })) != SQLITE_DONE) {
     return rc;
   }
-  if ((rc = write_rows(s.update_player, slot.dirty_players, slot.player_dirty, slot.player_values,
-                       [&](Statement& update, int next, uint32_t index) {
-                         update.bind(next, static_cast<int64_t>(index) / n + 1);
-                         update.bind(next + 1, static_cast<int64_t>(index) % n + 1);
-                       })) != SQLITE_DONE) {
+  if ((rc = write_rows(
+           [&](uint32_t index) -> Statement& {
+             return slot.statements[slot.round_apps[index / n]]->update_player;
+           },
+           slot.dirty_players, slot.player_dirty, slot.player_values,
+           [&](Statement& update, int next, uint32_t index) {
+             const int64_t round = static_cast<int64_t>(index) / n + 1;
+             update.bind(next, round - slot.first_rounds[slot.round_apps[index / n]] + 1);
+             update.bind(next + 1, static_cast<int64_t>(index) % n + 1);
+           })) != SQLITE_DONE) {
     return rc;
   }
-  if ((rc = write_rows(s.update_participant, slot.dirty_participants, slot.participant_dirty,
-                       slot.participant_values, [&](Statement& update, int next, uint32_t index) {
-                         update.bind(next, static_cast<int64_t>(index) + 1);
-                       })) != SQLITE_DONE) {
-    return rc;
+  // A participant's row in each game that declares participant fields, with
+  // that game's own.
+  for (uint32_t index : slot.dirty_participants) {
+    const std::vector<Json>& values = slot.participant_values[index];
+    for (size_t app = 0; app < slot.statements.size(); ++app) {
+      const std::vector<uint32_t>& fields = slot.participant_fields[app];
+      if (fields.empty()) continue;
+      Statement& update = slot.statements[app]->update_participant;
+      for (size_t i = 0; i < fields.size(); ++i) {
+        update.bind_value(static_cast<int>(i + 1), values[fields[i]]);
+      }
+      update.bind(static_cast<int>(fields.size() + 1), code);
+      update.bind(static_cast<int>(fields.size() + 2), static_cast<int64_t>(index) + 1);
+      if ((rc = update.run()) != SQLITE_DONE) return rc;
+    }
+    slot.participant_dirty[index] = 0;
   }
-  const auto pages_per_round = static_cast<uint32_t>(game.pages().size());
+  slot.dirty_participants.clear();
   for (uint32_t index : slot.dirty_pages) {
     update_page_->bind(1, static_cast<int64_t>(slot.pages[index]));
-    update_page_->bind(2, std::string_view(game.pages()[slot.pages[index] % pages_per_round].name));
-    update_page_->bind(7, static_cast<int64_t>(slot.pages[index] / pages_per_round) + 1);
+    update_page_->bind(2, std::string_view(slot.flow_pages[slot.pages[index]]));
+    update_page_->bind(7, slot.flow_rounds[slot.pages[index]]);
     update_page_->bind(3, code);
     update_page_->bind(4, static_cast<int64_t>(index) + 1);
     if (slot.entered_ms[index]) {
@@ -366,7 +393,6 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
   insert.reset();
   if (rc != SQLITE_DONE) return fail(rc);
 
-  store::GameStatements& statements = *slot->statements;
   uint32_t copied_group = UINT32_MAX;
   uint32_t copied_player = UINT32_MAX;
   for (const Change& change : changes) {
@@ -375,6 +401,7 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
         // Its row now, with the fields it has after the event; its members'
         // rows say where they are.
         const Group& group = session.groups()[change.owner];
+        store::GameStatements& statements = *slot->statements[group.app()];
         Statement& add = statements.insert_group;
         add.bind(1, std::string_view(slot->code));
         add.bind(2, static_cast<int64_t>(group.round_number()));
@@ -398,12 +425,14 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
         }
         slot->group_values.push_back(group.fields());
         slot->group_keys.emplace_back(group.round_number(), group.id_in_subsession());
+        slot->group_apps.push_back(static_cast<uint32_t>(group.app()));
         slot->group_dirty.push_back(0);
         break;
       }
       case Change::Scope::kRecord: {
-        const Record& row = session.records(RecordType{change.field})[change.row];
-        Statement& add = statements.insert_record[change.field];
+        const Record& row = session.table(change.field)[change.row];
+        Statement& add = slot->statements[session.table_app(change.field)]
+                             ->insert_record[session.table_type(change.field).index];
         add.bind(1, std::string_view(slot->code));
         add.bind(2, static_cast<int64_t>(change.row) + 1);
         add.bind(3, static_cast<int64_t>(result.seq));
@@ -533,7 +562,23 @@ SqliteStore::Slot& SqliteStore::attach_slot(const Session& session) {
   auto slot = std::make_unique<Slot>();
   slot->code = session.code();
   slot->bound = &session;
-  slot->statements = &statements_for(session.game());
+  for (const Game* game : session.games()) slot->statements.push_back(&statements_for(*game));
+  for (size_t app = 0; app < session.games().size(); ++app) {
+    std::vector<uint32_t>& shared = slot->participant_fields.emplace_back();
+    for (uint32_t f = 0; f < session.games()[app]->participant_fields().size(); ++f) {
+      shared.push_back(session.shared_participant_field(app, f));
+    }
+  }
+  for (int r = 1; r <= session.session_rounds(); ++r) {
+    slot->round_apps.push_back(static_cast<uint32_t>(session.app_of_round(r)));
+  }
+  for (size_t app = 0; app < session.games().size(); ++app) {
+    slot->first_rounds.push_back(static_cast<uint32_t>(session.first_round_of(app)));
+  }
+  for (uint32_t f = 0; f < session.flow_size(); ++f) {
+    slot->flow_pages.push_back(session.page_spec(f).name);
+    slot->flow_rounds.push_back(session.flow_round(f));
+  }
   slot->last_seq = session.last_seq();
   slot->now_ms = session.now_ms();
   slot->rng = session.rng().state();
@@ -541,6 +586,7 @@ SqliteStore::Slot& SqliteStore::attach_slot(const Session& session) {
   for (const Group& group : session.groups()) {
     slot->group_values.push_back(group.fields());
     slot->group_keys.emplace_back(group.round_number(), group.id_in_subsession());
+    slot->group_apps.push_back(static_cast<uint32_t>(group.app()));
   }
   for (const Player& player : session.players()) slot->player_values.push_back(player.fields());
   for (uint32_t id = 1; id <= slot->participants; ++id) {
@@ -574,21 +620,19 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
   if (existing) return Status::Error(path() + " already holds a session " + session.code());
   if (Status status = begin_batch(); !status.ok()) return status;
 
-  const Game& game = session.game();
   sqlite3* db = db_->handle();
   try {
-    Slot& slot = attach_slot(session);  // creates the game's tables on first use
+    Slot& slot = attach_slot(session);  // creates the games' tables on first use
     // Dirty at once, so that a failed batch names it among the lost sessions.
     slot.dirty = true;
     dirty_.push_back(&slot);
-    store::GameStatements& s = *slot.statements;
     Statement insert(
         db,
         "INSERT INTO sessions (code, game, participants, seed, origin, config, config_name, "
         "params, real_world_currency_per_point, participation_fee, created, last_seq, now_ms, "
         "rng) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?10, ?11, ?12, ?13, ?7, 0, ?8, ?9)");
     insert.bind(1, std::string_view(session.code()));
-    insert.bind(2, std::string_view(game.name()));
+    insert.bind(2, std::string_view(store::games_column(session.games())));
     insert.bind(3, static_cast<int64_t>(session.participant_count()));
     insert.bind(4, static_cast<int64_t>(session.seed()));
     insert.bind(5, std::string_view(origin));
@@ -625,16 +669,20 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
         participant.bind_null(8);
       }
       if (const int rc = participant.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
-      if (!game.participant_fields().empty()) {
-        s.insert_participant.bind(1, std::string_view(session.code()));
-        s.insert_participant.bind(2, static_cast<int64_t>(p.id_in_session));
-        for (size_t i = 0; i < p.fields.size(); ++i) {
-          s.insert_participant.bind_value(static_cast<int>(i + 3), p.fields[i]);
+      for (size_t app = 0; app < session.games().size(); ++app) {
+        const std::vector<uint32_t>& fields = slot.participant_fields[app];
+        if (fields.empty()) continue;
+        Statement& add = slot.statements[app]->insert_participant;
+        add.bind(1, std::string_view(session.code()));
+        add.bind(2, static_cast<int64_t>(p.id_in_session));
+        for (size_t i = 0; i < fields.size(); ++i) {
+          add.bind_value(static_cast<int>(i + 3), p.fields[fields[i]]);
         }
-        if (const int rc = s.insert_participant.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
+        if (const int rc = add.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
       }
     }
     for (const Player& player : session.players()) {
+      store::GameStatements& s = *slot.statements[player.app()];
       s.insert_player.bind(1, std::string_view(session.code()));
       s.insert_player.bind(2, static_cast<int64_t>(player.round_number()));
       s.insert_player.bind(3, static_cast<int64_t>(player.id_in_session()));
@@ -651,6 +699,7 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
       if (const int rc = s.insert_player.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
     }
     for (const Group& group : session.groups()) {
+      store::GameStatements& s = *slot.statements[group.app()];
       s.insert_group.bind(1, std::string_view(session.code()));
       s.insert_group.bind(2, static_cast<int64_t>(group.round_number()));
       s.insert_group.bind(3, static_cast<int64_t>(group.id_in_subsession()));
@@ -677,9 +726,9 @@ Status SqliteStore::attach(const Session& session) {
   std::optional<StoredSession> stored;
   if (Status status = find_session(session.code(), &stored); !status.ok()) return status;
   if (!stored) return Status::Error(path() + " has no session " + session.code());
-  if (stored->game != session.game().name()) {
+  if (const std::string games = store::games_column(session.games()); stored->game != games) {
     return Status::Error("session " + session.code() + " in " + path() + " is a " + stored->game +
-                         " session, not " + session.game().name());
+                         " session, not " + games);
   }
   if (stored->last_seq != session.last_seq()) {
     return Status::Error("session " + session.code() + " has " + std::to_string(stored->last_seq) +

@@ -38,7 +38,10 @@ struct GameStatements;
 // A session as the sessions table describes it.
 struct StoredSession {
   std::string code;
+  // The game it plays; a session of several games: their names in order,
+  // joined by ',' (store::games_column).
   std::string game;
+  std::vector<std::string> game_names() const;  // `game` split at ','
   int participants = 0;
   uint64_t seed = 0;
   std::string origin;  // "simulate", "serve", "test"
@@ -118,11 +121,15 @@ class SqliteStore final : public Store {
   // Every stored session, oldest first.
   Status list_sessions(std::vector<StoredSession>* out);
   // Rebuilds session `code` as of the last commit, through Session's
-  // restore_* API, for `game` (which must be the game it was created with).
-  // The new Session records into `records_to` (this store when null, in
-  // which case it is attached). REQUIRES: no unflushed batch.
+  // restore_* API, for `games` (which must be the games it was created
+  // with, in order). The new Session records into `records_to` (this store
+  // when null, in which case it is attached). REQUIRES: no unflushed batch.
+  Status load_session(const std::string& code, std::vector<const Game*> games,
+                      std::unique_ptr<Session>* out, Store* records_to = nullptr);
   Status load_session(const std::string& code, const Game& game, std::unique_ptr<Session>* out,
-                      Store* records_to = nullptr);
+                      Store* records_to = nullptr) {
+    return load_session(code, std::vector<const Game*>{&game}, out, records_to);
+  }
 
   // After a failed record() or flush(): the codes of the sessions whose
   // unflushed events were rolled back (see the top of this file). Re-enables

@@ -40,6 +40,9 @@ check "configs exits 0" same_text "$code" 0
 check "configs lists pg_low with its game, size and money" same_text "$(sed -n 1p "$work/out")" \
   "pg_low: public_goods, 12 participants, 3 rounds, 0.1 per point + 5 fee"
 check "configs shows pg_low's multiplier" grep -qx '  multiplier = 1.5 (number)' "$work/out"
+check "configs lists an app sequence's games in order, with each one's rounds" \
+  grep -qx 'pg_survey: public_goods, survey, 12 participants, 3 + 1 rounds, 0.1 per point + 5 fee' \
+  "$work/out"
 check "configs shows the game's own configuration with the default" \
   grep -qx '  multiplier = 2 (number, the default)' "$work/out"
 
@@ -59,7 +62,7 @@ check "--set changes the outcome" test "$(grep '"digest"' "$work/out")" != "$dig
 run "$study" simulate --config pg_nope
 check "an unknown configuration exits 2" same_text "$code" 2
 check "an unknown configuration is named with the known ones" same_text "$(cat "$work/err")" \
-  "public_goods: unknown configuration 'pg_nope' (known: pg_low, pg_high, public_goods)"
+  "public_goods: unknown configuration 'pg_nope' (known: pg_low, pg_high, pg_survey, public_goods, survey)"
 run "$study" simulate --config pg_low --set multipler=2
 check "an unknown parameter exits 2" same_text "$code" 2
 check "an unknown parameter is named" same_text "$(cat "$work/err")" \
@@ -78,7 +81,12 @@ printf '{"config": "pg_nope", "steps": []}' >"$work/bad.json"
 run "$study" test "$work/bad.json"
 check "a scenario with an unknown configuration exits 2" same_text "$code" 2
 check "the unknown configuration is reported" grep -qF \
-  "bad.json: unknown configuration \"pg_nope\" (known: pg_low, pg_high, public_goods)" "$work/out"
+  "bad.json: unknown configuration \"pg_nope\" (known: pg_low, pg_high, pg_survey, public_goods, survey)" "$work/out"
+printf '{"config": "pg_survey", "steps": []}' >"$work/sequence.json"
+run "$study" test "$work/sequence.json"
+check "a scenario refuses a configuration of several games" grep -qF \
+  "sequence.json: configuration pg_survey plays public_goods, survey: a scenario file plays one game (a configuration whose app_sequence has one)" \
+  "$work/out"
 printf '{"config": "pg_low", "params": {"multiplier": "x"}, "steps": []}' >"$work/badparam.json"
 run "$study" test "$work/badparam.json"
 check "a scenario parameter of the wrong type is reported" grep -qF \
@@ -98,5 +106,21 @@ check "the players CSV has oTree's payoff and round columns" grep -q \
 run "$study" replay --db "$work/pg.db"
 check "the stored session with rematching and forms replays" same_text "$code" 0
 
+# Two games in a row: stored in both games' tables, replayed, exported with
+# one players file per game and the session's whole payoff on each.
+run "$study" simulate --config pg_survey --seed 5 --db "$work/seq.db"
+check "simulate of an app sequence exits 0" same_text "$code" 0
+check "every bot plays both games to the end" grep -q 'bots: 12 finished, 0 waiting' "$work/out"
+run "$study" replay --db "$work/seq.db"
+check "the app sequence's session replays" same_text "$code" 0
+check "replay names both games" grep -q ' public_goods,survey 108 events ' "$work/out"
+run "$study" export --db "$work/seq.db" --out "$work/seq"
+check "the survey's players file has a row per participant" \
+  same_text "$(($(wc -l <"$work/seq/survey_players.csv") - 1))" 12
+first_game=$(awk -F, '$4 == 1 {print $6 "," $8; exit}' "$work/seq/public_goods_players.csv")
+second_game=$(awk -F, '$4 == 1 {print $6 "," $8; exit}' "$work/seq/survey_players.csv")
+check "the first game's file has participant 1's payoff" test -n "$first_game"
+check "both games' files have participant 1's whole payoff and shared total_given" \
+  same_text "$second_game" "$first_game"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

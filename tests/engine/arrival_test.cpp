@@ -179,7 +179,7 @@ TEST_CASE("a round without the matching page keeps the previous round's groups")
   CHECK(a.matrix(2) == Matrix{{6, 5, 4}, {3, 1, 2}});
 }
 
-TEST_CASE("same arrivals, same groups; simulated participants are grouped in id order") {
+TEST_CASE("same arrivals, same groups, simulated participants are grouped in id order") {
   Arrivals a;
   Arrivals b;
   for (Arrivals* s : {&a, &b}) {

@@ -77,7 +77,7 @@ TEST_CASE("reading an unset field fails the event with the field's name") {
   CHECK(t.session.groups()[0][game.leader].value_or(7) == 7);
 }
 
-TEST_CASE("a double that is a whole number is stored as an integer; JSON is stored as it is") {
+TEST_CASE("a double that is a whole number is stored as an integer, JSON is stored as it is") {
   TypedGame game([](const TypedGame& g, Player& player, const Json& data) -> Outbox {
     if (data.is_number()) {
       player.group()[g.total] = data;

@@ -60,15 +60,20 @@ TEST_CASE("mistakes in a configs file name the file, the configuration and the r
         "configs.json: session_configs[0]: needs a \"name\" of lower-case letters, digits and _ "
         "(at most 64)");
   CHECK(error_of(R"({"session_configs": [{"name": "a"}]})") ==
-        "configs.json: session_configs[0] (a): needs an \"app_sequence\": the game it plays, as "
-        "[\"game\"]");
+        "configs.json: session_configs[0] (a): needs an \"app_sequence\": the games it plays, in "
+        "order, as [\"game\", ...]");
   CHECK(error_of(R"({"session_configs": [{"name": "a", "app_sequence": ["chess"]}]})") ==
         "configs.json: session_configs[0] (a): \"app_sequence\" names the game 'chess', which this "
         "study does not have (auction, tictactoe, bargaining, ten_messages)");
-  CHECK(error_of(
-            R"({"session_configs": [{"name": "a", "app_sequence": ["auction", "tictactoe"]}]})") ==
-        "configs.json: session_configs[0] (a): \"app_sequence\" has 2 games; a livectl session "
-        "plays one game (its rounds repeat it)");
+  CHECK(
+      error_of(R"({"session_configs": [{"name": "a", "app_sequence": ["auction", "auction"]}]})") ==
+      "configs.json: session_configs[0] (a): \"app_sequence\" names the game 'auction' twice "
+      "(a game repeats through its rounds)");
+  // Several games: each must take the number of participants.
+  CHECK(error_of(R"({"session_configs": [{"name": "a", "app_sequence": ["auction", "tictactoe"],
+                                          "num_demo_participants": 3}]})") ==
+        "configs.json: session_configs[0] (a): \"num_demo_participants\" must be a positive "
+        "multiple of 3 (the group size of auction) and of 2 (the group size of tictactoe), not 3");
   CHECK(
       error_of(
           R"({"session_configs": [{"name": "a", "app_sequence": ["auction"], "num_demo_participants": 4}]})") ==
@@ -99,14 +104,13 @@ TEST_CASE("a configuration is found by name, and a game is a configuration of it
   CHECK_FALSE(find_config("tictactoe")->declared);
   CHECK_FALSE(find_config("chess"));
   CHECK(config_names() == "big_auction, auction, tictactoe, bargaining, ten_messages");
-  const SessionConfig session =
-      session_config_for(*find_config("big_auction"), game_named("auction"), {});
+  const Game* auction_only[] = {&game_named("auction")};
+  const SessionConfig session = session_config_for(*find_config("big_auction"), auction_only, {});
   CHECK(session.config_name == "big_auction");
   CHECK(session.participants == 9);
-  CHECK(session_config_for(*find_config("auction"), game_named("auction"), {}).config_name.empty());
-  CHECK(session_config_for(*find_config("auction"), game_named("auction"), {}).participants == 3);
-  CHECK(session_config_for(*find_config("auction"), game_named("auction"), {}, 6).participants ==
-        6);
+  CHECK(session_config_for(*find_config("auction"), auction_only, {}).config_name.empty());
+  CHECK(session_config_for(*find_config("auction"), auction_only, {}).participants == 3);
+  CHECK(session_config_for(*find_config("auction"), auction_only, {}, 6).participants == 6);
 }
 
 TEST_CASE("--set reads a value as its parameter's type and names what does not fit") {
@@ -120,14 +124,15 @@ TEST_CASE("--set reads a value as its parameter's type and names what does not f
     LIVECTL_PARAM(std::string, treatment, "control");
   };
   static const Params game;
+  const Game* games[] = {&game};
   const StudyConfig config = game_config(game);
   const SessionConfig set = session_config_for(
-      config, game, {"endowment=50", "multiplier=2.5", "punish=true", "treatment=high fee"});
+      config, games, {"endowment=50", "multiplier=2.5", "punish=true", "treatment=high fee"});
   CHECK(set.params ==
         Json{{"endowment", 50}, {"multiplier", 2.5}, {"punish", true}, {"treatment", "high fee"}});
   auto error = [&](const std::string& setting) -> std::string {
     try {
-      session_config_for(config, game, {setting});
+      session_config_for(config, games, {setting});
     } catch (const std::invalid_argument& e) {
       return e.what();
     }

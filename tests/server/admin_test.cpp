@@ -108,10 +108,10 @@ struct AdminFixture {
 
   server::AdminHooks hooks() {
     server::AdminHooks hooks;
-    hooks.create_session = [this](const Game& game, const SessionConfig& base,
+    hooks.create_session = [this](const std::vector<const Game*>& games, const SessionConfig& base,
                                   const std::string& /*room*/, std::string* code) {
       ++created;
-      const Session& added = add_session(base.participants, &game);
+      const Session& added = add_session(base.participants, games.front());
       *code = added.code();
       return Status();
     };

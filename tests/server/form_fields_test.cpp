@@ -297,7 +297,8 @@ class CountingDurability final : public server::Durability {
     ++commits;
     return Status();
   }
-  Status reload(const std::string&, const Game&, std::unique_ptr<Session>*) override {
+  Status reload(const std::string&, const std::vector<const Game*>&,
+                std::unique_ptr<Session>*) override {
     return Status::Error("not in this test");
   }
   int commits = 0;

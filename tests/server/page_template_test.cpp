@@ -154,7 +154,7 @@ TEST_CASE("{% %} works as {{ }} does, as in oTree") {
 
 // ---- blocks ----
 
-TEST_CASE("each block renders by itself; a template without blocks is all content") {
+TEST_CASE("each block renders by itself, a template without blocks is all content") {
   ScriptedGame game([](const ScriptedGame&, Player&, const Json&) { return Outbox(); });
   TestSession t(game);
   t.session.player(1).group()[game.counter] = 5;
@@ -172,7 +172,7 @@ TEST_CASE("each block renders by itself; a template without blocks is all conten
   CHECK(render(game, t.session, "<p>{{ group.counter }}</p>", Block::kTitle).empty());
 }
 
-TEST_CASE("the title block is the page's <title> and heading; scripts come after the form") {
+TEST_CASE("the title block is the page's <title> and heading, scripts come after the form") {
   ScriptedGame game([](const ScriptedGame&, Player&, const Json&) { return Outbox(); });
   TestSession t(game);
   t.session.player(1).group()[game.label] = "A&B";
@@ -453,7 +453,8 @@ class MemoryDurability final : public server::Durability {
  public:
   Store& store() override { return store_; }
   Status commit(std::vector<std::string>*) override { return Status(); }
-  Status reload(const std::string&, const Game&, std::unique_ptr<Session>*) override {
+  Status reload(const std::string&, const std::vector<const Game*>&,
+                std::unique_ptr<Session>*) override {
     return Status::Error("not here");
   }
 
@@ -463,7 +464,7 @@ class MemoryDurability final : public server::Durability {
 
 void no_wake(lws*) {}
 
-TEST_CASE("under dev templates an edit shows on the next request; an error answers 500") {
+TEST_CASE("under dev templates an edit shows on the next request, an error answers 500") {
   ScriptedGame game([](const ScriptedGame&, Player&, const Json&) { return Outbox(); });
   TemporaryFolder folder;
   folder.write("live.html", "<p id=\"v\">first</p>");

@@ -313,8 +313,8 @@ TEST_CASE("with a room, the admin's create form offers it, and says where arriva
   RoomFixture f;
   std::string created_in = "(not called)";
   server::AdminHooks hooks;
-  hooks.create_session = [&](const Game&, const SessionConfig&, const std::string& room,
-                             std::string* code) {
+  hooks.create_session = [&](const std::vector<const Game*>&, const SessionConfig&,
+                             const std::string& room, std::string* code) {
     created_in = room;
     f.room.open(f.add_session());
     *code = f.host.session(f.host.session_count() - 1).code();

@@ -39,9 +39,10 @@ class FakeDurability final : public server::Durability {
     }
     return Status();
   }
-  Status reload(const std::string&, const Game& game, std::unique_ptr<Session>* out) override {
+  Status reload(const std::string&, const std::vector<const Game*>& games,
+                std::unique_ptr<Session>* out) override {
     if (reload_fails) return Status::Error("the database is gone");
-    *out = std::make_unique<Session>(game, store_, config);
+    *out = std::make_unique<Session>(games, store_, config);
     return Status();
   }
 
@@ -177,7 +178,7 @@ TEST_CASE("a page whose queue passes the limit is closed with a named reason") {
   CHECK(f.pages[1]->outgoing.empty());
 }
 
-TEST_CASE("a submit moves the participant's pages on; the same submit again changes nothing") {
+TEST_CASE("a submit moves the participant's pages on, the same submit again changes nothing") {
   Fixture f;
   f.host.submit(server::Seat{0, 2}, 0);
   f.host.end_turn();
@@ -225,7 +226,7 @@ TEST_CASE("a lost commit drops the turn's frames and makes every page reload") {
   CHECK(f.host.session(0).player(1).group()[f.game.counter] == 0);
 }
 
-TEST_CASE("a session that can be neither stored nor reloaded goes offline; others go on") {
+TEST_CASE("a session that can be neither stored nor reloaded goes offline, others go on") {
   Fixture f;
   SessionConfig other = f.durability.config;
   other.participant_codes = {"other-one", "other-two", "other-three"};
@@ -328,7 +329,7 @@ struct WaitingFixture {
 
 const std::string kToLive = R"({"type":"page","page":1,"name":"live"})";
 
-TEST_CASE("opening a page is arriving; the last arrival moves every page of the group on") {
+TEST_CASE("opening a page is arriving, the last arrival moves every page of the group on") {
   WaitingFixture f;
   REQUIRE(f.host.attach(*f.pages[0], 0).ok());
   f.host.end_turn();

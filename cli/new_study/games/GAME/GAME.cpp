@@ -70,6 +70,7 @@ class PotIsTheSumOfGifts final : public Invariant {
   std::optional<std::string> check(const Session& session, const Event& /*event*/,
                                    const EventResult& /*result*/) override {
     for (const Group& group : session.groups()) {
+      if (&group.game() != &game_) continue;  // another game's, in an app sequence
       int64_t sum = 0;
       for (int id = 1; id <= group.size(); ++id) sum += group.player(id)[game_.given];
       if (group[game_.pot] != sum) {

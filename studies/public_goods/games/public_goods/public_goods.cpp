@@ -131,7 +131,8 @@ class PayoffsFollowTheRules final : public Invariant {
   std::optional<std::string> check(const Session& session, const Event&,
                                    const EventResult&) override {
     for (const Group& group : session.groups()) {
-      if (!group[game_.total_contribution].is_set()) continue;
+      // In an app sequence, the other games' groups are theirs to check.
+      if (&group.game() != &game_ || !group[game_.total_contribution].is_set()) continue;
       int64_t total = 0;
       for (const Player* player : group.players()) total += (*player)[game_.contribution];
       if (group[game_.total_contribution] != total) {
@@ -160,6 +161,7 @@ class PayoffsFollowTheRules final : public Invariant {
 // Every round, every participant is in exactly one group of three.
 class EveryoneInOneGroupPerRound final : public Invariant {
  public:
+  explicit EveryoneInOneGroupPerRound(const PublicGoods& game) : game_(game) {}
   std::string_view name() const override {
     return "every round puts every participant in exactly one group of three";
   }
@@ -167,7 +169,9 @@ class EveryoneInOneGroupPerRound final : public Invariant {
                                    const EventResult&) override {
     if (event.participant != 1 || checked_) return {};  // the groups are fixed at creation
     checked_ = true;
-    for (int round = 1; round <= session.num_rounds(); ++round) {
+    for (int round = 1; round <= session.session_rounds(); ++round) {
+      // This game's rounds only, in an app sequence.
+      if (session.games()[session.app_of_round(round)] != &game_) continue;
       std::vector<int> seen(session.participant_count() + 1, 0);
       for (const auto& row : session.group_matrix(round)) {
         if (row.size() != kPlayersPerGroup) {
@@ -186,13 +190,14 @@ class EveryoneInOneGroupPerRound final : public Invariant {
   }
 
  private:
+  const PublicGoods& game_;
   bool checked_ = false;
 };
 
 std::vector<std::unique_ptr<Invariant>> PublicGoods::make_invariants() const {
   std::vector<std::unique_ptr<Invariant>> checks;
   checks.push_back(std::make_unique<PayoffsFollowTheRules>(*this));
-  checks.push_back(std::make_unique<EveryoneInOneGroupPerRound>());
+  checks.push_back(std::make_unique<EveryoneInOneGroupPerRound>(*this));
   return checks;
 }
 
