@@ -24,10 +24,12 @@ struct ScenarioStep {
   // kWait: the clock moves on and due page timers fire.
   enum class Kind { kSend, kSubmit, kArrive, kWait };
   Kind kind = Kind::kSend;
-  uint32_t player = 0;         // id_in_session; 0 = none (a wait step without checks)
-  Json send;                   // a send's data, a submit's form, an arrive's {"label": ...}
-  int64_t wait_ms = 0;         // kWait: how far the clock moves on
-  int32_t submit_page = -1;    // the page being submitted, when the step names it
+  uint32_t player = 0;  // id_in_session; 0 = none (a wait step without checks)
+  Json send;            // a send's data, a submit's form, an arrive's {"label": ...}
+  int64_t wait_ms = 0;  // kWait: how far the clock moves on
+  // The page being submitted, when the step names it: a page of the game
+  // the participant is in (the first in the flow with that name otherwise).
+  std::string submit_page;
   std::optional<Json> expect;  // object keyed by participant ids ("0" = rest of group)
   std::optional<bool> expect_error;
   std::optional<std::string> expect_error_message;
@@ -41,7 +43,8 @@ struct ScenarioStep {
 struct Scenario {
   std::string file;
   std::string name;
-  const Game* game = nullptr;
+  // The games it plays: one, or a configuration's app sequence.
+  std::vector<const Game*> games;
   // The session configuration (oTree's SESSION_CONFIGS entry) and the
   // parameter values the scenario gives, over the configuration's.
   std::string config;  // "" = the game's own
@@ -53,11 +56,13 @@ struct Scenario {
   // Participants are absent until an "arrive" step, as in a served session.
   bool arrivals = false;
   std::vector<ScenarioStep> steps;
-  Json final_group;     // object or null: checks on participant 1's group
-  Json final_groups;    // object keyed by id_in_subsession, or null
-  Json final_players;   // object keyed by id_in_session, or null
-  Json final_matrix;    // array of id_in_session rows, or null
-  int final_round = 0;  // the round the final checks look at; 0 = each participant's current one
+  Json final_group;    // object or null: checks on participant 1's group
+  Json final_groups;   // object keyed by id_in_subsession, or null
+  Json final_players;  // object keyed by id_in_session, or null
+  Json final_matrix;   // array of id_in_session rows, or null
+  // The round the final checks look at, of the game each participant is in;
+  // 0 = each participant's current one.
+  int final_round = 0;
 };
 
 // Parses and validates a scenario. Throws ScenarioError naming `file`, the

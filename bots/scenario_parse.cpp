@@ -45,6 +45,25 @@ bool is_positive_integer(const Json& value) {
   return value.is_number_integer() && value.get<int64_t>() > 0;
 }
 
+// "auction", or "public_goods, survey" for a scenario of several games.
+std::string games_name(const Scenario& scenario) {
+  std::string names;
+  for (const Game* game : scenario.games) names += (names.empty() ? "" : ", ") + game->name();
+  return names;
+}
+
+// The most rounds any of the scenario's games has.
+int most_rounds(const Scenario& scenario) {
+  int rounds = 0;
+  for (const Game* game : scenario.games) rounds = std::max(rounds, game->num_rounds());
+  return rounds;
+}
+
+bool has_page(const Scenario& scenario, const std::string& name) {
+  return std::any_of(scenario.games.begin(), scenario.games.end(),
+                     [&](const Game* game) { return game->find_page(name) >= 0; });
+}
+
 // The longest a wait step moves the clock: a day.
 constexpr int64_t kMaxWaitMs = 24LL * 60 * 60 * 1000;
 
@@ -107,9 +126,9 @@ ScenarioStep parse_step(const Json& json, const Scenario& scenario, const std::s
     step.kind = ScenarioStep::Kind::kSubmit;
     const Json& submit = json["submit"];
     if (submit.is_string()) {
-      step.submit_page = scenario.game->find_page(submit.get<std::string>());
-      if (step.submit_page < 0) {
-        fail(where, scenario.game->name() + " has no page \"" + submit.get<std::string>() + "\"");
+      step.submit_page = submit.get<std::string>();
+      if (!has_page(scenario, step.submit_page)) {
+        fail(where, games_name(scenario) + " has no page \"" + step.submit_page + "\"");
       }
     } else if (submit != true) {
       fail(where, "\"submit\" must be true or the name of the page being submitted");
@@ -150,17 +169,17 @@ ScenarioStep parse_step(const Json& json, const Scenario& scenario, const std::s
   }
   if (json.contains("expect_round")) {
     const Json& round = json["expect_round"];
-    if (!is_positive_integer(round) || round.get<int64_t>() > scenario.game->num_rounds()) {
-      fail(where, "\"expect_round\" must be a round of " + scenario.game->name() + " (1.." +
-                      std::to_string(scenario.game->num_rounds()) + "), not " + round.dump());
+    if (!is_positive_integer(round) || round.get<int64_t>() > most_rounds(scenario)) {
+      fail(where, "\"expect_round\" must be a round of " + games_name(scenario) + " (1.." +
+                      std::to_string(most_rounds(scenario)) + "), not " + round.dump());
     }
     step.expect_round = round.get<int>();
   }
   if (json.contains("expect_page")) {
     const Json& page = json["expect_page"];
-    if (!page.is_string() || scenario.game->find_page(page.get<std::string>()) < 0) {
+    if (!page.is_string() || !has_page(scenario, page.get<std::string>())) {
       fail(where,
-           "\"expect_page\" must name a page of " + scenario.game->name() + ", not " + page.dump());
+           "\"expect_page\" must name a page of " + games_name(scenario) + ", not " + page.dump());
     }
     step.expect_page = page.get<std::string>();
   }
@@ -181,13 +200,16 @@ ScenarioStep parse_step(const Json& json, const Scenario& scenario, const std::s
   return step;
 }
 
-void check_fields(const Json& fields, bool group, const Game& game, const std::string& where) {
+void check_fields(const Json& fields, bool group, const Scenario& scenario,
+                  const std::string& where) {
   if (!fields.is_object()) fail(where, "must be an object of field names and values");
   for (const auto& [name, value] : fields.items()) {
-    const int index = group ? game.find_group_field(name) : game.find_player_field(name);
-    if (index < 0) {
-      fail(where,
-           game.name() + " has no " + (group ? "group" : "player") + " field \"" + name + "\"");
+    const bool found = std::any_of(scenario.games.begin(), scenario.games.end(), [&](auto game) {
+      return (group ? game->find_group_field(name) : game->find_player_field(name)) >= 0;
+    });
+    if (!found) {
+      fail(where, games_name(scenario) + " has no " + (group ? "group" : "player") + " field \"" +
+                      name + "\"");
     }
   }
 }
@@ -196,23 +218,26 @@ void parse_final(const Json& final, const std::string& file, Scenario& scenario)
   const std::string where = file + ": final";
   if (!final.is_object()) fail(where, "must be an object");
   reject_unknown_keys(final, {"round", "group", "groups", "players", "matrix"}, where);
-  const Game& game = *scenario.game;
   if (final.contains("round")) {
     const Json& round = final["round"];
-    if (!is_positive_integer(round) || round.get<int64_t>() > game.num_rounds()) {
-      fail(where + ".round", "must be a round of " + game.name() + " (1.." +
-                                 std::to_string(game.num_rounds()) + "), not " + round.dump());
+    if (!is_positive_integer(round) || round.get<int64_t>() > most_rounds(scenario)) {
+      fail(where + ".round", "must be a round of " + games_name(scenario) + " (1.." +
+                                 std::to_string(most_rounds(scenario)) + "), not " + round.dump());
     }
     scenario.final_round = round.get<int>();
   }
   if (final.contains("group")) {
-    check_fields(final["group"], true, game, where + ".group");
+    check_fields(final["group"], true, scenario, where + ".group");
     scenario.final_group = final["group"];
   }
-  // Groups formed by arrival time may be smaller, down to one player each.
-  const bool by_arrival = game.pages().front().by_arrival;
-  const int64_t groups =
-      by_arrival ? scenario.participants : scenario.participants / game.players_per_group();
+  // The most groups a round can have: groups formed by arrival time may be
+  // smaller, down to one player each.
+  int64_t groups = 0;
+  for (const Game* game : scenario.games) {
+    groups = std::max<int64_t>(groups, game->pages().front().by_arrival
+                                           ? scenario.participants
+                                           : scenario.participants / game->players_per_group());
+  }
   if (final.contains("matrix")) {
     const Json& matrix = final["matrix"];
     bool valid = matrix.is_array();
@@ -242,7 +267,7 @@ void parse_final(const Json& final, const std::string& file, Scenario& scenario)
                                     (is_groups ? "group " : "participant ") + id + " (ids 1.." +
                                     std::to_string(count) + ")");
       }
-      check_fields(fields, is_groups, game, where + "." + key + "." + id);
+      check_fields(fields, is_groups, scenario, where + "." + key + "." + id);
     }
     (is_groups ? scenario.final_groups : scenario.final_players) = entries;
   }
@@ -372,27 +397,20 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
                      "configuration");
     }
     const std::string game_name = json["game"].get<std::string>();
-    scenario.game = find_game(game_name);
-    if (!scenario.game) {
-      fail(file, "unknown game \"" + game_name + "\" (known: " + game_names() + ")");
-    }
-    if (config && config_games(*config).front() != scenario.game) {
+    const Game* game = find_game(game_name);
+    if (!game) fail(file, "unknown game \"" + game_name + "\" (known: " + game_names() + ")");
+    scenario.games = {game};
+    if (config && config_games(*config) != scenario.games) {
       fail(file, "configuration " + config->name + " plays " + games_text(*config) + ", not " +
                      game_name);
     }
   } else {
-    scenario.game = config_games(*config).front();
+    scenario.games = config_games(*config);
   }
-  if (config && config->app_sequence.size() > 1) {
-    fail(file, "configuration " + config->name + " plays " + games_text(*config) +
-                   ": a scenario file plays one game (a configuration whose app_sequence has "
-                   "one)");
-  }
-  const std::string game_name = scenario.game->name();
-  const int size = scenario.game->players_per_group();
-  scenario.participants = size;
+  const std::string game_name = games_name(scenario);
+  scenario.participants = scenario.games.front()->players_per_group();
   if (config) {
-    const SessionConfig session = session_config_for(*config, config_games(*config), {});
+    const SessionConfig session = session_config_for(*config, scenario.games, {});
     scenario.config = session.config_name;
     scenario.params = session.params;
     scenario.participants = session.participants;
@@ -403,7 +421,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
     const Json& params = json["params"];
     if (!params.is_object()) fail(file, "\"params\" must be an object of parameter values");
     for (const auto& [name, value] : params.items()) {
-      if (auto problem = param_problem(*scenario.game, game_name, name, &value)) {
+      if (auto problem = param_problem(scenario.games, game_name, name, &value)) {
         fail(file + ": params", *problem);
       }
       scenario.params[name] = value;
@@ -411,8 +429,8 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   }
   if (json.contains("participants")) {
     const Json& n = json["participants"];
-    if (!n.is_number_integer() || !participant_count_fits(*scenario.game, n.get<int64_t>())) {
-      fail(file, "\"participants\" must be " + participant_count_rule(*scenario.game) + ", not " +
+    if (!n.is_number_integer() || !participant_count_fits(scenario.games, n.get<int64_t>())) {
+      fail(file, "\"participants\" must be " + participant_count_rule(scenario.games) + ", not " +
                      n.dump());
     }
     if (n.get<int64_t>() > kMaxParticipants) {

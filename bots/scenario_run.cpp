@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <map>
 
 #include "bots/scenario.h"
@@ -120,6 +121,21 @@ std::optional<std::string> check_participant(const Session& session, const Scena
   return {};
 }
 
+// The flow index a submit naming its page claims: that page in the round
+// the participant is in, of the game they are in; else the first page of
+// that name in the flow (which the engine then refuses as not theirs).
+int32_t claimed_page(const Session& session, const ScenarioStep& step) {
+  const Player& player = session.player(step.player);
+  const uint32_t here = player.participant().page;
+  if (const int index = player.game().find_page(step.submit_page); index >= 0) {
+    return static_cast<int32_t>(here - session.flow_page_index(here)) + index;
+  }
+  for (uint32_t flow = 0; flow < session.flow_size(); ++flow) {
+    if (session.page_spec(flow).name == step.submit_page) return static_cast<int32_t>(flow);
+  }
+  return -1;
+}
+
 std::optional<std::string> run_step(Session& session, const ScenarioStep& step, int64_t time_ms) {
   if (auto problem = fire_timeouts(session, time_ms)) return problem;
   if (step.kind == ScenarioStep::Kind::kWait) {
@@ -139,12 +155,7 @@ std::optional<std::string> run_step(Session& session, const ScenarioStep& step, 
   }
   event.participant = step.player;
   event.time_ms = time_ms;
-  event.page = step.submit_page;
-  if (step.submit_page >= 0) {
-    const int round = session.player(step.player).round_number();
-    event.page =
-        static_cast<int32_t>((round - 1) * session.game().pages().size()) + step.submit_page;
-  }
+  event.page = step.submit_page.empty() ? -1 : claimed_page(session, step);
   event.data = step.send;
   const bool wants_error = step.expect_error.value_or(false);
   const std::string before = wants_error ? session.digest() : std::string();
@@ -166,31 +177,38 @@ std::optional<std::string> run_step(Session& session, const ScenarioStep& step, 
   return check_participant(session, step);
 }
 
-std::optional<std::string> compare_fields(const Json& expected, const std::vector<FieldSpec>& specs,
+// Compares fields of `game` by name. In a scenario of several games a name
+// may belong to another game than the one checked: that is a failure too.
+std::optional<std::string> compare_fields(const Json& expected, const Game& game, bool group,
                                           const std::vector<Json>& actual,
                                           const std::string& what) {
+  const std::vector<FieldSpec>& specs = group ? game.group_fields() : game.player_fields();
   for (const auto& [name, value] : expected.items()) {
-    for (size_t i = 0; i < specs.size(); ++i) {
-      if (specs[i].name != name) continue;
-      if (actual[i] != value) {
-        return what + " " + name + " is " + actual[i].dump() + ", expected " + value.dump();
-      }
+    const auto spec = std::find_if(specs.begin(), specs.end(),
+                                   [&](const FieldSpec& field) { return field.name == name; });
+    if (spec == specs.end()) {
+      return what + " is in " + game.name() + ", which has no " + (group ? "group" : "player") +
+             " field " + name;
     }
+    const Json& got = actual[static_cast<size_t>(spec - specs.begin())];
+    if (got != value) return what + " " + name + " is " + got.dump() + ", expected " + value.dump();
   }
   return {};
 }
 
 std::optional<std::string> check_final(Session& session, const Scenario& scenario) {
-  const Game& game = *scenario.game;
   // The player of participant `id` in the round the checks look at.
   auto player_of = [&](uint32_t id) -> const Player& {
     const Player& current = session.player(id);
     return scenario.final_round > 0 ? current.in_round(scenario.final_round) : current;
   };
-  // The round the group checks look at.
-  const int round = player_of(1).round_number();
+  // The round the group checks look at: of the game participant 1 is in
+  // (`round`), and as the session counts its rounds over all its games.
+  const Player& first = player_of(1);
+  const int round = first.round_number();
+  const int session_round = session.first_round_of(first.app()) + round - 1;
   if (!scenario.final_matrix.is_null()) {
-    const auto matrix = Json(session.group_matrix(round));
+    const auto matrix = Json(session.group_matrix(session_round));
     if (matrix != scenario.final_matrix) {
       return "round " + std::to_string(round) + "'s groups are " + matrix.dump() + ", expected " +
              scenario.final_matrix.dump();
@@ -199,20 +217,20 @@ std::optional<std::string> check_final(Session& session, const Scenario& scenari
   if (scenario.final_group.is_object()) {
     if (!player_of(1).has_group()) return "participant 1 has no group";
     const Group& group = player_of(1).group();
-    if (auto problem = compare_fields(scenario.final_group, game.group_fields(), group.fields(),
+    if (auto problem = compare_fields(scenario.final_group, group.game(), true, group.fields(),
                                       "group " + std::to_string(group.id_in_subsession()))) {
       return problem;
     }
   }
   if (scenario.final_groups.is_object()) {
-    const auto groups = Subsession(session, round).groups();
+    const auto groups = Subsession(session, session_round).groups();
     for (const auto& [id, fields] : scenario.final_groups.items()) {
       if (std::stoul(id) > groups.size()) {
         return "round " + std::to_string(round) + " has no group " + id;
       }
       const Group& group = *groups[std::stoul(id) - 1];
       if (auto problem =
-              compare_fields(fields, game.group_fields(), group.fields(), "group " + id)) {
+              compare_fields(fields, group.game(), true, group.fields(), "group " + id)) {
         return problem;
       }
     }
@@ -221,7 +239,7 @@ std::optional<std::string> check_final(Session& session, const Scenario& scenari
     for (const auto& [id, fields] : scenario.final_players.items()) {
       const Player& player = player_of(static_cast<uint32_t>(std::stoul(id)));
       if (auto problem =
-              compare_fields(fields, game.player_fields(), player.fields(), "participant " + id)) {
+              compare_fields(fields, player.game(), false, player.fields(), "participant " + id)) {
         return problem;
       }
     }
@@ -241,7 +259,7 @@ ScenarioOutcome run_scenario(const Scenario& scenario) {
   config.real_world_currency_per_point = scenario.real_world_currency_per_point;
   config.participation_fee = scenario.participation_fee;
   config.arrivals = scenario.arrivals;
-  Session session(*scenario.game, store, config);
+  Session session(scenario.games, store, config);
   int64_t waited_ms = 0;
   for (size_t i = 0; i < scenario.steps.size(); ++i) {
     waited_ms += scenario.steps[i].wait_ms;
@@ -250,9 +268,14 @@ ScenarioOutcome run_scenario(const Scenario& scenario) {
       return {false, "step " + std::to_string(i + 1) + ": " + *problem, session.digest()};
     }
   }
-  if (auto problem = check_final(session, scenario)) {
-    return {false, "final: " + *problem, session.digest()};
+  std::optional<std::string> problem;
+  try {
+    problem = check_final(session, scenario);
+  } catch (const std::out_of_range& e) {
+    // final.round beyond the rounds of the game a participant is in.
+    problem = e.what();
   }
+  if (problem) return {false, "final: " + *problem, session.digest()};
   return {true, "", session.digest()};
 }
 

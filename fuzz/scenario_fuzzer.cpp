@@ -32,10 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const std::exception& e) {
     FUZZ_CHECK(false, "parse_scenario threw something other than ScenarioError: %s", e.what());
   }
-  FUZZ_CHECK(scenario.game != nullptr, "a parsed scenario has no game");
-  FUZZ_CHECK(
-      scenario.participants > 0 && scenario.participants % scenario.game->players_per_group() == 0,
-      "%d participants", scenario.participants);
+  FUZZ_CHECK(!scenario.games.empty(), "a parsed scenario has no game");
+  FUZZ_CHECK(livectl::participant_count_fits(scenario.games, scenario.participants),
+             "%d participants", scenario.participants);
   if (scenario.participants > kMaxRunParticipants || scenario.steps.size() > kMaxRunSteps) return 0;
   try {
     const livectl::ScenarioOutcome outcome = livectl::run_scenario(scenario);

@@ -20,7 +20,8 @@ TEST_CASE("a well-formed scenario parses with its defaults") {
   const Scenario s =
       parse_scenario(R"({"game": "auction", "steps": [{"player": 2, "send": 5}]})", "a.json");
   CHECK(s.name == "a.json");
-  CHECK(s.game->name() == "auction");
+  REQUIRE(s.games.size() == 1);
+  CHECK(s.games[0]->name() == "auction");
   CHECK(s.participants == 3);
   CHECK(s.seed == 1);
   REQUIRE(s.steps.size() == 1);

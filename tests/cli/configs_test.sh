@@ -76,17 +76,21 @@ check "a game and a configuration together exit 2" same_text "$code" 2
 
 # A scenario chooses a configuration; a wrong one is a bad file.
 run "$study" test "$source_dir/studies/public_goods/scenarios"
-check "the study's scenarios pass" same_text "$(tail -n 1 "$work/out")" "4 passed, 0 failed"
+check "the study's scenarios pass" same_text "$(tail -n 1 "$work/out")" "5 passed, 0 failed"
 printf '{"config": "pg_nope", "steps": []}' >"$work/bad.json"
 run "$study" test "$work/bad.json"
 check "a scenario with an unknown configuration exits 2" same_text "$code" 2
 check "the unknown configuration is reported" grep -qF \
   "bad.json: unknown configuration \"pg_nope\" (known: pg_low, pg_high, pg_survey, public_goods, survey)" "$work/out"
-printf '{"config": "pg_survey", "steps": []}' >"$work/sequence.json"
+printf '{"game": "public_goods", "config": "pg_survey", "steps": []}' >"$work/sequence.json"
 run "$study" test "$work/sequence.json"
-check "a scenario refuses a configuration of several games" grep -qF \
-  "sequence.json: configuration pg_survey plays public_goods, survey: a scenario file plays one game (a configuration whose app_sequence has one)" \
-  "$work/out"
+check "a scenario's game must be all its configuration plays" grep -qF \
+  "sequence.json: configuration pg_survey plays public_goods, survey, not public_goods" "$work/out"
+printf '{"config": "pg_survey", "participants": 3, "steps": [], "final": {"players": {"1": {"age": 30}}}}' \
+  >"$work/othergame.json"
+run "$study" test "$work/othergame.json"
+check "a final check of a field of the game the participant is not in fails" grep -qF \
+  "final: participant 1 is in public_goods, which has no player field age" "$work/out"
 printf '{"config": "pg_low", "params": {"multiplier": "x"}, "steps": []}' >"$work/badparam.json"
 run "$study" test "$work/badparam.json"
 check "a scenario parameter of the wrong type is reported" grep -qF \
