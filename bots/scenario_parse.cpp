@@ -203,7 +203,9 @@ ScenarioStep parse_step(const Json& json, const Scenario& scenario, const std::s
 void check_fields(const Json& fields, bool group, const Scenario& scenario,
                   const std::string& where) {
   if (!fields.is_object()) fail(where, "must be an object of field names and values");
-  for (const auto& [name, value] : fields.items()) {
+  for (const auto& item : fields.items()) {
+    // Not a structured binding: clang 14 cannot capture one in a lambda.
+    const std::string& name = item.key();
     const bool found = std::any_of(scenario.games.begin(), scenario.games.end(), [&](auto game) {
       return (group ? game->find_group_field(name) : game->find_player_field(name)) >= 0;
     });

@@ -183,7 +183,10 @@ std::optional<std::string> compare_fields(const Json& expected, const Game& game
                                           const std::vector<Json>& actual,
                                           const std::string& what) {
   const std::vector<FieldSpec>& specs = group ? game.group_fields() : game.player_fields();
-  for (const auto& [name, value] : expected.items()) {
+  for (const auto& item : expected.items()) {
+    // Not a structured binding: clang 14 cannot capture one in a lambda.
+    const std::string& name = item.key();
+    const Json& value = item.value();
     const auto spec = std::find_if(specs.begin(), specs.end(),
                                    [&](const FieldSpec& field) { return field.name == name; });
     if (spec == specs.end()) {

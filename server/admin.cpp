@@ -1,5 +1,6 @@
 #include "server/admin.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -161,6 +162,30 @@ void append_fields(const std::vector<FieldSpec>& specs, const std::vector<Json>&
     append_json(values[i], out);
   }
   out += '}';
+}
+
+// The player (or group) fields of every game the session plays, each name
+// once: the monitor's columns.
+std::vector<FieldSpec> monitored_fields(const Session& session, bool group) {
+  std::vector<FieldSpec> fields;
+  for (const Game* game : session.games()) {
+    for (const FieldSpec& spec : group ? game->group_fields() : game->player_fields()) {
+      if (std::none_of(fields.begin(), fields.end(),
+                       [&](const FieldSpec& field) { return field.name == spec.name; })) {
+        fields.push_back(spec);
+      }
+    }
+  }
+  return fields;
+}
+
+// "3", or each game's group size in an app sequence: "3, then 1".
+std::string group_sizes(const Session& session) {
+  std::string sizes;
+  for (const Game* game : session.games()) {
+    sizes += (sizes.empty() ? "" : ", then ") + std::to_string(game->players_per_group());
+  }
+  return sizes;
 }
 
 OrderedJson field_names(const std::vector<FieldSpec>& specs) {
@@ -379,15 +404,13 @@ AdminResponse Admin::create(const AdminRequest& request) {
 
 AdminResponse Admin::session_page(uint32_t index, const AdminRequest& request) {
   const Session& session = host_.session(index);
-  const Game& game = session.game();
   const std::string code = escaped(session.code());
   const std::string base = link_base_.empty() ? "http://" + std::string(request.host) : link_base_;
   const std::string download = "/admin/s/" + code + "/livectl-" + code;
 
   std::string body = "<p>" + escaped(session.games_text()) + ", " +
                      std::to_string(session.participant_count()) + " participants in groups of " +
-                     std::to_string(game.players_per_group()) +
-                     ". Export: <a id=\"export-csv\" href=\"" + download +
+                     group_sizes(session) + ". Export: <a id=\"export-csv\" href=\"" + download +
                      "-csv.zip\">CSV</a> or <a id=\"export-json\" href=\"" + download +
                      "-json.zip\">JSON</a> (a ZIP of the files <code>livectl export</code> "
                      "writes). <a id=\"payments\" href=\"/admin/s/" +
@@ -397,12 +420,12 @@ AdminResponse Admin::session_page(uint32_t index, const AdminRequest& request) {
   body +=
       "<table id=\"players\">\n<thead><tr><th>Participant</th><th>Label</th><th>Group</th>"
       "<th>id_in_group</th><th>Page</th><th>Connection</th>";
-  for (const FieldSpec& field : game.player_fields()) {
+  for (const FieldSpec& field : monitored_fields(session, false)) {
     body += "<th>player." + escaped(field.name) + "</th>";
   }
   body += "</tr></thead>\n<tbody></tbody>\n</table>\n";
   body += "<table id=\"groups\">\n<thead><tr><th>Group</th>";
-  for (const FieldSpec& field : game.group_fields()) {
+  for (const FieldSpec& field : monitored_fields(session, true)) {
     body += "<th>group." + escaped(field.name) + "</th>";
   }
   body += "</tr></thead>\n<tbody></tbody>\n</table>\n";
@@ -544,8 +567,8 @@ AdminResponse Admin::monitor_state(uint32_t index, int64_t now_ms) {
       {"events", session.last_seq()},
       {"events_per_second", events_per_second(index, now_ms)},
       {"pages", pages},
-      {"player_fields", field_names(game.player_fields())},
-      {"group_fields", field_names(game.group_fields())},
+      {"player_fields", field_names(monitored_fields(session, false))},
+      {"group_fields", field_names(monitored_fields(session, true))},
   };
   AdminResponse response;
   response.content_type = kJson;

@@ -11,7 +11,9 @@
   const groupRows = document.querySelector('#groups tbody');
 
   // A field value as the pages show it: text as itself, anything else as JSON.
-  const shown = (value) => (typeof value === 'string' ? value : JSON.stringify(value ?? null));
+  // A field of another game of the sequence is absent: an empty cell.
+  const shown = (value) =>
+    value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
 
   // One row per item, with `width` cells, made once and then updated in place.
   function rows(tbody, count, width) {

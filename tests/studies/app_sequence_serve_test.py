@@ -67,6 +67,9 @@ def main():
     assert state["game"] == "public_goods, survey", state["game"]
     assert {player["game"] for player in state["players"]} == {"survey"}, state["players"]
     assert all(player["round_number"] == 1 for player in state["players"])
+    # The monitor's columns are both games' fields; each player has its own game's.
+    assert {"contribution", "age", "fairness"} <= set(state["player_fields"]), state
+    assert set(state["players"][0]["fields"]) == {"payoff", "age", "fairness", "comments"}
 
     # The survey refuses an age out of range, next to the field; nothing moves.
     first = participants[0]
