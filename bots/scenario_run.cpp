@@ -72,24 +72,27 @@ Json group_of(const Session& session, uint32_t id) {
   return ids;
 }
 
-// Fires every page timer that has run out at `time_ms`, as a served
-// session does, until none has.
-std::optional<std::string> fire_timeouts(Session& session, int64_t time_ms) {
-  std::vector<DueTimeout> due;
-  for (session.due_timeouts(time_ms, &due); !due.empty(); session.due_timeouts(time_ms, &due)) {
-    for (const DueTimeout& timeout : due) {
-      // An earlier timeout of this pass may have moved the participant.
-      if (session.participant(timeout.participant).page != timeout.page) continue;
-      Event event;
-      event.kind = EventKind::kTimeout;
-      event.participant = timeout.participant;
-      event.page = static_cast<int32_t>(timeout.page);
-      event.time_ms = time_ms;
+// Moves the clock to `time_ms`, firing on the way every page timeout and
+// game timer due by then, each at the time it is due, as a served session
+// does.
+std::optional<std::string> fire_due(Session& session, int64_t time_ms) {
+  std::vector<Event> due;
+  for (int64_t next = session.next_due_ms(); next <= time_ms; next = session.next_due_ms()) {
+    const int64_t at = std::max(next, session.now_ms());
+    session.due_events(at, &due);
+    for (const Event& event : due) {
+      // An earlier event of this pass may have made it moot.
+      if (!session.is_due(event)) continue;
       const EventResult& result = session.apply(event);
       if (result.error) {
-        return "the timeout of participant " + std::to_string(timeout.participant) + " on page " +
-               session.describe_page(timeout.page) + " failed: " + *result.error;
+        if (event.kind == EventKind::kTimer) return *result.error;
+        return "the timeout of participant " + std::to_string(event.participant) + " on page " +
+               session.describe_page(static_cast<uint32_t>(event.page)) +
+               " failed: " + *result.error;
       }
+    }
+    if (session.next_due_ms() <= at) {
+      return "what was due at " + std::to_string(at) + " ms could not be applied";
     }
   }
   return {};
@@ -137,7 +140,7 @@ int32_t claimed_page(const Session& session, const ScenarioStep& step) {
 }
 
 std::optional<std::string> run_step(Session& session, const ScenarioStep& step, int64_t time_ms) {
-  if (auto problem = fire_timeouts(session, time_ms)) return problem;
+  if (auto problem = fire_due(session, time_ms)) return problem;
   if (step.kind == ScenarioStep::Kind::kWait) {
     return step.player ? check_participant(session, step) : std::nullopt;
   }

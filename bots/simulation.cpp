@@ -22,6 +22,10 @@ namespace {
 
 enum class BotState : uint8_t { kActive, kWaiting, kDone };
 
+// A simulation in which no bot can act stops when only timers have fired for
+// this long of session time (a game that ticks on a page nobody leaves).
+constexpr int64_t kIdleLimitMs = 3'600'000;
+
 // The bots and which of them may act. Picking uniformly from `active` with
 // the seeded generator, and removing by swapping with the last, keeps the
 // order a pure function of the seed.
@@ -73,6 +77,8 @@ void write_transcript_line(std::ostream& out, const Session& session, const Even
   } else if (event.kind == EventKind::kTimeout) {
     out << ",\"timeout\":"
         << Json(session.page_spec(static_cast<uint32_t>(event.page)).name).dump();
+  } else if (event.kind == EventKind::kTimer) {
+    out << ",\"timer\":" << event.data["timer"].dump();
   } else {
     out << ",\"send\":" << event.data.dump();
   }
@@ -160,10 +166,14 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
     return true;
   };
 
-  // Page timers run on the virtual clock. The earliest deadline is looked up
-  // again only after pages moved, so games without timed pages pay nothing.
-  int64_t next_timeout = session.next_timeout_ms();
-  std::vector<DueTimeout> due;
+  // Page timeouts and game timers run on the virtual clock. The earliest
+  // deadline is looked up again only after pages moved or while game
+  // timers run, so games without either pay nothing.
+  int64_t next_due = session.next_due_ms();
+  std::vector<Event> due;
+  // The session time of the last bot action: a session in which no bot has
+  // acted for kIdleLimitMs while timers still fire stops there.
+  int64_t last_action_ms = 0;
 
   // Applies one event and hands its outcome to the bots, the checks, the
   // transcript and the store. False when the run must stop.
@@ -171,9 +181,19 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
     const EventResult& result = session.apply(event);
     if (result.error) {
       ++report.errors;
-      bots[event.participant - 1]->on_error(*result.error);
+      // A timer's failure is the game's, not its group's first member's.
+      if (event.kind != EventKind::kTimer) bots[event.participant - 1]->on_error(*result.error);
     }
-    const Player& player = session.player(event.participant);
+    // The sender's player; a timer's is of the round its page is in (the
+    // group's first member may have gone on).
+    const auto page = static_cast<uint32_t>(event.page);
+    const Player& player =
+        event.kind == EventKind::kTimer
+            ? session.players()[static_cast<size_t>(session.first_round_of(session.flow_app(page)) +
+                                                    session.flow_round(page) - 2) *
+                                    session.participant_count() +
+                                event.participant - 1]
+            : session.player(event.participant);
     for (const Delivery& delivery : result.deliveries) {
       const uint32_t to = delivery.participant - 1;
       // Only a live message delivers, and only a grouped player sends one.
@@ -212,8 +232,8 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
                        session.digest();
       return false;
     }
-    if (!result.page_changes.empty()) {
-      next_timeout = std::min(next_timeout, session.next_timeout_ms());
+    if (!result.page_changes.empty() || !session.timers().empty()) {
+      next_due = std::min(next_due, session.next_due_ms());
     }
     if (options.store && !durable_already && ++unflushed >= options.commit_every && !commit()) {
       return false;
@@ -226,26 +246,22 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
   while (report.messages < options.max_messages) {
     // The page a done bot pressed next on (-1: none this turn).
     int64_t pressed_for = -1;
-    if (next_timeout <= now_ms || (scheduler.empty() && next_timeout != INT64_MAX)) {
-      // Everyone left is waiting: the clock jumps to the next timeout.
-      now_ms = std::max(now_ms, next_timeout);
-      session.due_timeouts(now_ms, &due);
-      next_timeout = INT64_MAX;
-      for (const DueTimeout& timeout : due) {
-        // An earlier timeout of this batch may have moved this participant on.
-        if (session.player(timeout.participant).participant().page != timeout.page) continue;
-        event.kind = EventKind::kTimeout;
-        event.participant = timeout.participant;
-        event.page = static_cast<int32_t>(timeout.page);
-        event.time_ms = now_ms;
-        event.data = nullptr;
-        if (!dispatch(event)) break;
+    if (scheduler.empty() && next_due != INT64_MAX && next_due - last_action_ms > kIdleLimitMs) {
+      break;  // only timers left, firing into an empty room
+    }
+    if (next_due <= now_ms || (scheduler.empty() && next_due != INT64_MAX)) {
+      // Everyone left is waiting: the clock jumps to what is due next.
+      now_ms = std::max(now_ms, next_due);
+      session.due_events(now_ms, &due);
+      for (const Event& due_event : due) {
+        // An earlier event of this batch may have made it moot.
+        if (!session.is_due(due_event)) continue;
+        if (!dispatch(due_event)) break;
       }
-      event.page = -1;
       if (!report.failure.empty()) break;
-      next_timeout = session.next_timeout_ms();
-      if (next_timeout <= now_ms) {
-        // Every due timer was fired; one still due was refused by the door.
+      next_due = session.next_due_ms();
+      if (next_due <= now_ms) {
+        // Every due event was fired; one still due was refused by the door.
         report.failure =
             "the page timeouts due at " + std::to_string(now_ms) + " ms could not be applied";
         break;
@@ -282,6 +298,7 @@ SimulationReport simulate(Session& session, const SimulationOptions& options) {
       continue;
     }
     now_ms += rng.between(1, 50);
+    last_action_ms = now_ms;
     event.participant = bot + 1;
     event.time_ms = now_ms;
     if (action.kind == BotAction::Kind::kSend) {

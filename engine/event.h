@@ -18,6 +18,10 @@ enum class EventKind : uint8_t {
   kArrive,
   // The timeout of `Event::page` fired for the participant (PageSpec::timeout_ms).
   kTimeout,
+  // A game timer of `Event::page` fired: data {"timer": name}. A player
+  // timer's participant is its owner; a group timer's is the group's member
+  // with id_in_group 1 (who may be on another page by then).
+  kTimer,
 };
 
 const char* event_kind_name(EventKind kind);

@@ -138,6 +138,22 @@ PageSpec& Game::page(std::string name, PageKind kind, std::string template_file,
   return spec;
 }
 
+GroupTimer Game::group_timer(std::string name, std::function<Outbox(Group&)> fire) {
+  if (find_by_name(timers_, name) >= 0)
+    throw std::logic_error("timer '" + name + "' declared twice");
+  if (!fire) throw std::logic_error("timer '" + name + "' needs a function to run");
+  timers_.push_back({std::move(name), std::move(fire), {}});
+  return GroupTimer{static_cast<uint32_t>(timers_.size() - 1)};
+}
+
+PlayerTimer Game::player_timer(std::string name, std::function<Outbox(Player&)> fire) {
+  if (find_by_name(timers_, name) >= 0)
+    throw std::logic_error("timer '" + name + "' declared twice");
+  if (!fire) throw std::logic_error("timer '" + name + "' needs a function to run");
+  timers_.push_back({std::move(name), {}, std::move(fire)});
+  return PlayerTimer{static_cast<uint32_t>(timers_.size() - 1)};
+}
+
 namespace {
 
 // The union by name of what each game declares, in order; a name declared
@@ -255,6 +271,10 @@ int Game::find_param(const std::string& name) const {
 }
 int Game::find_page(const std::string& name) const {
   return find_by_name(pages_, name);
+}
+
+int Game::find_timer(const std::string& name) const {
+  return find_by_name(timers_, name);
 }
 
 }  // namespace livectl

@@ -83,6 +83,29 @@ struct ParamOf {
 struct RecordType {
   uint32_t index;
 };
+// A game timer (Game::group_timer, Game::player_timer): work the game
+// schedules for later on the session clock, per group or per player.
+struct GroupTimer {
+  uint32_t index;
+};
+struct PlayerTimer {
+  uint32_t index;
+};
+
+// The shortest interval of a repeating timer, and the longest delay of any.
+inline constexpr int64_t kMinTimerIntervalMs = 10;
+inline constexpr int64_t kMaxTimerDelayMs = 86'400'000;  // a day
+
+// A declared timer. Exactly one of on_group (a group timer) and on_player
+// (a player timer) is set. When the timer fires, the game's function runs
+// inside the firing's event, like live_method: what it changes commits with
+// the event, and what it returns is routed as a live_method's return is,
+// from the group's (or the player's) point of view.
+struct TimerSpec {
+  std::string name;
+  std::function<Outbox(Group&)> on_group;
+  std::function<Outbox(Player&)> on_player;
+};
 
 struct ColumnSpec {
   std::string name;
@@ -257,6 +280,7 @@ class Game {
   const std::vector<ParamSpec>& params() const { return params_; }
   const std::vector<RecordSpec>& record_types() const { return record_types_; }
   const std::vector<PageSpec>& pages() const { return pages_; }
+  const std::vector<TimerSpec>& timers() const { return timers_; }
 
   // Handles one liveSend from `player`. Runs inside the event's transaction:
   // everything it changes is rolled back if it returns a rejection, an
@@ -289,6 +313,7 @@ class Game {
   int find_participant_field(const std::string& name) const;
   int find_param(const std::string& name) const;
   int find_page(const std::string& name) const;
+  int find_timer(const std::string& name) const;
 
  protected:
   // REQUIRES: players_per_group >= 1, num_rounds >= 1.
@@ -305,6 +330,11 @@ class Game {
   // valid until the next page is declared.
   PageSpec& page(std::string name, PageKind kind, std::string template_file = {},
                  int64_t timeout_ms = 0);
+  // A timer the game schedules on groups (Group::schedule) or on players
+  // (Player::schedule); `fire` runs each time it fires (docs/writing-a-game.md,
+  // "Timers").
+  GroupTimer group_timer(std::string name, std::function<Outbox(Group&)> fire);
+  PlayerTimer player_timer(std::string name, std::function<Outbox(Player&)> fire);
 
  private:
   std::string name_;
@@ -317,6 +347,7 @@ class Game {
   std::vector<ParamSpec> params_;
   std::vector<RecordSpec> record_types_;
   std::vector<PageSpec> pages_;
+  std::vector<TimerSpec> timers_;
 
  public:
   // oTree's player.payoff: every game's first player field, a number that

@@ -1,8 +1,10 @@
 #include "engine/session.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <stdexcept>
+#include <tuple>
 
 #include "engine/form.h"
 #include "engine/text.h"
@@ -868,25 +870,375 @@ void Session::collect_page_changes() {
   }
 }
 
-void Session::due_timeouts(int64_t now_ms, std::vector<DueTimeout>* out) const {
+void Session::due_events(int64_t now_ms, std::vector<Event>* out) const {
   out->clear();
-  if (!has_timeouts_) return;
-  for (const Participant& p : participants_) {
-    const int64_t timeout = page_spec(p.page).timeout_ms;
-    if (p.arrived && timeout > 0 && now_ms >= p.page_entered_ms + timeout) {
-      out->push_back({p.id_in_session, p.page});
+  if (has_timeouts_) {
+    for (const Participant& p : participants_) {
+      const int64_t timeout = page_spec(p.page).timeout_ms;
+      if (p.arrived && timeout > 0 && now_ms >= p.page_entered_ms + timeout) {
+        Event& event = out->emplace_back();
+        event.kind = EventKind::kTimeout;
+        event.participant = p.id_in_session;
+        event.time_ms = now_ms;
+        event.page = static_cast<int32_t>(p.page);
+      }
     }
+  }
+  const size_t first_timer = out->size();
+  for (const ScheduledTimer& timer : timers_) {
+    if (timer.due_ms > now_ms || timer.page == ScheduledTimer::kUnbound) continue;
+    const TimerSpec& spec = games_[timer.app]->timers()[timer.timer];
+    Event& event = out->emplace_back();
+    event.kind = EventKind::kTimer;
+    event.participant = spec.on_group
+                            ? players_[groups_[timer.owner].members_.front()].participant_ + 1
+                            : timer.owner + 1;
+    // Carried here for the sort below; every event is applied at `now_ms`.
+    event.time_ms = timer.due_ms;
+    event.page = static_cast<int32_t>(timer.page);
+    event.data = Json::object({{"timer", spec.name}});
+  }
+  // timers_ is in (app, timer, owner) order: a stable sort by due time
+  // keeps it among equals.
+  std::stable_sort(out->begin() + static_cast<std::ptrdiff_t>(first_timer), out->end(),
+                   [](const Event& a, const Event& b) { return a.time_ms < b.time_ms; });
+  for (size_t i = first_timer; i < out->size(); ++i) (*out)[i].time_ms = now_ms;
+}
+
+bool Session::is_due(const Event& event) const {
+  if (event.participant < 1 || event.participant > participants_.size() || event.page < 0 ||
+      static_cast<uint32_t>(event.page) >= flow_size()) {
+    return false;
+  }
+  if (event.kind == EventKind::kTimeout) {
+    const Participant& p = participants_[event.participant - 1];
+    const int64_t timeout = page_spec(p.page).timeout_ms;
+    return p.page == static_cast<uint32_t>(event.page) && p.arrived && timeout > 0 &&
+           event.time_ms >= p.page_entered_ms + timeout;
+  }
+  if (event.kind == EventKind::kTimer) {
+    std::string problem;
+    const ScheduledTimer* timer = timer_of(event, &problem);
+    return timer && timer->due_ms <= std::max(now_ms_, event.time_ms);
+  }
+  return false;
+}
+
+int64_t Session::next_due_ms() const {
+  int64_t next = INT64_MAX;
+  if (has_timeouts_) {
+    for (const Participant& p : participants_) {
+      const int64_t timeout = page_spec(p.page).timeout_ms;
+      if (p.arrived && timeout > 0) next = std::min(next, p.page_entered_ms + timeout);
+    }
+  }
+  for (const ScheduledTimer& timer : timers_) {
+    if (timer.page != ScheduledTimer::kUnbound) next = std::min(next, timer.due_ms);
+  }
+  return next;
+}
+
+// ---- game timers ----
+
+namespace {
+
+bool timer_before(const ScheduledTimer& a, const ScheduledTimer& b) {
+  return std::tie(a.app, a.timer, a.owner) < std::tie(b.app, b.timer, b.owner);
+}
+
+void check_delay(const TimerSpec& spec, int64_t delay_ms, bool repeating) {
+  const int64_t least = repeating ? kMinTimerIntervalMs : 0;
+  if (delay_ms < least || delay_ms > kMaxTimerDelayMs) {
+    throw std::invalid_argument("timer '" + spec.name +
+                                "': " + (repeating ? "an interval" : "a delay") + " must be " +
+                                std::to_string(least) + " to " + std::to_string(kMaxTimerDelayMs) +
+                                " ms, not " + std::to_string(delay_ms));
   }
 }
 
-int64_t Session::next_timeout_ms() const {
-  int64_t next = INT64_MAX;
-  if (!has_timeouts_) return next;
-  for (const Participant& p : participants_) {
-    const int64_t timeout = page_spec(p.page).timeout_ms;
-    if (p.arrived && timeout > 0) next = std::min(next, p.page_entered_ms + timeout);
+const TimerSpec& timer_spec(const Game& game, uint32_t index, bool group) {
+  if (index >= game.timers().size()) {
+    throw std::out_of_range(game.name() + " has no timer " + std::to_string(index));
   }
-  return next;
+  const TimerSpec& spec = game.timers()[index];
+  if (static_cast<bool>(spec.on_group) != group) {
+    throw std::out_of_range("timer '" + spec.name + "' of " + game.name() + " is a " +
+                            (group ? "player" : "group") + " timer");
+  }
+  return spec;
+}
+
+}  // namespace
+
+ScheduledTimer* Session::find_timer(uint32_t app, uint32_t timer, uint32_t owner) {
+  ScheduledTimer key;
+  key.app = app;
+  key.timer = timer;
+  key.owner = owner;
+  auto it = std::lower_bound(timers_.begin(), timers_.end(), key, timer_before);
+  if (it == timers_.end() || timer_before(key, *it)) return nullptr;
+  return &*it;
+}
+
+const ScheduledTimer* Session::find_timer(uint32_t app, uint32_t timer, uint32_t owner) const {
+  return const_cast<Session*>(this)->find_timer(app, timer, owner);
+}
+
+void Session::save_timer(uint32_t app, uint32_t timer, uint32_t owner) {
+  if (!in_transaction_) return;
+  for (const auto& [saved, scheduled] : timers_before_) {
+    if (saved.app == app && saved.timer == timer && saved.owner == owner) return;
+  }
+  if (const ScheduledTimer* current = find_timer(app, timer, owner)) {
+    timers_before_.emplace_back(*current, true);
+  } else {
+    ScheduledTimer key;
+    key.app = app;
+    key.timer = timer;
+    key.owner = owner;
+    timers_before_.emplace_back(key, false);
+  }
+}
+
+void Session::set_timer(uint32_t app, uint32_t timer, uint32_t owner, int64_t delay_ms,
+                        int64_t every_ms) {
+  save_timer(app, timer, owner);
+  ScheduledTimer value;
+  value.app = app;
+  value.timer = timer;
+  value.owner = owner;
+  value.due_ms = now_ms_ + delay_ms;
+  value.every_ms = every_ms;
+  // A timer's own firing that schedules it again keeps its page.
+  value.page = fired_page_;
+  if (ScheduledTimer* current = find_timer(app, timer, owner)) {
+    *current = value;
+  } else {
+    timers_.insert(std::upper_bound(timers_.begin(), timers_.end(), value, timer_before), value);
+  }
+}
+
+void Session::erase_timer(uint32_t app, uint32_t timer, uint32_t owner) {
+  ScheduledTimer* current = find_timer(app, timer, owner);
+  if (!current) return;
+  save_timer(app, timer, owner);
+  timers_.erase(timers_.begin() + (current - timers_.data()));
+}
+
+void Player::schedule(PlayerTimer timer, int64_t delay_ms) {
+  check_delay(timer_spec(game(), timer.index, false), delay_ms, false);
+  session_->set_timer(app_, timer.index, participant_, delay_ms, 0);
+}
+
+void Player::schedule_every(PlayerTimer timer, int64_t every_ms) {
+  check_delay(timer_spec(game(), timer.index, false), every_ms, true);
+  session_->set_timer(app_, timer.index, participant_, every_ms, every_ms);
+}
+
+void Player::cancel(PlayerTimer timer) {
+  timer_spec(game(), timer.index, false);
+  session_->erase_timer(app_, timer.index, participant_);
+}
+
+std::optional<int64_t> Player::timer_due(PlayerTimer timer) const {
+  timer_spec(game(), timer.index, false);
+  const ScheduledTimer* scheduled = session_->find_timer(app_, timer.index, participant_);
+  if (!scheduled) return std::nullopt;
+  return scheduled->due_ms;
+}
+
+void Group::schedule(GroupTimer timer, int64_t delay_ms) {
+  check_delay(timer_spec(game(), timer.index, true), delay_ms, false);
+  session_->set_timer(app_, timer.index, index_, delay_ms, 0);
+}
+
+void Group::schedule_every(GroupTimer timer, int64_t every_ms) {
+  check_delay(timer_spec(game(), timer.index, true), every_ms, true);
+  session_->set_timer(app_, timer.index, index_, every_ms, every_ms);
+}
+
+void Group::cancel(GroupTimer timer) {
+  timer_spec(game(), timer.index, true);
+  session_->erase_timer(app_, timer.index, index_);
+}
+
+std::optional<int64_t> Group::timer_due(GroupTimer timer) const {
+  timer_spec(game(), timer.index, true);
+  const ScheduledTimer* scheduled = session_->find_timer(app_, timer.index, index_);
+  if (!scheduled) return std::nullopt;
+  return scheduled->due_ms;
+}
+
+std::string Session::describe_timer(const ScheduledTimer& timer) const {
+  const TimerSpec& spec = games_.at(timer.app)->timers().at(timer.timer);
+  std::string text = "timer '" + spec.name + "' of ";
+  if (spec.on_group) {
+    const Group& group = groups_.at(timer.owner);
+    text += "group " + std::to_string(group.id_in_subsession_);
+    if (group.game().num_rounds() > 1) text += " of round " + std::to_string(group.round_number());
+  } else {
+    text += "participant " + std::to_string(timer.owner + 1);
+  }
+  return text;
+}
+
+const ScheduledTimer* Session::timer_of(const Event& event, std::string* problem) const {
+  if (event.page < 0 || static_cast<uint32_t>(event.page) >= flow_size()) {
+    *problem = "a timer event must name its page";
+    return nullptr;
+  }
+  const auto page = static_cast<uint32_t>(event.page);
+  const Game& game = flow_game(page);
+  const Json* name = event.data.is_object() && event.data.size() == 1 &&
+                             event.data.contains("timer") && event.data["timer"].is_string()
+                         ? &event.data["timer"]
+                         : nullptr;
+  if (!name) {
+    *problem = "a timer event's data is {\"timer\": \"name\"}";
+    return nullptr;
+  }
+  const int index = game.find_timer(name->get_ref<const std::string&>());
+  if (index < 0) {
+    *problem = game.name() + " has no timer '" + name->get_ref<const std::string&>() + "'";
+    return nullptr;
+  }
+  const TimerSpec& spec = game.timers()[static_cast<size_t>(index)];
+  const uint32_t participant = event.participant - 1;
+  uint32_t owner = participant;
+  if (spec.on_group) {
+    const Player& player = players_[(flow_[page].round - 1) * participants_.size() + participant];
+    if (!player.has_group()) {
+      *problem = "participant " + std::to_string(event.participant) + " has no group there";
+      return nullptr;
+    }
+    owner = player.group_;
+  }
+  const ScheduledTimer* timer = find_timer(flow_[page].app, static_cast<uint32_t>(index), owner);
+  if (!timer || timer->page != page) {
+    *problem = "timer '" + spec.name + "' of " +
+               (spec.on_group ? "the group of participant " : "participant ") +
+               std::to_string(event.participant) + " is not running on page " + describe_page(page);
+    return nullptr;
+  }
+  return timer;
+}
+
+void Session::consume_timer(const ScheduledTimer& timer) {
+  const uint32_t app = timer.app;
+  const uint32_t index = timer.timer;
+  const uint32_t owner = timer.owner;
+  if (timer.every_ms == 0) {
+    erase_timer(app, index, owner);
+    return;
+  }
+  save_timer(app, index, owner);
+  ScheduledTimer& next = *find_timer(app, index, owner);
+  const int64_t missed = (now_ms_ - next.due_ms) / next.every_ms;
+  next.due_ms += (missed + 1) * next.every_ms;
+}
+
+void Session::fire_timer(const Event& event) {
+  std::string problem;
+  const ScheduledTimer* found = timer_of(event, &problem);
+  if (!found) {
+    reject(std::move(problem));
+    return;
+  }
+  if (found->due_ms > now_ms_) {
+    reject(describe_timer(*found) + " fires at " + std::to_string(found->due_ms) + " ms, not at " +
+           std::to_string(now_ms_) + " ms");
+    return;
+  }
+  const ScheduledTimer timer = *found;
+  const TimerSpec& spec = games_[timer.app]->timers()[timer.timer];
+  const size_t n = participants_.size();
+  Player& sender = spec.on_group ? players_[groups_[timer.owner].members_.front()]
+                                 : players_[(flow_[timer.page].round - 1) * n + timer.owner];
+  consume_timer(timer);
+  fired_page_ = timer.page;
+  Outbox outbox;
+  std::optional<std::string> failure;
+  try {
+    outbox = spec.on_group ? spec.on_group(groups_[timer.owner]) : spec.on_player(sender);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  } catch (...) {
+    failure = "an unknown exception";
+  }
+  if (!failure && outbox.rejection()) failure = "reject: " + *outbox.rejection();
+  if (!failure && outbox.malformed()) failure = *outbox.malformed();
+  if (!failure) {
+    route(sender, timer.page, outbox);
+    if (!result_.error) {
+      collect_page_changes();
+      return;
+    }
+    failure = *result_.error;
+  }
+  // A failed firing changes nothing but the timer itself, which moves on
+  // (or is used up) all the same, so that it cannot fail forever.
+  reject(describe_timer(timer) + " failed: " + *failure);
+  consume_timer(timer);
+}
+
+bool Session::timer_left(const ScheduledTimer& timer) const {
+  const TimerSpec& spec = games_[timer.app]->timers()[timer.timer];
+  if (!spec.on_group) return participants_[timer.owner].page != timer.page;
+  for (uint32_t member : groups_[timer.owner].members_) {
+    if (participants_[players_[member].participant_].page == timer.page) return false;
+  }
+  return true;
+}
+
+void Session::settle_timers(const Event& event) {
+  if (timers_.empty()) return;
+  bool moved = !timers_before_.empty();
+  for (const Undo& undo : undo_) moved = moved || undo.scope == Change::Scope::kPage;
+  if (!moved) return;
+  for (size_t i = timers_.size(); i-- > 0;) {
+    ScheduledTimer& timer = timers_[i];
+    if (timer.page == ScheduledTimer::kUnbound) {
+      const TimerSpec& spec = games_[timer.app]->timers()[timer.timer];
+      if (!spec.on_group) {
+        timer.page = participants_[timer.owner].page;
+      } else {
+        // The page of the member whose event this is; else the furthest
+        // member's, within the group's round.
+        const Group& group = groups_[timer.owner];
+        uint32_t page = 0;
+        for (uint32_t member : group.members_) {
+          const uint32_t p = players_[member].participant_;
+          if (p + 1 == event.participant) {
+            page = participants_[p].page;
+            break;
+          }
+          page = std::max(page, participants_[p].page);
+        }
+        if (flow_[page].round != group.round_) {
+          erase_timer(timer.app, timer.timer, timer.owner);
+          continue;
+        }
+        timer.page = page;
+      }
+    }
+    if (timer_left(timer)) erase_timer(timer.app, timer.timer, timer.owner);
+  }
+}
+
+void Session::restore_timer(const ScheduledTimer& timer) {
+  if (timer.app >= games_.size() || timer.timer >= games_[timer.app]->timers().size() ||
+      timer.page >= flow_size() || flow_[timer.page].app != timer.app) {
+    throw std::invalid_argument("a stored timer names a game, timer or page that does not exist");
+  }
+  const bool group = static_cast<bool>(games_[timer.app]->timers()[timer.timer].on_group);
+  if (group ? timer.owner >= groups_.size() || groups_[timer.owner].app_ != timer.app
+            : timer.owner >= participants_.size()) {
+    throw std::invalid_argument("a stored timer's owner does not exist");
+  }
+  if (find_timer(timer.app, timer.timer, timer.owner)) {
+    throw std::invalid_argument(describe_timer(timer) + " is stored twice");
+  }
+  timers_.insert(std::upper_bound(timers_.begin(), timers_.end(), timer, timer_before), timer);
 }
 
 namespace {
@@ -930,6 +1282,8 @@ void Session::begin() {
   rng_before_ = rng_.state();
   undo_.clear();
   waiting_before_.clear();
+  timers_before_.clear();
+  fired_page_ = ScheduledTimer::kUnbound;
 }
 
 void Session::rollback() {
@@ -957,6 +1311,8 @@ void Session::rollback() {
         tables_[it->field].pop_back();
         group_rows_[it->field][it->owner].pop_back();
         break;
+      case Change::Scope::kTimer:
+        break;  // timers_before_ holds what timers were
       case Change::Scope::kGroupFormed: {
         // Formed last, so undone first: it is the last group of all.
         Group& group = groups_.back();
@@ -974,6 +1330,18 @@ void Session::rollback() {
   undo_.clear();
   for (auto& [round, queue] : waiting_before_) waiting_[round - 1] = std::move(queue);
   waiting_before_.clear();
+  for (auto it = timers_before_.rbegin(); it != timers_before_.rend(); ++it) {
+    const ScheduledTimer& old = it->first;
+    ScheduledTimer* current = find_timer(old.app, old.timer, old.owner);
+    if (it->second && current) {
+      *current = old;
+    } else if (it->second) {
+      timers_.insert(std::upper_bound(timers_.begin(), timers_.end(), old, timer_before), old);
+    } else if (current) {
+      timers_.erase(timers_.begin() + (current - timers_.data()));
+    }
+  }
+  timers_before_.clear();
   rng_.restore(rng_before_);
 }
 
@@ -1065,9 +1433,19 @@ const EventResult& Session::apply(const Event& event) {
     reject("the event failed with an unknown exception");
   }
 
+  if (!result_.error) {
+    try {
+      settle_timers(event);
+    } catch (const std::exception& e) {
+      reject(std::string("the event failed: ") + e.what());
+    }
+  }
   for (const Undo& undo : undo_) {
     changes_.push_back({undo.scope, undo.owner, undo.field,
                         undo.scope == Change::Scope::kRecord ? undo.old.get<uint32_t>() : 0});
+  }
+  for (const auto& [timer, scheduled] : timers_before_) {
+    changes_.push_back({Change::Scope::kTimer, timer.owner, timer.timer, timer.app});
   }
   Status recorded;
   try {
@@ -1084,6 +1462,7 @@ const EventResult& Session::apply(const Event& event) {
     return result_;
   }
   undo_.clear();
+  timers_before_.clear();
   in_transaction_ = false;
   ++next_seq_;
   return result_;
@@ -1106,6 +1485,12 @@ std::string Session::describe_page(uint32_t flow_index) const {
 void Session::dispatch(const Event& event) {
   if (event.participant < 1 || event.participant > participants_.size()) {
     reject("there is no participant " + std::to_string(event.participant) + " in this session");
+    return;
+  }
+  if (event.kind == EventKind::kTimer) {
+    // Not the participant's page: a group timer's event names a member who
+    // may have moved on.
+    fire_timer(event);
     return;
   }
   const uint32_t index = event.participant - 1;
@@ -1344,6 +1729,21 @@ std::string Session::digest() const {
       add_group(record.group);
       hash.add(record.participant);
       for (const Json& value : record.values) hash.add(value);
+    }
+  }
+  if (!timers_.empty()) {
+    // Named as groups are, so that the order of groups_ does not matter.
+    std::vector<std::array<int64_t, 7>> timers;
+    for (const ScheduledTimer& timer : timers_) {
+      const bool group = static_cast<bool>(games_[timer.app]->timers()[timer.timer].on_group);
+      timers.push_back({timer.app, timer.timer, group ? groups_[timer.owner].round_ : 0,
+                        group ? groups_[timer.owner].id_in_subsession_ : timer.owner + 1,
+                        timer.page, timer.due_ms, timer.every_ms});
+    }
+    std::sort(timers.begin(), timers.end());
+    hash.add(std::string_view("timers"));
+    for (const auto& timer : timers) {
+      for (int64_t value : timer) hash.add(static_cast<uint64_t>(value));
     }
   }
   char text[17];

@@ -42,10 +42,20 @@ struct Participant {
   std::vector<Json> fields;
 };
 
-// A page timer that has run out: Event{kTimeout, participant, page}.
-struct DueTimeout {
-  uint32_t participant;  // id_in_session
-  uint32_t page;
+// A game timer that is scheduled (Group::schedule, Player::schedule).
+struct ScheduledTimer {
+  static constexpr uint32_t kUnbound = UINT32_MAX;
+  uint32_t app = 0;    // its game's place in the app sequence
+  uint32_t timer = 0;  // its index in the game's timers()
+  // A group timer's group (its index in Session::groups()), a player
+  // timer's participant (their index, id_in_session - 1).
+  uint32_t owner = 0;
+  // The flow index of the page it belongs to: the page its owner is on
+  // when the event that scheduled it commits (kUnbound until then). It is
+  // dropped when its owner leaves that page (a group: its last member).
+  uint32_t page = kUnbound;
+  int64_t due_ms = 0;    // session time it fires at
+  int64_t every_ms = 0;  // 0: once; else it fires again every so often
 };
 
 // One row of an extra-record table.
@@ -129,6 +139,21 @@ class Player {
   // is the participant's current round's player.
   void advance_page();
 
+  // This participant's timer (Game::player_timer), on the session clock:
+  // fire once `delay_ms` from now (0..kMaxTimerDelayMs), or every
+  // `every_ms` (kMinTimerIntervalMs..kMaxTimerDelayMs), first `every_ms`
+  // from now. Scheduling a scheduled timer replaces it; cancel() stops it.
+  // It belongs to the page the participant is on when the event commits
+  // and is dropped when they leave it. Transactional like a field write;
+  // throws std::invalid_argument for a delay out of range and
+  // std::out_of_range for a timer the game did not declare.
+  void schedule(PlayerTimer timer, int64_t delay_ms);
+  void schedule_every(PlayerTimer timer, int64_t every_ms);
+  void cancel(PlayerTimer timer);
+  // When the timer fires next (session time), or nullopt when it is not
+  // scheduled.
+  std::optional<int64_t> timer_due(PlayerTimer timer) const;
+
   const std::vector<Json>& fields() const { return fields_; }
 
  private:
@@ -194,6 +219,15 @@ class Group {
 
   // This group's rows of `type`, oldest first.
   std::vector<const Record*> records(RecordType type) const;
+
+  // This group's timer (Game::group_timer), as Player's. It belongs to the
+  // page of the participant whose event schedules it (when that event
+  // commits; a timer's own firing keeps its page) and is dropped when the
+  // group's last member leaves that page.
+  void schedule(GroupTimer timer, int64_t delay_ms);
+  void schedule_every(GroupTimer timer, int64_t every_ms);
+  void cancel(GroupTimer timer);
+  std::optional<int64_t> timer_due(GroupTimer timer) const;
 
   const std::vector<Json>& fields() const { return fields_; }
   // Indices in Session::players(), in id_in_group order.
@@ -400,12 +434,26 @@ class Session {
   // auction round 2" in a session of several games.
   std::string describe_page(uint32_t flow_index) const;
 
-  // The page timers that have run out at session time `now_ms`, in
-  // participant order: each is applied as Event{kTimeout, participant, page}.
-  // O(participants) when the game has a timed page, free otherwise.
-  void due_timeouts(int64_t now_ms, std::vector<DueTimeout>* out) const;
-  // The earliest time a page timer runs out; INT64_MAX when none is running.
-  int64_t next_timeout_ms() const;
+  // What is due at session time `now_ms`, as events to apply at that time,
+  // in this order: the page timeouts that have run out (Event{kTimeout,
+  // participant, page}), in participant order; then the game timers due
+  // (Event{kTimer, participant, page, {"timer": name}}: a group timer's
+  // event names the group's member with id_in_group 1), earliest first,
+  // then in declaration order and owner order. An event of the list may stop
+  // being due when an earlier one is applied: ask is_due before applying
+  // it. O(participants) when a game has a timed page, O(timers) otherwise.
+  void due_events(int64_t now_ms, std::vector<Event>* out) const;
+  // Whether `event` (from due_events) is still due at its time.
+  bool is_due(const Event& event) const;
+  // The earliest time a page timer runs out or a game timer fires;
+  // INT64_MAX when none is running.
+  int64_t next_due_ms() const;
+  // The scheduled game timers, ordered by app, timer and owner.
+  const std::vector<ScheduledTimer>& timers() const { return timers_; }
+  // The scheduled timer with this key, or nullptr.
+  const ScheduledTimer* find_timer(uint32_t app, uint32_t timer, uint32_t owner) const;
+  // "timer 'tick' of group 2 of round 1", for messages.
+  std::string describe_timer(const ScheduledTimer& timer) const;
 
   // ---- Restoring a stored session ----
   // A store that reloads a session constructs it with the recorded
@@ -420,6 +468,8 @@ class Session {
   void restore_player_field(uint32_t player_index, uint32_t field, Json value);
   void restore_record(size_t app, RecordType type, uint32_t group_index, uint32_t participant_index,
                       std::vector<Json> values);
+  // A scheduled timer as stored (REQUIRES: bound to a page).
+  void restore_timer(const ScheduledTimer& timer);
   // The groups of one session round as stored (a matrix as set_group_matrix
   // takes; in a game that groups by arrival time, the groups formed so far,
   // in id_in_subsession order, leaving out whoever has none yet).
@@ -464,6 +514,22 @@ class Session {
   void settle_wait_page(uint32_t participant_index);
   void release_wait_page(Group& group, uint32_t page);
   void apply_timeout(uint32_t participant_index, const Event& event);
+  // ---- game timers ----
+  ScheduledTimer* find_timer(uint32_t app, uint32_t timer, uint32_t owner);
+  // Saves the timer's state before the open transaction first changes it.
+  void save_timer(uint32_t app, uint32_t timer, uint32_t owner);
+  void set_timer(uint32_t app, uint32_t timer, uint32_t owner, int64_t delay_ms, int64_t every_ms);
+  void erase_timer(uint32_t app, uint32_t timer, uint32_t owner);
+  // The scheduled timer `event` (kTimer) fires, or nullptr after rejecting it.
+  const ScheduledTimer* timer_of(const Event& event, std::string* problem) const;
+  void fire_timer(const Event& event);
+  // Moves a timer that fires on: removed when it fires once, else due at
+  // its next interval after now (missed intervals are skipped).
+  void consume_timer(const ScheduledTimer& timer);
+  // At commit: binds new timers to their page and drops timers whose
+  // owner has left theirs.
+  void settle_timers(const Event& event);
+  bool timer_left(const ScheduledTimer& timer) const;
   void collect_page_changes();
   void begin();
   void rollback();
@@ -545,6 +611,11 @@ class Session {
   std::vector<std::vector<uint32_t>> waiting_;
   // Queues as they were before the open transaction changed them.
   std::vector<std::pair<uint32_t, std::vector<uint32_t>>> waiting_before_;
+  std::vector<ScheduledTimer> timers_;  // sorted by (app, timer, owner)
+  // Timers as they were before the open transaction changed them (keyed
+  // by app, timer and owner), and whether they were scheduled at all.
+  std::vector<std::pair<ScheduledTimer, bool>> timers_before_;
+  uint32_t fired_page_ = ScheduledTimer::kUnbound;  // the page of the timer firing now
   std::string config_name_;
   std::vector<Json> params_;  // by param_specs_ index
   Json params_json_;

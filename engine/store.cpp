@@ -27,6 +27,8 @@ const char* event_kind_name(EventKind kind) {
       return "arrive";
     case EventKind::kTimeout:
       return "timeout";
+    case EventKind::kTimer:
+      return "timer";
   }
   return "?";
 }

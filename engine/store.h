@@ -27,22 +27,29 @@ struct Change {
     kRecord,
     kArrival,
     kParticipantField,
-    kGroupFormed
+    kGroupFormed,
+    // A game timer was scheduled, fired, moved on or dropped:
+    // Session::timers() has its state now (absent: not scheduled).
+    kTimer
   };
   Scope scope;
   // The index in Session::groups() for kGroupField, kRecord and
   // kGroupFormed, in
-  // Session::players() for kPlayerField, the participant's index otherwise.
+  // Session::players() for kPlayerField, the participant's index otherwise;
+  // for kTimer, ScheduledTimer::owner.
   uint32_t owner;
-  uint32_t field;  // field index; record type for kRecord; unused for kPage
-  uint32_t row;    // for kRecord: the row's index in its type's table
+  // Field index; record type for kRecord; the timer's index in its game for
+  // kTimer; unused for kPage.
+  uint32_t field;
+  uint32_t row;  // for kRecord: the row's index in its type's table; for kTimer: the app
 };
 
 class Store {
  public:
   virtual ~Store() = default;
   // Records `event` and its outcome (`result`, with `result.error` set for a
-  // rejected event, in which case `changes` is empty). Returns an error when
+  // rejected event, in which case `changes` is empty, except for a timer
+  // whose function failed: that timer still moves on, as one kTimer change). Returns an error when
   // the event could not be recorded; the engine then rolls it back.
   virtual Status record(const Session& session, const Event& event, const EventResult& result,
                         std::span<const Change> changes) = 0;

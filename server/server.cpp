@@ -33,15 +33,13 @@ struct PerSocket {
 
 volatile sig_atomic_t stop_requested = 0;
 
-// Wakes the event loop at least this often, so that page timeouts fire on
-// time when no socket has anything to say.
+// Wakes the event loop when the next page timeout or game timer is due
+// (SessionHost::fire_due), and at least every kTimeoutResolutionMs, when no
+// socket has anything to say.
 constexpr lws_usec_t kTickUs = SessionHost::kTimeoutResolutionMs * LWS_US_PER_MS;
 lws_sorted_usec_list_t tick;
-lws_context* tick_context = nullptr;
 
-void on_tick(lws_sorted_usec_list_t* sul) {
-  lws_sul_schedule(tick_context, 0, sul, on_tick, kTickUs);
-}
+void on_tick(lws_sorted_usec_list_t*) {}
 
 // On a graceful stop, how long the frames of the last turns may take to be
 // written before the connections are closed.
@@ -304,7 +302,6 @@ Server::~Server() {
 Status Server::run() {
   Status result;
   std::memset(&tick, 0, sizeof(tick));
-  tick_context = context_;
   lws_sul_schedule(context_, 0, &tick, on_tick, kTickUs);
   int64_t next_stall_check_ms = monotonic_ms() + kStallCheckMs;
   while (!stop_requested) {
@@ -312,7 +309,8 @@ Status Server::run() {
       result = Status::Error("the event loop failed");
       break;
     }
-    host_.fire_timeouts();
+    const int64_t due_in_ms = host_.fire_due();
+    lws_sul_schedule(context_, 0, &tick, on_tick, due_in_ms * LWS_US_PER_MS);
     host_.end_turn();
     if (const int64_t now = monotonic_ms(); now >= next_stall_check_ms) {
       next_stall_check_ms = now + kStallCheckMs;

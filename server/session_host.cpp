@@ -263,6 +263,7 @@ const EventResult* SessionHost::apply(Seat seat, const Event& event, Connection*
   if (offline_[seat.session]) return nullptr;  // ahead of storage: it takes nothing more
   Session& session = *sessions_[seat.session];
   const EventResult& result = session.apply(event);
+  if (seat.session < due_stale_.size()) due_stale_[seat.session] = 1;
   uncommitted_ = true;
   ++events_applied_;
   if (result.error) {
@@ -295,25 +296,39 @@ void SessionHost::arrive(Seat seat) {
   apply(seat, event, nullptr);
 }
 
-void SessionHost::fire_timeouts() {
+int64_t SessionHost::fire_due() {
   const int64_t now = this->now();
-  if (now < next_timeout_check_ms_) return;
-  next_timeout_check_ms_ = now + kTimeoutResolutionMs;
+  next_due_.resize(sessions_.size(), INT64_MAX);
+  due_stale_.resize(sessions_.size(), 1);
+  int64_t next = now + kTimeoutResolutionMs;
   for (uint32_t index = 0; index < sessions_.size(); ++index) {
-    const Session& session = *sessions_[index];
-    if (offline_[index] || session.next_timeout_ms() > now) continue;
-    session.due_timeouts(now, &due_);
-    for (const DueTimeout& due : due_) {
-      // An earlier timeout of this batch may have moved this participant on.
-      if (session.player(due.participant).participant().page != due.page) continue;
-      Event event;
-      event.kind = EventKind::kTimeout;
-      event.participant = due.participant;
-      event.time_ms = now;
-      event.page = static_cast<int32_t>(due.page);
-      apply(Seat{index, due.participant}, event, nullptr);
+    if (offline_[index]) continue;
+    Session& session = *sessions_[index];
+    if (due_stale_[index]) {
+      next_due_[index] = session.next_due_ms();
+      due_stale_[index] = 0;
     }
+    if (next_due_[index] <= now) {
+      session.due_events(now, &due_);
+      for (const Event& event : due_) {
+        // An earlier event of this batch may have made it moot.
+        if (!session.is_due(event)) continue;
+        const EventResult* result = apply(Seat{index, event.participant}, event, nullptr);
+        if (result && result->error && event.kind == EventKind::kTimer) {
+          // Nobody sent it, so nobody is told: the log and stderr say it.
+          std::fprintf(stderr, "livectl: session %s: %s\n", session.code().c_str(),
+                       result->error->c_str());
+        }
+      }
+      next_due_[index] = session.next_due_ms();
+      due_stale_[index] = 0;
+      // Still due: the door refused it (a game that throws); try again
+      // later rather than at every turn.
+      if (next_due_[index] <= now) next_due_[index] = now + kTimeoutResolutionMs;
+    }
+    next = std::min(next, next_due_[index]);
   }
+  return std::max<int64_t>(0, next - now);
 }
 
 void SessionHost::hold_for(Connection& connection, Frame frame) {

@@ -149,9 +149,12 @@ class SessionHost {
   void await_turn_end(HttpExchange& exchange);
   void forget(HttpExchange& exchange);
 
-  // Fires the page timeouts that have run out (at most every
-  // kTimeoutResolutionMs), each as a kTimeout event through the one door.
-  void fire_timeouts();
+  // Fires what is due in every session (Session::due_events: page
+  // timeouts and game timers), each as an event through the one door at
+  // the session time now(). Returns how many milliseconds from now the next
+  // one is due, at most kTimeoutResolutionMs: the event loop should wake
+  // by then.
+  int64_t fire_due();
   static constexpr int64_t kTimeoutResolutionMs = 50;
 
   // Bytes the OS has taken for `socket` and not yet delivered (SIOCOUTQ).
@@ -240,8 +243,11 @@ class SessionHost {
   bool clock_started_ = false;
   int64_t last_reading_ms_ = 0;
   int64_t served_ms_ = 0;
-  int64_t next_timeout_check_ms_ = 0;
-  std::vector<DueTimeout> due_;  // scratch for fire_timeouts
+  // [session index] -> Session::next_due_ms(), worked out again after the
+  // session applied events (due_stale_).
+  std::vector<int64_t> next_due_;
+  std::vector<uint8_t> due_stale_;
+  std::vector<Event> due_;  // scratch for fire_due
   std::vector<std::unique_ptr<Session>> sessions_;
   std::vector<std::optional<std::string>> offline_;  // [session index], see offline_reason
   std::unordered_map<std::string, Seat> seats_;      // by participant code

@@ -53,8 +53,8 @@ std::string page_changes_json(const EventResult& result) {
 }
 
 bool parse_event_kind(const std::string& text, EventKind* kind) {
-  for (EventKind candidate :
-       {EventKind::kLive, EventKind::kSubmit, EventKind::kArrive, EventKind::kTimeout}) {
+  for (EventKind candidate : {EventKind::kLive, EventKind::kSubmit, EventKind::kArrive,
+                              EventKind::kTimeout, EventKind::kTimer}) {
     if (text == event_kind_name(candidate)) {
       *kind = candidate;
       return true;

@@ -48,7 +48,7 @@ CREATE TABLE events (
   session      TEXT NOT NULL,
   seq          INTEGER NOT NULL,  -- 1, 2, ... within the session, no gaps
   participant  INTEGER NOT NULL,  -- the sender's id_in_session
-  kind         TEXT NOT NULL,     -- 'live', 'submit', 'arrive' or 'timeout' (docs/storage.md)
+  kind         TEXT NOT NULL,     -- 'live', 'submit', 'arrive', 'timeout' or 'timer' (docs/storage.md)
   page         TEXT,              -- the sender's page when the event arrived
   page_claimed INTEGER,           -- the page index the client said it was on; NULL = none
   time_ms      INTEGER NOT NULL,  -- the session clock: recorded time, virtual in simulations
@@ -58,6 +58,18 @@ CREATE TABLE events (
   page_changes TEXT,              -- JSON [id_in_session, ...] whose page moved; NULL = none
   group_hash   INTEGER            -- state hash of the sender's group after the event
 );
+CREATE TABLE timers (
+  session       TEXT NOT NULL,
+  game          TEXT NOT NULL,     -- the game that declares the timer
+  timer         TEXT NOT NULL,     -- its name
+  round_number  INTEGER NOT NULL,  -- a group timer's round (of its game); 0 for a player timer
+  group_id      INTEGER NOT NULL,  -- a group timer's group (id_in_subsession); 0 for a player timer
+  id_in_session INTEGER NOT NULL,  -- a player timer's participant; 0 for a group timer
+  page_index    INTEGER NOT NULL,  -- the page it belongs to, as participants.page_index
+  due_ms        INTEGER NOT NULL,  -- the session time it fires next
+  every_ms      INTEGER NOT NULL,  -- 0: it fires once; else its interval
+  PRIMARY KEY (session, game, timer, round_number, group_id, id_in_session)
+) WITHOUT ROWID;
 CREATE TABLE game_tables (
   name   TEXT PRIMARY KEY NOT NULL,  -- e.g. auction_player
   game   TEXT NOT NULL,

@@ -19,7 +19,7 @@ namespace livectl::store {
 inline constexpr int32_t kApplicationId = 0x4c564354;
 // PRAGMA user_version: the schema this build writes and reads. A database
 // with a larger number was written by a newer livectl and is refused.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // Creates the fixed tables. REQUIRES: an empty database, inside a write
 // transaction. Throws SqliteError.

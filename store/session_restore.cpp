@@ -322,6 +322,32 @@ Status SqliteStore::load_session(const std::string& code, std::vector<const Game
       }
     }
 
+    Statement timers(db,
+                     "SELECT game, timer, round_number, group_id, id_in_session, page_index, "
+                     "due_ms, every_ms FROM timers WHERE session = ?1");
+    timers.bind(1, session_code);
+    while (timers.next()) {
+      const std::string game_name = timers.column_text(0);
+      const std::string timer_name = timers.column_text(1);
+      const auto app = std::find_if(games.begin(), games.end(),
+                                    [&](const Game* game) { return game->name() == game_name; });
+      const int index = app == games.end() ? -1 : (*app)->find_timer(timer_name);
+      if (index < 0) {
+        throw std::invalid_argument("a stored timer '" + timer_name + "' of " + game_name +
+                                    " is not a timer of the session's games");
+      }
+      ScheduledTimer timer;
+      timer.app = static_cast<uint32_t>(app - games.begin());
+      timer.timer = static_cast<uint32_t>(index);
+      timer.owner = (*app)->timers()[static_cast<size_t>(index)].on_group
+                        ? group_index(timer.app, timers.column_int(2), timers.column_int(3))
+                        : index_of_id(timers.column_int(4), "id_in_session");
+      timer.page = static_cast<uint32_t>(timers.column_int(5));
+      timer.due_ms = timers.column_int(6);
+      timer.every_ms = timers.column_int(7);
+      session->restore_timer(timer);
+    }
+
     Statement progress(db, "SELECT now_ms, rng FROM sessions WHERE code = ?1");
     progress.bind(1, session_code);
     progress.next();

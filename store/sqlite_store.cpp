@@ -4,7 +4,9 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <stdexcept>
+#include <tuple>
 
 #include "store/database.h"
 #include "store/event_codec.h"
@@ -66,6 +68,14 @@ struct SqliteStore::Slot {
   std::vector<std::string> labels;
   std::vector<uint8_t> group_dirty, player_dirty, participant_dirty, page_dirty;
   std::vector<uint32_t> dirty_groups, dirty_players, dirty_participants, dirty_pages;
+  // Timers changed in the batch, by (app, timer, owner): their row's key
+  // and, unless they are no longer scheduled, their state.
+  struct TimerRow {
+    std::string game, timer;
+    int64_t round = 0, group_id = 0, id_in_session = 0;
+    std::optional<ScheduledTimer> state;
+  };
+  std::map<std::tuple<uint32_t, uint32_t, uint32_t>, TimerRow> dirty_timers;
 };
 
 namespace {
@@ -184,6 +194,12 @@ void SqliteStore::prepare_statements() {
   update_page_ = make(
       "UPDATE participants SET page_index = ?1, page = ?2, entered_ms = ?5, label = ?6, "
       "round_number = ?7 WHERE session = ?3 AND id_in_session = ?4");
+  upsert_timer_ = make(
+      "INSERT OR REPLACE INTO timers (session, game, timer, round_number, group_id, "
+      "id_in_session, page_index, due_ms, every_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  delete_timer_ = make(
+      "DELETE FROM timers WHERE session = ?1 AND game = ?2 AND timer = ?3 AND round_number = ?4 "
+      "AND group_id = ?5 AND id_in_session = ?6");
 }
 
 // ---- batches ----
@@ -319,6 +335,22 @@ int SqliteStore::write_dirty(Slot& slot) {
     slot.page_dirty[index] = 0;
   }
   slot.dirty_pages.clear();
+  for (const auto& [key, row] : slot.dirty_timers) {
+    Statement& write = row.state ? *upsert_timer_ : *delete_timer_;
+    write.bind(1, code);
+    write.bind(2, std::string_view(row.game));
+    write.bind(3, std::string_view(row.timer));
+    write.bind(4, row.round);
+    write.bind(5, row.group_id);
+    write.bind(6, row.id_in_session);
+    if (row.state) {
+      write.bind(7, static_cast<int64_t>(row.state->page));
+      write.bind(8, row.state->due_ms);
+      write.bind(9, row.state->every_ms);
+    }
+    if ((rc = write.run()) != SQLITE_DONE) return rc;
+  }
+  slot.dirty_timers.clear();
   return SQLITE_DONE;
 }
 
@@ -471,6 +503,28 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
           slot->dirty_participants.push_back(change.owner);
         }
         break;
+      case Change::Scope::kTimer: {
+        Slot::TimerRow& row = slot->dirty_timers[{change.row, change.field, change.owner}];
+        const Game& game = *session.games()[change.row];
+        const TimerSpec& spec = game.timers()[change.field];
+        row.game = game.name();
+        row.timer = spec.name;
+        row.state.reset();
+        if (const ScheduledTimer* timer =
+                session.find_timer(change.row, change.field, change.owner)) {
+          row.state = *timer;
+        }
+        if (spec.on_group) {
+          row.round = slot->group_keys[change.owner].first;
+          row.group_id = slot->group_keys[change.owner].second;
+          row.id_in_session = 0;
+        } else {
+          row.round = 0;
+          row.group_id = 0;
+          row.id_in_session = static_cast<int64_t>(change.owner) + 1;
+        }
+        break;
+      }
       case Change::Scope::kPage:
       case Change::Scope::kArrival: {
         const Participant& participant = session.participant(change.owner + 1);

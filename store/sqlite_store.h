@@ -156,7 +156,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<store::Database> db_;
   // Declared after db_ so that they are finalized before it closes.
   std::unique_ptr<store::Statement> begin_, commit_, rollback_, insert_event_, update_session_,
-      update_page_;
+      update_page_, upsert_timer_, delete_timer_;
   std::unordered_map<const Game*, std::unique_ptr<store::GameStatements>> games_;
   std::unordered_map<std::string, std::unique_ptr<Slot>> slots_;  // by session code
   Slot* last_slot_ = nullptr;  // the last session recorded, for a lookup-free hot path

@@ -139,14 +139,17 @@ TEST_CASE("a wait page's timeout lets those present go on, and a latecomer passe
   Served s(game);
   s.arrive(1, 1000);
   s.arrive(2, 2000);
-  CHECK(s.session.next_timeout_ms() == 6000);
-  std::vector<DueTimeout> due;
-  s.session.due_timeouts(5999, &due);
+  CHECK(s.session.next_due_ms() == 6000);
+  std::vector<Event> due;
+  s.session.due_events(5999, &due);
   CHECK(due.empty());
-  s.session.due_timeouts(6000, &due);
+  s.session.due_events(6000, &due);
   REQUIRE(due.size() == 1);
+  CHECK(due[0].kind == EventKind::kTimeout);
   CHECK(due[0].participant == 1);
   CHECK(due[0].page == 0);
+  CHECK(due[0].time_ms == 6000);
+  CHECK(s.session.is_due(due[0]));
 
   const EventResult& early = s.timeout(1, 5999, "lobby");
   REQUIRE(early.error);
@@ -160,7 +163,8 @@ TEST_CASE("a wait page's timeout lets those present go on, and a latecomer passe
   CHECK(s.page(2) == "live");
   CHECK(s.page(3) == "lobby");
   // A timer that has fired is gone; a stale one is refused.
-  CHECK(s.session.next_timeout_ms() == INT64_MAX);
+  CHECK(s.session.next_due_ms() == INT64_MAX);
+  CHECK_FALSE(s.session.is_due(due[0]));
   const EventResult& stale = s.timeout(2, 7000, "lobby");
   REQUIRE(stale.error);
   CHECK(*stale.error == "participant 2 is on page 'live', not 'lobby'");

@@ -361,11 +361,11 @@ TEST_CASE("a wait page's timeout fires on the host's clock and moves those prese
   REQUIRE(f.host.attach(*f.pages[1], 0).ok());
   f.host.end_turn();
   fake_now = 5999;  // participant 1's timer runs out at 6000
-  f.host.fire_timeouts();
+  f.host.fire_due();
   f.host.end_turn();
   CHECK(f.frames(1).empty());
   fake_now = 6000 + SessionHost::kTimeoutResolutionMs;
-  f.host.fire_timeouts();
+  f.host.fire_due();
   f.host.end_turn();
   for (uint32_t id : {1u, 2u}) CHECK(f.frames(id) == std::vector<std::string>{kToLive});
   CHECK(f.participant(3).page == 0);
@@ -392,12 +392,12 @@ TEST_CASE("a wall clock stepped back holds no page timer and no event time goes 
   f.host.end_turn();
   CHECK(f.participant(2).page_entered_ms == 1000);  // served time did not go back
   fake_now += 4999;
-  f.host.fire_timeouts();
+  f.host.fire_due();
   f.host.end_turn();
   CHECK(f.frames(1).empty());
   fake_now +=
       1 + SessionHost::kTimeoutResolutionMs;  // 5 s after the arrival, on the wall clock's pace
-  f.host.fire_timeouts();
+  f.host.fire_due();
   f.host.end_turn();
   for (uint32_t id : {1u, 2u}) CHECK(f.frames(id) == std::vector<std::string>{kToLive});
   CHECK(f.host.session(0).now_ms() == 1000 + 5000 + SessionHost::kTimeoutResolutionMs);
@@ -429,7 +429,7 @@ TEST_CASE("served time resumes from the stored session's clock when the wall clo
   again.end_turn();
   CHECK(again.session(0).player(1).participant().page_entered_ms == 50'000);
   fake_now += 5000 + SessionHost::kTimeoutResolutionMs;
-  again.fire_timeouts();
+  again.fire_due();
   again.end_turn();
   CHECK(take_frames(page) == std::vector<std::string>{kToLive});
   again.detach(page);

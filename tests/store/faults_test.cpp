@@ -46,14 +46,14 @@ TEST_CASE("a database from a newer livectl is refused with both schema numbers")
     auto store = open_store(path);
     play_stored(*store, game_named("auction"), 3, 1, 20);
   }
-  sql(path, "PRAGMA user_version = 5");
+  sql(path, "PRAGMA user_version = 6");
   const std::string before = read_file(path);
   CHECK(open_error(path) ==
-        path + " was written by a newer livectl (schema 5; this livectl reads schema 4)");
+        path + " was written by a newer livectl (schema 6; this livectl reads schema 5)");
   SqliteStore::Options read;
   read.mode = SqliteStore::Mode::kRead;
   CHECK(open_error(path, read) ==
-        path + " was written by a newer livectl (schema 5; this livectl reads schema 4)");
+        path + " was written by a newer livectl (schema 6; this livectl reads schema 5)");
   CHECK(read_file(path) == before);
 }
 
@@ -67,7 +67,7 @@ TEST_CASE("a database from an older livectl is refused with both schema numbers"
   sql(path, "PRAGMA user_version = 1");
   const std::string before = read_file(path);
   CHECK(open_error(path) ==
-        path + " was written by an older livectl (schema 1; this livectl reads schema 4)");
+        path + " was written by an older livectl (schema 1; this livectl reads schema 5)");
   CHECK(read_file(path) == before);
 }
 

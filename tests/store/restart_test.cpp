@@ -165,7 +165,7 @@ TEST_CASE("what the schema version and identity of a new database are") {
   const std::string path = dir.file("livectl.db");
   open_store(path);
   CHECK(sql_value(path, "PRAGMA application_id") == std::to_string(0x4c564354));
-  CHECK(sql_value(path, "PRAGMA user_version") == "4");
+  CHECK(sql_value(path, "PRAGMA user_version") == "5");
   CHECK(sql_value(path, "PRAGMA journal_mode") == "wal");
 }
 
@@ -210,7 +210,7 @@ TEST_CASE("who has arrived, and since when page timers run, survive a restart an
   CHECK(restored->player(4).participant().arrived);
   CHECK(restored->player(4).participant().page_entered_ms == 2500);
   // Group 2's timer resumes where it was: 2500 + 5000.
-  CHECK(restored->next_timeout_ms() == 7500);
+  CHECK(restored->next_due_ms() == 7500);
   CHECK(restored->arrivals());
 
   std::optional<StoredSession> stored;

@@ -110,12 +110,12 @@ for command in "simulate auction --db" "replay --db" "export --out $work/x --db"
 done
 check "the text file is unchanged" same_text "$(cat "$work/notes.txt")" "not a database"
 cp "$work/ten_messages.db" "$work/newer.db"
-sqlite3 "$work/newer.db" 'PRAGMA user_version = 5'
+sqlite3 "$work/newer.db" 'PRAGMA user_version = 6'
 sum_before=$(cksum <"$work/newer.db")
 run "$livectl" replay --db "$work/newer.db"
 check "a newer schema exits 2" same_text "$code" 2
 check "a newer schema names both versions" same_text "$(cat "$work/err")" \
-  "livectl: $work/newer.db was written by a newer livectl (schema 5; this livectl reads schema 4)"
+  "livectl: $work/newer.db was written by a newer livectl (schema 6; this livectl reads schema 5)"
 run "$livectl" simulate auction --db "$work/newer.db"
 check "a newer schema is not written to" same_text "$(cksum <"$work/newer.db")" "$sum_before"
 run "$livectl" replay --db "$work/missing.db"
