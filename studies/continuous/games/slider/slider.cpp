@@ -1,0 +1,230 @@
+// A continuous-time public goods game (after otree-redwood's continuous
+// public goods examples): groups of four, one period. Each player sets a
+// slider, how many of their `endowment` points per period they put in the
+// group's pot; the pot is multiplied and shared equally. Payoffs flow at
+// every tick of the period (every `tick_ms`) from the sliders as they stand
+// then, so a period earns what a one-shot public goods game would if every
+// slider stayed put. Each tick broadcasts one batched state to the group.
+#include <livectl/livectl.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace livectl;
+
+constexpr int kPlayersPerGroup = 4;
+
+class Slider final : public Game {
+ public:
+  Slider()
+      : Game("slider", "a public goods slider whose payoffs flow at every tick of a period",
+             kPlayersPerGroup) {
+    page("introduction", PageKind::kPlain, "introduction.html");
+    // The period starts when the whole group has arrived on the page
+    // before it, so that nobody loses time to a slow loader.
+    page("start", PageKind::kWait).after_all_players_arrive([this](Group& group) {
+      const Session& session = group.session();
+      group[started_ms] = session.now_ms();
+      group.schedule_every(tick, session[tick_ms]);
+      group.schedule(end, session[period_ms]);
+    });
+    page("decide", PageKind::kLive, "decide.html");
+    page("results", PageKind::kPlain, "results.html");
+  }
+
+  Outbox live_method(Player& player, const Json& data) const override {
+    const Session& session = player.session();
+    if (data.is_object() && data.empty()) return send_to(player, state(player.group(), &player));
+    const Json* value = data.is_object() && data.size() == 1 && data.contains("contribution")
+                            ? &data["contribution"]
+                            : nullptr;
+    if (!value) return reject("send {} for the state, or {\"contribution\": points}");
+    const int64_t most = session[endowment];
+    if (!value->is_number_integer() || value->get<int64_t>() < 0 || value->get<int64_t>() > most) {
+      return reject("a contribution is a whole number of points from 0 to " + std::to_string(most));
+    }
+    Group& group = player.group();
+    player[contribution] = value->get<int64_t>();
+    player.add_record(move, {group[ticks].json(), *value});
+    return {};  // the next tick tells the group
+  }
+
+  Json js_vars(const Player& player) const override {
+    const Session& session = player.session();
+    return object({{"endowment", session[endowment]},
+                   {"multiplier", session[multiplier]},
+                   {"period_ms", session[period_ms]},
+                   {"tick_ms", session[tick_ms]},
+                   {"id_in_group", player.id_in_group()}});
+  }
+
+  std::unique_ptr<Bot> make_bot(int id_in_group, int group_size) const override;
+  std::vector<std::unique_ptr<Invariant>> make_invariants() const override;
+
+  // What a tick earns each member: their share of a period's one-shot
+  // payoff, endowment - contribution + multiplier * pot / group size, for
+  // one tick of the period.
+  std::vector<double> tick_earnings(const Group& group) const {
+    const Session& session = group.session();
+    int64_t pot = 0;
+    for (const Player* member : group.players()) pot += (*member)[contribution];
+    const double share = static_cast<double>(pot) * session[multiplier] / group.size();
+    const double fraction =
+        static_cast<double>(session[tick_ms]) / static_cast<double>(session[period_ms]);
+    std::vector<double> earnings;
+    for (const Player* member : group.players()) {
+      earnings.push_back(
+          (static_cast<double>(session[endowment] - (*member)[contribution]) + share) * fraction);
+    }
+    return earnings;
+  }
+
+  LIVECTL_PARAM(int64_t, endowment, 100);
+  LIVECTL_PARAM(double, multiplier, 2.0);
+  LIVECTL_PARAM(int64_t, period_ms, 60'000);
+  LIVECTL_PARAM(int64_t, tick_ms, 100);
+  LIVECTL_PLAYER_FIELD(int64_t, contribution, 0);
+  LIVECTL_GROUP_FIELD(int64_t, ticks, 0);
+  LIVECTL_GROUP_FIELD(int64_t, started_ms);
+  // Every slider move: the tick it came after and the new contribution.
+  const RecordType move = record_type(
+      "move", {{"after_tick", FieldType::kInteger}, {"contribution", FieldType::kInteger}});
+
+  const GroupTimer tick = group_timer("tick", [this](Group& group) {
+    group[ticks] += 1;
+    const std::vector<double> earnings = tick_earnings(group);
+    std::vector<Player*> members = group.players();
+    for (size_t i = 0; i < members.size(); ++i) (*members[i])[payoff] += earnings[i];
+    return send_to_group(state(group, nullptr));
+  });
+  const GroupTimer end = group_timer("end", [](Group& group) {
+    for (Player* member : group.players()) member->advance_page();
+    return Outbox();
+  });
+
+ private:
+  // The group's state: the tick, every slider and every payoff so far, in
+  // id_in_group order, and when the period ends; with `me`, whose it is.
+  Json state(const Group& group, const Player* me) const {
+    Json sliders = Json::array();
+    Json payoffs = Json::array();
+    for (const Player* member : group.players()) {
+      sliders.push_back((*member)[contribution].json());
+      payoffs.push_back((*member)[payoff].json());
+    }
+    Json result = object({{"tick", group[ticks].json()},
+                          {"contributions", std::move(sliders)},
+                          {"payoffs", std::move(payoffs)},
+                          {"ends_ms", group[started_ms].value_or(0) + group.session()[period_ms]},
+                          {"now_ms", group.session().now_ms()}});
+    if (me) {
+      result["id_in_group"] = me->id_in_group();
+      result["endowment"] = group.session()[endowment];
+    }
+    return result;
+  }
+};
+
+// Reads the state, moves its slider a few times at random, then waits for
+// the period to end.
+class Mover final : public Bot {
+ public:
+  BotAction act(const PageSpec& page, Rng& rng) override {
+    if (page.name == "introduction") return BotAction::submit();
+    if (page.name != "decide") return BotAction::done();
+    if (!asked_) {
+      asked_ = true;
+      return BotAction::send(Json::object());
+    }
+    if (endowment_ >= 0 && moves_ < 5) {
+      ++moves_;
+      return BotAction::send(object({{"contribution", rng.between(0, endowment_)}}));
+    }
+    return BotAction::wait();  // the period's end moves the page on
+  }
+  // The reply to {} says how many points a slider goes up to.
+  void on_receive(const Json& data) override {
+    if (data.contains("endowment")) endowment_ = data["endowment"].get<int64_t>();
+  }
+
+ private:
+  int64_t endowment_ = -1;
+  bool asked_ = false;
+  int moves_ = 0;
+};
+
+std::unique_ptr<Bot> Slider::make_bot(int, int) const {
+  return std::make_unique<Mover>();
+}
+
+// After every tick: each member earned exactly what the sliders said
+// during it, so the payoffs are the running sum of every tick's earnings.
+class PayoffsFlowFromTheSliders final : public Invariant {
+ public:
+  explicit PayoffsFlowFromTheSliders(const Slider& game) : game_(game) {}
+  std::string_view name() const override {
+    return "each tick pays every member their share of the sliders as they stood";
+  }
+  std::optional<std::string> check(const Session& session, const Event& event,
+                                   const EventResult& result) override {
+    if (event.kind != EventKind::kTimer || result.error || event.data["timer"] != "tick") {
+      return {};
+    }
+    const Group& group = session.player(event.participant).in_round(1).group();
+    std::vector<double>& expected = expected_[group.id_in_subsession()];
+    const std::vector<double> earnings = game_.tick_earnings(group);
+    expected.resize(earnings.size(), 0.0);
+    std::vector<const Player*> members = group.players();
+    for (size_t i = 0; i < members.size(); ++i) {
+      expected[i] += earnings[i];
+      if ((*members[i])[game_.payoff] != expected[i]) {
+        return "participant " + std::to_string(members[i]->id_in_session()) + " has earned " +
+               (*members[i])[game_.payoff].json().dump() + " after tick " +
+               group[game_.ticks].json().dump() + ", not " + std::to_string(expected[i]);
+      }
+    }
+    return {};
+  }
+
+ private:
+  const Slider& game_;
+  std::map<int, std::vector<double>> expected_;
+};
+
+// A period has at most period_ms / tick_ms ticks, and none after it ended.
+class TicksStayInThePeriod final : public Invariant {
+ public:
+  explicit TicksStayInThePeriod(const Slider& game) : game_(game) {}
+  std::string_view name() const override { return "a period ticks at most period / tick times"; }
+  std::optional<std::string> check(const Session& session, const Event&,
+                                   const EventResult&) override {
+    const int64_t most = session[game_.period_ms] / session[game_.tick_ms];
+    for (const Group& group : session.groups()) {
+      if (&group.game() != &game_) continue;
+      if (group[game_.ticks] > most) {
+        return "group " + std::to_string(group.id_in_subsession()) + " ticked " +
+               group[game_.ticks].json().dump() + " times in a period of " + std::to_string(most) +
+               " ticks";
+      }
+    }
+    return {};
+  }
+
+ private:
+  const Slider& game_;
+};
+
+std::vector<std::unique_ptr<Invariant>> Slider::make_invariants() const {
+  std::vector<std::unique_ptr<Invariant>> checks;
+  checks.push_back(std::make_unique<PayoffsFlowFromTheSliders>(*this));
+  checks.push_back(std::make_unique<TicksStayInThePeriod>(*this));
+  return checks;
+}
+
+}  // namespace
+
+LIVECTL_GAME(slider, Slider)
