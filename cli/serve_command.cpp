@@ -58,6 +58,10 @@ class SqliteDurability final : public server::Durability {
                 std::unique_ptr<Session>* out) override {
     return db_.load_session(code, games, out);
   }
+  Status page_deliveries(const Session& session, size_t limit,
+                         std::vector<std::vector<PageDelivery>>* out) override {
+    return db_.page_deliveries(session, limit, out);
+  }
 
  private:
   SqliteStore& db_;

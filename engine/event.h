@@ -45,6 +45,10 @@ struct Event {
 struct Delivery {
   uint32_t participant;  // id_in_session
   uint32_t payload;      // index into EventResult::payloads / payload_values
+  // The participant's delivery number: 1 for the first payload they ever
+  // received, and so on, without gaps (Participant::delivered). Set when
+  // the event is recorded.
+  uint64_t seq = 0;
 };
 
 struct EventResult {

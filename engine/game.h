@@ -228,6 +228,11 @@ struct PageSpec {
   // says who goes on when time runs out.
   bool by_arrival = false;
   ArrivalFallback arrival_fallback = ArrivalFallback::kSmallerGroup;
+  // A live page whose script is sent, when it loads, every payload the
+  // participant received on the page before, in order, then the live ones
+  // (docs/protocol.md, "Delivery"): oTree's history section without storing
+  // history by hand. At most the last 1,000.
+  bool history = false;
 
   // Chained after Game::page(): page("quiz", ...).is_displayed(first_round).
   PageSpec& is_displayed(std::function<bool(const Player&)> predicate) {
@@ -245,6 +250,10 @@ struct PageSpec {
   }
   PageSpec& error_message(std::function<Json(const Player&, const Json& values)> check) {
     form_check = std::move(check);
+    return *this;
+  }
+  PageSpec& with_history() {
+    history = true;
     return *this;
   }
   PageSpec& group_by_arrival_time(ArrivalFallback fallback = ArrivalFallback::kSmallerGroup) {

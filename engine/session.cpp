@@ -860,6 +860,29 @@ void Session::apply_timeout(uint32_t participant_index, const Event& event) {
   }
 }
 
+void Session::number_deliveries() {
+  for (Delivery& delivery : result_.deliveries) {
+    delivery.seq = ++participants_[delivery.participant - 1].delivered;
+  }
+  // A participant who moved starts their new page's count after this
+  // event's payloads, which belong to the page they left.
+  page_delivered_before_.clear();
+  for (uint32_t moved : result_.page_changes) {
+    Participant& participant = participants_[moved - 1];
+    page_delivered_before_.push_back(participant.page_delivered);
+    participant.page_delivered = participant.delivered;
+  }
+}
+
+void Session::undo_delivery_numbers() {
+  for (size_t i = 0; i < result_.page_changes.size(); ++i) {
+    participants_[result_.page_changes[i] - 1].page_delivered = page_delivered_before_[i];
+  }
+  for (const Delivery& delivery : result_.deliveries) {
+    --participants_[delivery.participant - 1].delivered;
+  }
+}
+
 void Session::collect_page_changes() {
   auto& changed = result_.page_changes;
   for (const Undo& undo : undo_) {
@@ -1447,6 +1470,7 @@ const EventResult& Session::apply(const Event& event) {
   for (const auto& [timer, scheduled] : timers_before_) {
     changes_.push_back({Change::Scope::kTimer, timer.owner, timer.timer, timer.app});
   }
+  if (!result_.error) number_deliveries();
   Status recorded;
   try {
     recorded = store_.record(*this, event, result_, changes_);
@@ -1457,6 +1481,7 @@ const EventResult& Session::apply(const Event& event) {
   }
   if (!recorded.ok()) {
     // Not recorded means not applied: the state must match what is durable.
+    if (!result_.error) undo_delivery_numbers();
     reject("the event could not be recorded: " + recorded.message());
     in_transaction_ = false;
     return result_;
@@ -1573,6 +1598,18 @@ void Session::restore_participant(uint32_t id_in_session, std::string label, uin
   participant.page = page;
   participant.arrived = arrived;
   participant.page_entered_ms = page_entered_ms;
+}
+
+void Session::restore_deliveries(uint32_t id_in_session, uint64_t delivered,
+                                 uint64_t page_delivered) {
+  if (id_in_session < 1 || id_in_session > participants_.size() || page_delivered > delivered) {
+    throw std::invalid_argument("participant " + std::to_string(id_in_session) +
+                                " cannot have received " + std::to_string(delivered) +
+                                " payloads, " + std::to_string(page_delivered) +
+                                " of them before their page");
+  }
+  participants_[id_in_session - 1].delivered = delivered;
+  participants_[id_in_session - 1].page_delivered = page_delivered;
 }
 
 void Session::restore_participant_field(uint32_t participant_index, uint32_t field, Json value) {

@@ -40,6 +40,12 @@ struct Participant {
   // Values of the session's participant fields (Session::participant_fields:
   // its games', shared by name), in declaration order.
   std::vector<Json> fields;
+  // How many payloads the participant has received (the last Delivery::seq),
+  // and how many they had when they came to their current page: the page's
+  // own deliveries are numbered page_delivered + 1 .. delivered. Both follow
+  // from the event log, so the state digest leaves them out.
+  uint64_t delivered = 0;
+  uint64_t page_delivered = 0;
 };
 
 // A game timer that is scheduled (Group::schedule, Player::schedule).
@@ -464,6 +470,8 @@ class Session {
   void restore_participant(uint32_t id_in_session, std::string label, uint32_t page,
                            bool arrived = true, int64_t page_entered_ms = 0);
   void restore_participant_field(uint32_t participant_index, uint32_t field, Json value);
+  // The participant's delivery counts (Participant::delivered, page_delivered).
+  void restore_deliveries(uint32_t id_in_session, uint64_t delivered, uint64_t page_delivered);
   void restore_group_field(uint32_t group_index, uint32_t field, Json value);
   void restore_player_field(uint32_t player_index, uint32_t field, Json value);
   void restore_record(size_t app, RecordType type, uint32_t group_index, uint32_t participant_index,
@@ -531,6 +539,10 @@ class Session {
   void settle_timers(const Event& event);
   bool timer_left(const ScheduledTimer& timer) const;
   void collect_page_changes();
+  // Numbers the result's deliveries per participant and starts the moved
+  // participants' page counts; undo_delivery_numbers takes that back.
+  void number_deliveries();
+  void undo_delivery_numbers();
   void begin();
   void rollback();
   void reject(std::string message);
@@ -616,6 +628,9 @@ class Session {
   // by app, timer and owner), and whether they were scheduled at all.
   std::vector<std::pair<ScheduledTimer, bool>> timers_before_;
   uint32_t fired_page_ = ScheduledTimer::kUnbound;  // the page of the timer firing now
+  // page_delivered of the participants in result_.page_changes, before
+  // number_deliveries.
+  std::vector<uint64_t> page_delivered_before_;
   std::string config_name_;
   std::vector<Json> params_;  // by param_specs_ index
   Json params_json_;

@@ -4,6 +4,7 @@
 // fails, the engine rolls the event back and the sender gets the error.
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "engine/event.h"
@@ -42,6 +43,13 @@ struct Change {
   // kTimer; unused for kPage.
   uint32_t field;
   uint32_t row;  // for kRecord: the row's index in its type's table; for kTimer: the app
+};
+
+// A payload a participant received on the page they are on, as stored:
+// its Delivery::seq and its JSON text.
+struct PageDelivery {
+  uint64_t seq;
+  std::string payload;
 };
 
 class Store {

@@ -27,6 +27,15 @@ class Durability {
   // recording into store().
   virtual Status reload(const std::string& code, const std::vector<const Game*>& games,
                         std::unique_ptr<Session>* out) = 0;
+  // The payloads each participant of `session` received on the page they
+  // are on, as storage holds them, oldest first, the last `limit` at most
+  // ((*out)[id_in_session - 1]), for pages that reconnect. By default
+  // none: a storage that keeps no events has nothing to give.
+  virtual Status page_deliveries(const Session& session, size_t /*limit*/,
+                                 std::vector<std::vector<PageDelivery>>* out) {
+    out->assign(session.participant_count(), {});
+    return Status();
+  }
 };
 
 // Keeps events in memory only: nothing survives the process, commits never fail.

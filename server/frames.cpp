@@ -3,6 +3,7 @@
 #include <libwebsockets.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "engine/text.h"
@@ -87,8 +88,17 @@ size_t huge_number_at(std::string_view text) {
 
 }  // namespace
 
-Frame live_frame(std::string_view payload_json) {
-  return make_frame("{\"type\":\"live\",\"data\":", payload_json, "}");
+Frame live_frame(uint64_t seq, std::string_view payload_json) {
+  char head[64];
+  const int length = std::snprintf(head, sizeof(head), "{\"type\":\"live\",\"seq\":%llu,\"data\":",
+                                   static_cast<unsigned long long>(seq));
+  return make_frame(std::string_view(head, static_cast<size_t>(length)), payload_json, "}");
+}
+
+Frame gap_frame(uint64_t after, uint64_t resumes) {
+  return make_frame("{\"type\":\"gap\",\"after\":" + std::to_string(after) +
+                        ",\"resumes\":" + std::to_string(resumes) + "}",
+                    "", "");
 }
 
 Frame error_frame(std::string_view message) {

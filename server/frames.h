@@ -2,7 +2,10 @@
 // The WebSocket frames each way (docs/protocol.md, "Frames").
 //
 // Server to client, one JSON object per text frame:
-//   {"type":"live","data":<payload>}        liveRecv(payload)
+//   {"type":"live","seq":<n>,"data":<payload>}
+//                                            liveRecv(payload); n is the
+//                                            participant's delivery number
+//   {"type":"gap","after":<a>,"resumes":<b>} deliveries a+1..b-1 cannot be re-sent
 //   {"type":"error","message":"..."}        shown in the browser's console
 //   {"type":"page","page":<index>,"name":"..."}
 //                                            the participant is on another page now
@@ -24,8 +27,12 @@ namespace livectl::server {
 // never the text, and only on the event-loop thread.
 using Frame = std::shared_ptr<std::string>;
 
-// Wraps an already serialized payload; never re-serializes it.
-Frame live_frame(std::string_view payload_json);
+// Wraps an already serialized payload, the participant's delivery `seq`;
+// never re-serializes it.
+Frame live_frame(uint64_t seq, std::string_view payload_json);
+// A reconnecting page asked for the deliveries after `after`, and the
+// server holds them only from `resumes` on (docs/protocol.md, "Delivery").
+Frame gap_frame(uint64_t after, uint64_t resumes);
 Frame error_frame(std::string_view message);
 Frame page_frame(uint32_t page, std::string_view page_name);
 

@@ -8,6 +8,13 @@
 //   is back. It reconnects after a drop, waiting 0.25 s, then twice as long
 //   each time up to 5 s; after a reconnect it dispatches a "livereconnect"
 //   event on document, where a page can ask for the state with liveSend({}).
+// - Every live frame carries the participant's delivery number. The page
+//   remembers the last one it handled (from data-seq, the number the page
+//   was rendered at) and connects with ?after= it, so after a drop the
+//   server re-sends exactly what the page missed, in order; a frame it has
+//   handled already is skipped. When the server no longer holds all of it,
+//   a {"type":"gap"} frame comes first and a "livegap" event is dispatched
+//   on document, where a page can ask for the state with liveSend({}).
 // - {"type":"error"} frames go to console.error; {"type":"page"} frames (the
 //   participant is on another page now) load the current page.
 // - Enter in a text field does not submit the page; the Next button does.
@@ -18,6 +25,8 @@
   const page = parseInt(script.dataset.page, 10);
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const url = scheme + '//' + location.host + '/live/' + encodeURIComponent(code) + '?page=' + page;
+  // The last delivery this page handled (docs/protocol.md, "Delivery").
+  let lastSeq = parseInt(script.dataset.seq || '0', 10);
 
   const FIRST_DELAY_MS = 250;
   const MAX_DELAY_MS = 5000;
@@ -45,11 +54,19 @@
       return;
     }
     if (frame.type === 'live') {
+      if (typeof frame.seq === 'number') {
+        if (frame.seq <= lastSeq) return;  // handled before a reconnect
+        lastSeq = frame.seq;
+      }
       if (typeof window.liveRecv === 'function') {
         window.liveRecv(frame.data);
       } else {
         console.warn('livectl: a message arrived but this page defines no liveRecv(data):', frame.data);
       }
+    } else if (frame.type === 'gap') {
+      console.warn('livectl: messages ' + (frame.after + 1) + ' to ' + (frame.resumes - 1) +
+                   ' of this page can no longer be sent again; ask for the state');
+      document.dispatchEvent(new Event('livegap'));
     } else if (frame.type === 'error') {
       console.error('livectl: ' + frame.message);
     } else if (frame.type === 'page') {
@@ -58,7 +75,7 @@
   }
 
   function connect() {
-    socket = new WebSocket(url);
+    socket = new WebSocket(url + '&after=' + lastSeq);
     socket.onopen = function () {
       open = true;
       delay = FIRST_DELAY_MS;

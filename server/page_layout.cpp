@@ -153,7 +153,13 @@ Status GamePages::render(const Player& player, std::string* html_out,
   }
   html += "</title>\n<script src=\"/live.js\" data-code=\"";
   append_html_escaped(code, html);
-  html += "\" data-page=\"" + page_number + "\"></script>\n";
+  // The last delivery the page has seen: live.js asks for what came after
+  // (docs/protocol.md, "Delivery"); a page with history has seen none of
+  // its page's.
+  const Participant& participant = player.participant();
+  html += "\" data-page=\"" + page_number + "\" data-seq=\"" +
+          std::to_string(page.history ? participant.page_delivered : participant.delivered) +
+          "\"></script>\n";
   // Before every script of the page, as oTree does; `var`, as oTree's, so
   // that it is also window.js_vars.
   html += "<script>var js_vars = ";

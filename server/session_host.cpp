@@ -55,10 +55,12 @@ Status SessionHost::add_session(std::unique_ptr<Session> session) {
   }
   connections_.emplace_back(session->participant_count());
   offline_.emplace_back();
+  sent_.emplace_back(session->participant_count());
   // A resumed session's clock may be ahead of this machine's (it was set
   // back since): served time never goes below it.
   served_ms_ = std::max(served_ms_, session->now_ms());
   sessions_.push_back(std::move(session));
+  load_sent(index);
   return Status();
 }
 
@@ -88,7 +90,8 @@ size_t SessionHost::connection_count(Seat seat) const {
                                            [](const Connection* c) { return c->close_code == 0; }));
 }
 
-Status SessionHost::attach(Connection& connection, int32_t page_seen) {
+Status SessionHost::attach(Connection& connection, int32_t page_seen,
+                           std::optional<uint64_t> after) {
   if (offline_[connection.seat.session]) {
     return Status::Error(*offline_[connection.seat.session]);
   }
@@ -99,9 +102,22 @@ Status SessionHost::attach(Connection& connection, int32_t page_seen) {
   }
   open.push_back(&connection);
   const Session& session = *sessions_[connection.seat.session];
-  const uint32_t page = session.player(connection.seat.participant).participant().page;
+  const Participant& participant = session.player(connection.seat.participant).participant();
+  const uint32_t page = participant.page;
   if (page_seen != kPageNotNamed && static_cast<int64_t>(page_seen) != page) {
     hold_for(connection, page_frame(page, session.page_spec(page).name));
+  } else if (after && *after < participant.delivered) {
+    // What the page missed, from what was committed and released: the
+    // frames this turn holds follow at its end, in order.
+    const uint64_t from = std::max(*after, participant.page_delivered);
+    const std::deque<Sent>& sent = sent_[connection.seat.session][connection.seat.participant - 1];
+    if (sent.empty() || sent.front().seq > from + 1) {
+      deliver(connection,
+              gap_frame(from, sent.empty() ? participant.delivered + 1 : sent.front().seq));
+    }
+    for (const Sent& each : sent) {
+      if (each.seq > from) deliver(connection, live_frame(each.seq, *each.payload));
+    }
   }
   // After the check: if arriving moves the page on, the page frame of that
   // move reaches this connection too.
@@ -270,19 +286,21 @@ const EventResult* SessionHost::apply(Seat seat, const Event& event, Connection*
     if (sender) hold_for(*sender, error_frame(*result.error));
     return &result;
   }
-  // One frame per payload, shared by all its recipients.
-  payload_frames_.assign(result.payloads.size(), nullptr);
+  // One frame per delivery (each carries its recipient's number); the
+  // payload text is shared by its recipients, and kept for re-sending.
+  payloads_.assign(result.payloads.size(), nullptr);
   for (const Delivery& delivery : result.deliveries) {
-    Frame& frame = payload_frames_[delivery.payload];
-    if (!frame) frame = live_frame(result.payloads[delivery.payload]);
-    held_.push_back({nullptr, Seat{seat.session, delivery.participant}, frame});
+    std::shared_ptr<const std::string>& payload = payloads_[delivery.payload];
+    if (!payload) payload = std::make_shared<const std::string>(result.payloads[delivery.payload]);
+    held_.push_back({nullptr, Seat{seat.session, delivery.participant},
+                     live_frame(delivery.seq, *payload), delivery.seq, payload});
   }
   for (uint32_t participant : result.page_changes) {
     const uint32_t page = session.player(participant).participant().page;
-    held_.push_back(
-        {nullptr, Seat{seat.session, participant}, page_frame(page, session.page_spec(page).name)});
+    held_.push_back({nullptr, Seat{seat.session, participant},
+                     page_frame(page, session.page_spec(page).name), 0, nullptr});
   }
-  payload_frames_.clear();
+  payloads_.clear();
   return &result;
 }
 
@@ -331,8 +349,38 @@ int64_t SessionHost::fire_due() {
   return std::max<int64_t>(0, next - now);
 }
 
+void SessionHost::keep_sent(Seat seat, Sent sent) {
+  if (offline_[seat.session]) return;
+  std::deque<Sent>& kept = sent_[seat.session][seat.participant - 1];
+  const uint64_t page_start =
+      sessions_[seat.session]->player(seat.participant).participant().page_delivered;
+  while (!kept.empty() && (kept.front().seq <= page_start || kept.size() >= kHistoryLimit)) {
+    kept.pop_front();
+  }
+  if (sent.seq > page_start) kept.push_back(std::move(sent));
+}
+
+void SessionHost::load_sent(uint32_t index) {
+  const Session& session = *sessions_[index];
+  std::vector<std::vector<PageDelivery>> stored;
+  auto& kept = sent_[index];
+  kept.assign(session.participant_count(), {});
+  if (Status status = durability_.page_deliveries(session, kHistoryLimit, &stored); !status.ok()) {
+    // Pages that reconnect are told of a gap and ask for the state.
+    std::fprintf(stderr, "livectl: session %s: %s\n", session.code().c_str(),
+                 status.message().c_str());
+    return;
+  }
+  for (size_t p = 0; p < stored.size() && p < kept.size(); ++p) {
+    for (PageDelivery& delivery : stored[p]) {
+      kept[p].push_back(
+          {delivery.seq, std::make_shared<const std::string>(std::move(delivery.payload))});
+    }
+  }
+}
+
 void SessionHost::hold_for(Connection& connection, Frame frame) {
-  held_.push_back({&connection, connection.seat, std::move(frame)});
+  held_.push_back({&connection, connection.seat, std::move(frame), 0, nullptr});
 }
 
 void SessionHost::deliver(Connection& connection, const Frame& frame) {
@@ -384,12 +432,13 @@ void SessionHost::end_turn() {
     std::vector<std::string> lost;
     if (Status status = durability_.commit(&lost); !status.ok()) recover(status, lost);
   }
-  for (const Held& held : held_) {
+  for (Held& held : held_) {
     if (held.only_to) {
       deliver(*held.only_to, held.frame);
     } else {
       for (Connection* connection : connections_of(held.seat)) deliver(*connection, held.frame);
     }
+    if (held.seq != 0) keep_sent(held.seat, {held.seq, std::move(held.payload)});
   }
   held_.clear();
   for (HttpExchange* exchange : awaiting_) respond(*exchange);
@@ -422,6 +471,7 @@ void SessionHost::recover(const Status& failure, const std::vector<std::string>&
       continue;
     }
     *found = std::move(reloaded);
+    load_sent(index);
     // Every page of the session may show what was lost: each reloads.
     const Session& session = **found;
     for (const Player& player : session.round_players(1)) {

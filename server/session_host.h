@@ -8,6 +8,7 @@
 //
 // Thread: the event-loop thread only; no locks.
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -103,10 +104,17 @@ class SessionHost {
   // (or one of the two constants above); when the participant is
   // elsewhere, the client is told to move. A participant's first page or
   // connection is their arrival (a kArrive event, which may let their group
-  // past a wait page).
+  // past a wait page). With `after` (the last delivery number the page
+  // handled, docs/protocol.md "Delivery"), the connection is first sent,
+  // in order, the deliveries of the participant's page numbered after it
+  // that were released before (at most kHistoryLimit; a gap frame says
+  // when older ones are missing).
   // Errors: "participant N already has 8 open pages"; an offline session's
   // reason (offline_reason()).
-  Status attach(Connection& connection, int32_t page_seen);
+  Status attach(Connection& connection, int32_t page_seen,
+                std::optional<uint64_t> after = std::nullopt);
+  // How many deliveries of a participant's page are kept for re-sending.
+  static constexpr size_t kHistoryLimit = 1000;
   // Unregisters a closing connection and drops what was held for it alone.
   void detach(Connection& connection);
   // A complete text message from `connection`: rate-limited, parsed, then
@@ -213,7 +221,20 @@ class SessionHost {
     Connection* only_to;  // nullptr: every connection of `seat`
     Seat seat;
     Frame frame;
+    // A live frame's delivery: kept for re-sending once released.
+    uint64_t seq = 0;
+    std::shared_ptr<const std::string> payload;
   };
+  // A delivery released to a participant, kept for pages that missed it.
+  struct Sent {
+    uint64_t seq;
+    std::shared_ptr<const std::string> payload;
+  };
+  // Keeps `sent` for the participant's page, forgetting what belongs to
+  // pages they left and what is beyond kHistoryLimit.
+  void keep_sent(Seat seat, Sent sent);
+  // Fills sent_ for session `index` from storage.
+  void load_sent(uint32_t index);
 
   // The session's result, or null when the session is offline.
   const EventResult* apply(Seat seat, const Event& event, Connection* sender);
@@ -258,9 +279,13 @@ class SessionHost {
   std::vector<Held> held_;
   std::vector<HttpExchange*> awaiting_;
   uint64_t events_applied_ = 0;
-  Admin* admin_ = nullptr;             // see set_admin
-  Room* room_ = nullptr;               // see set_room
-  std::vector<Frame> payload_frames_;  // scratch: one frame per payload of an event
+  Admin* admin_ = nullptr;  // see set_admin
+  Room* room_ = nullptr;    // see set_room
+  // scratch: each payload of an event, shared by its recipients
+  std::vector<std::shared_ptr<const std::string>> payloads_;
+  // [session][participant - 1] -> the deliveries of their current page
+  // that were released, oldest first, at most kHistoryLimit.
+  std::vector<std::vector<std::deque<Sent>>> sent_;
 };
 
 }  // namespace livectl::server

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "engine/text.h"
@@ -31,27 +33,47 @@ int close_with(lws* socket, int code, std::string_view reason) {
   return -1;
 }
 
-// The ?page= argument: a page index, SessionHost::kPageNotNamed when there
-// is none, or SessionHost::kNotAPageIndex when it is something else
-// (-1, abc, 2^66, empty). Each argument is one fragment of lws's URI_ARGS
-// header, already %-decoded.
-int32_t page_argument(lws* socket) {
+// The value of the URL argument `name` (?name=value), %-decoded, or nullopt
+// when there is none; a bare ?name gives "". Each argument is one fragment
+// of lws's URI_ARGS header.
+std::optional<std::string> url_argument(lws* socket, std::string_view name) {
   for (int index = 0;; ++index) {
     const int length = lws_hdr_fragment_length(socket, WSI_TOKEN_HTTP_URI_ARGS, index);
     std::string argument(static_cast<size_t>(std::max(length, 0)) + 1, '\0');
     const int copied = lws_hdr_copy_fragment(
         socket, argument.data(), static_cast<int>(argument.size()), WSI_TOKEN_HTTP_URI_ARGS, index);
-    if (copied < 0) return SessionHost::kPageNotNamed;  // no more arguments
+    if (copied < 0) return std::nullopt;  // no more arguments
     argument.resize(static_cast<size_t>(copied));
-    if (argument != "page" && !argument.starts_with("page=")) continue;
-    const std::string_view value =
-        std::string_view(argument).substr(std::min<size_t>(5, argument.size()));
-    int32_t page = -1;
-    const auto [rest, error] = std::from_chars(value.data(), value.data() + value.size(), page);
-    const bool index_ok =
-        !value.empty() && error == std::errc() && rest == value.data() + value.size() && page >= 0;
-    return index_ok ? page : SessionHost::kNotAPageIndex;
+    if (argument == name) return std::string();
+    if (argument.size() > name.size() && argument.starts_with(name) &&
+        argument[name.size()] == '=') {
+      return argument.substr(name.size() + 1);
+    }
   }
+}
+
+// The ?page= argument: a page index, SessionHost::kPageNotNamed when there
+// is none, or SessionHost::kNotAPageIndex when it is something else
+// (-1, abc, 2^66, empty).
+int32_t page_argument(lws* socket) {
+  const std::optional<std::string> value = url_argument(socket, "page");
+  if (!value) return SessionHost::kPageNotNamed;
+  int32_t page = -1;
+  const auto [rest, error] = std::from_chars(value->data(), value->data() + value->size(), page);
+  const bool index_ok =
+      !value->empty() && error == std::errc() && rest == value->data() + value->size() && page >= 0;
+  return index_ok ? page : SessionHost::kNotAPageIndex;
+}
+
+// The ?after= argument: the last delivery number the page handled; nullopt
+// when there is none or it is not a number from 0.
+std::optional<uint64_t> after_argument(lws* socket) {
+  const std::optional<std::string> value = url_argument(socket, "after");
+  if (!value || value->empty()) return std::nullopt;
+  uint64_t after = 0;
+  const auto [rest, error] = std::from_chars(value->data(), value->data() + value->size(), after);
+  if (error != std::errc() || rest != value->data() + value->size()) return std::nullopt;
+  return after;
 }
 
 int open(SessionHost& host, lws* socket, Connection*& connection) {
@@ -69,7 +91,8 @@ int open(SessionHost& host, lws* socket, Connection*& connection) {
                                        : host.find(path.substr(kPrefix.size()));
   if (!seat) return close_with(socket, kCloseUnknownCode, "unknown participant code");
   auto* opened = new Connection(socket, *seat, host.limits());
-  if (Status status = host.attach(*opened, page_argument(socket)); !status.ok()) {
+  if (Status status = host.attach(*opened, page_argument(socket), after_argument(socket));
+      !status.ok()) {
     delete opened;
     const bool offline = host.offline_reason(seat->session).has_value();
     return close_with(socket, offline ? kCloseServerFailed : kCloseTooManyPages, status.message());

@@ -1,9 +1,11 @@
 // Reading stored sessions back: the sessions table, and whole sessions
 // rebuilt through Session's restore_* API.
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "store/database.h"
 #include "store/schema.h"
@@ -51,6 +53,24 @@ uint32_t index_of_id(int64_t id, const char* column) {
                                 " is not an id");
   }
   return static_cast<uint32_t>(id - 1);
+}
+
+// Calls visit(event seq, id_in_session, payload) for every payload the
+// session's accepted events after event `after_event` delivered, in order.
+template <class Visit>
+void scan_deliveries(sqlite3* db, std::string_view code, int64_t after_event, Visit visit) {
+  Statement query(db,
+                  "SELECT seq, deliveries FROM events WHERE session = ?1 AND seq > ?2 AND "
+                  "deliveries IS NOT NULL ORDER BY rowid");
+  query.bind(1, code);
+  query.bind(2, after_event);
+  while (query.next()) {
+    const int64_t seq = query.column_int(0);
+    const Json deliveries = Json::parse(query.column_text(1));
+    for (const Json& delivery : deliveries) {
+      for (const Json& id : delivery.at(0)) visit(seq, id.get<uint32_t>(), delivery.at(1));
+    }
+  }
 }
 
 }  // namespace
@@ -116,18 +136,22 @@ Status SqliteStore::load_session(const std::string& code, std::vector<const Game
       std::string page;
       bool arrived;
       int64_t entered_ms;
+      int64_t page_delivered;
+      int64_t page_event;
     };
     std::vector<Presence> presence;
     {
       Statement query(db,
-                      "SELECT code, label, round_number, page_index, page, entered_ms "
+                      "SELECT code, label, round_number, page_index, page, entered_ms, "
+                      "page_delivered, page_event "
                       "FROM participants WHERE session = ?1 ORDER BY id_in_session");
       query.bind(1, session_code);
       while (query.next()) {
         config.participant_codes.push_back(query.column_text(0));
         const bool arrived = !query.is_null(5);
         presence.push_back({query.column_text(1), query.column_int(2), query.column_int(3),
-                            query.column_text(4), arrived, arrived ? query.column_int(5) : 0});
+                            query.column_text(4), arrived, arrived ? query.column_int(5) : 0,
+                            query.column_int(6), query.column_int(7)});
       }
     }
     session = std::make_unique<Session>(games, records_to ? *records_to : *this, config);
@@ -357,6 +381,23 @@ Status SqliteStore::load_session(const std::string& code, std::vector<const Game
                                   "' is not 4 hex words");
     }
     session->restore_progress(stored->last_seq, progress.column_int(0), rng);
+
+    // Each participant's delivery count: what they had when they came to
+    // their page, and what the events since then delivered to them.
+    int64_t earliest = INT64_MAX;
+    for (const Presence& p : presence) earliest = std::min(earliest, p.page_event);
+    std::vector<uint64_t> delivered(presence.size(), 0);
+    if (!presence.empty()) {
+      scan_deliveries(db, session_code, earliest, [&](int64_t seq, uint32_t id, const Json&) {
+        if (id >= 1 && id <= presence.size() && seq > presence[id - 1].page_event) {
+          ++delivered[id - 1];
+        }
+      });
+    }
+    for (uint32_t i = 0; i < presence.size(); ++i) {
+      const auto before = static_cast<uint64_t>(presence[i].page_delivered);
+      session->restore_deliveries(i + 1, before + delivered[i], before);
+    }
   } catch (const SqliteError& e) {
     return db_->error(e);
   } catch (const std::exception& e) {
@@ -366,6 +407,42 @@ Status SqliteStore::load_session(const std::string& code, std::vector<const Game
     if (Status status = attach(*session); !status.ok()) return status;
   }
   *out = std::move(session);
+  return Status();
+}
+
+Status SqliteStore::page_deliveries(const Session& session, size_t limit,
+                                    std::vector<std::vector<PageDelivery>>* out) {
+  out->assign(session.participant_count(), {});
+  try {
+    std::vector<int64_t> page_events(session.participant_count(), 0);
+    Statement query(db_->handle(),
+                    "SELECT id_in_session, page_event FROM participants WHERE session = ?1");
+    query.bind(1, std::string_view(session.code()));
+    while (query.next()) {
+      const uint32_t index = index_of_id(query.column_int(0), "id_in_session");
+      if (index < page_events.size()) page_events[index] = query.column_int(1);
+    }
+    int64_t earliest = INT64_MAX;
+    for (int64_t event : page_events) earliest = std::min(earliest, event);
+    if (page_events.empty()) return Status();
+    scan_deliveries(db_->handle(), session.code(), earliest,
+                    [&](int64_t seq, uint32_t id, const Json& payload) {
+                      if (id < 1 || id > out->size() || seq <= page_events[id - 1]) return;
+                      std::vector<PageDelivery>& received = (*out)[id - 1];
+                      const uint64_t first = session.participant(id).page_delivered;
+                      received.push_back({first + received.size() + 1, payload.dump()});
+                    });
+    for (std::vector<PageDelivery>& received : *out) {
+      if (received.size() > limit) {
+        received.erase(received.begin(), received.end() - static_cast<std::ptrdiff_t>(limit));
+      }
+    }
+  } catch (const SqliteError& e) {
+    return db_->error(e);
+  } catch (const std::exception& e) {
+    return Status::Error("the deliveries of session " + session.code() + " in " + path() +
+                         " cannot be read: " + e.what());
+  }
   return Status();
 }
 

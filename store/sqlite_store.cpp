@@ -65,6 +65,9 @@ struct SqliteStore::Slot {
   std::vector<std::vector<Json>> group_values, player_values, participant_values;
   std::vector<uint32_t> pages;
   std::vector<std::optional<int64_t>> entered_ms;  // nullopt: not arrived
+  // Participant::page_delivered, and the event that moved them to their page.
+  std::vector<uint64_t> page_delivered;
+  std::vector<int64_t> page_events;
   std::vector<std::string> labels;
   std::vector<uint8_t> group_dirty, player_dirty, participant_dirty, page_dirty;
   std::vector<uint32_t> dirty_groups, dirty_players, dirty_participants, dirty_pages;
@@ -193,7 +196,8 @@ void SqliteStore::prepare_statements() {
       make("UPDATE sessions SET last_seq = ?1, now_ms = ?2, rng = ?3 WHERE code = ?4");
   update_page_ = make(
       "UPDATE participants SET page_index = ?1, page = ?2, entered_ms = ?5, label = ?6, "
-      "round_number = ?7 WHERE session = ?3 AND id_in_session = ?4");
+      "round_number = ?7, page_delivered = ?8, page_event = ?9 "
+      "WHERE session = ?3 AND id_in_session = ?4");
   upsert_timer_ = make(
       "INSERT OR REPLACE INTO timers (session, game, timer, round_number, group_id, "
       "id_in_session, page_index, due_ms, every_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
@@ -331,6 +335,8 @@ int SqliteStore::write_dirty(Slot& slot) {
       update_page_->bind_null(5);
     }
     update_page_->bind(6, std::string_view(slot.labels[index]));
+    update_page_->bind(8, static_cast<int64_t>(slot.page_delivered[index]));
+    update_page_->bind(9, slot.page_events[index]);
     if ((rc = update_page_->run()) != SQLITE_DONE) return rc;
     slot.page_dirty[index] = 0;
   }
@@ -531,6 +537,10 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
         slot->pages[change.owner] = participant.page;
         slot->entered_ms[change.owner] = entered_of(participant);
         slot->labels[change.owner] = participant.label;
+        if (change.scope == Change::Scope::kPage) {
+          slot->page_delivered[change.owner] = participant.page_delivered;
+          slot->page_events[change.owner] = static_cast<int64_t>(result.seq);
+        }
         if (!slot->page_dirty[change.owner]) {
           slot->page_dirty[change.owner] = 1;
           slot->dirty_pages.push_back(change.owner);
@@ -649,7 +659,10 @@ SqliteStore::Slot& SqliteStore::attach_slot(const Session& session) {
     slot->pages.push_back(participant.page);
     slot->entered_ms.push_back(entered_of(participant));
     slot->labels.push_back(participant.label);
+    slot->page_delivered.push_back(participant.page_delivered);
   }
+  // A restored session's are set by load_session; a new one's are all 0.
+  slot->page_events.assign(slot->participants, 0);
   slot->group_dirty.assign(slot->group_values.size(), 0);
   slot->player_dirty.assign(slot->player_values.size(), 0);
   slot->participant_dirty.assign(slot->participant_values.size(), 0);
@@ -791,7 +804,16 @@ Status SqliteStore::attach(const Session& session) {
   }
   if (db_->mode() == Database::Mode::kRead) return Status();  // nothing will be written
   try {
-    attach_slot(session);
+    Slot& slot = attach_slot(session);
+    Statement query(db_->handle(),
+                    "SELECT id_in_session, page_event FROM participants WHERE session = ?1");
+    query.bind(1, std::string_view(session.code()));
+    while (query.next()) {
+      const int64_t id = query.column_int(0);
+      if (id >= 1 && id <= static_cast<int64_t>(slot.page_events.size())) {
+        slot.page_events[static_cast<size_t>(id - 1)] = query.column_int(1);
+      }
+    }
   } catch (const SqliteError& e) {
     return fail(e.code());
   } catch (const std::invalid_argument& e) {

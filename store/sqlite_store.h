@@ -124,6 +124,12 @@ class SqliteStore final : public Store {
   // restore_* API, for `games` (which must be the games it was created
   // with, in order). The new Session records into `records_to` (this store
   // when null, in which case it is attached). REQUIRES: no unflushed batch.
+  // The payloads each participant of `session` (attached, flushed) received
+  // on the page they are on, oldest first, the last `limit` at most:
+  // (*out)[id_in_session - 1]. Reads the event log from the earliest event
+  // that brought a participant to their page.
+  Status page_deliveries(const Session& session, size_t limit,
+                         std::vector<std::vector<PageDelivery>>* out);
   Status load_session(const std::string& code, std::vector<const Game*> games,
                       std::unique_ptr<Session>* out, Store* records_to = nullptr);
   Status load_session(const std::string& code, const Game& game, std::unique_ptr<Session>* out,

@@ -20,7 +20,10 @@ constexpr int kCloseTooManyPages = 4429;
 // server that stopped answering must not grow without bound.
 constexpr size_t kMaxWaiting = 10'000;
 
-constexpr std::string_view kLivePrefix = R"({"type":"live","data":)";
+// A live frame is this prefix, the delivery number, kLiveData, the payload
+// and "}".
+constexpr std::string_view kLivePrefix = R"({"type":"live","seq":)";
+constexpr std::string_view kLiveData = R"(,"data":)";
 
 int callback(lws* socket, lws_callback_reasons reason, void* user, void* in, size_t len) {
   auto* generator = static_cast<Generator*>(lws_context_user(lws_get_context(socket)));
@@ -193,14 +196,18 @@ int Generator::on_receive(Participant& p, const char* in, size_t len) {
 
 void Generator::handle_frame(Participant& p, std::string_view text) {
   const int64_t received_us = this->received_us();
-  // The server writes live frames as this prefix, the payload and "}", so
-  // only the payload needs parsing; anything else is parsed whole.
+  // The server writes live frames as kLivePrefix, the number, kLiveData,
+  // the payload and "}", so only the payload needs parsing; anything else
+  // is parsed whole.
   Json payload;
   std::string type;
-  if (text.starts_with(kLivePrefix) && text.ends_with('}')) {
+  const size_t data_at = text.starts_with(kLivePrefix) && text.ends_with('}')
+                             ? text.find(kLiveData, kLivePrefix.size())
+                             : std::string_view::npos;
+  if (data_at != std::string_view::npos) {
     type = "live";
-    payload = Json::parse(text.substr(kLivePrefix.size(), text.size() - kLivePrefix.size() - 1),
-                          nullptr, false);
+    const size_t start = data_at + kLiveData.size();
+    payload = Json::parse(text.substr(start, text.size() - start - 1), nullptr, false);
   } else {
     payload = Json::parse(text, nullptr, false);
     if (payload.is_object() && payload.contains("type") && payload["type"].is_string()) {

@@ -7,12 +7,15 @@
 // waits in a room until the experimenter creates its session, and plays the
 // public goods study (PUBLIC_GOODS_STUDY) as one of twelve: its quiz, three
 // rounds with strangers, the results and the payments page; and trades in
-// the double auction study's market (DOUBLE_AUCTION_STUDY).
+// the double auction study's market (DOUBLE_AUCTION_STUDY); and chats in the
+// continuous study's group chat (CONTINUOUS_STUDY), whose page keeps the chat
+// across a reload, a dropped connection and a server restart.
 //
 //     node live_pages_test.js LIVECTL ARTIFACT_DIR [TEST_NAME_SUBSTRING]
 //                             [--otree-study OTREE_STUDY]
 //                             [--public-goods PUBLIC_GOODS_STUDY]
 //                             [--double-auction DOUBLE_AUCTION_STUDY]
+//                             [--continuous CONTINUOUS_STUDY]
 //
 // Screenshots are written to ARTIFACT_DIR and their paths printed. Every wait
 // is bounded, a watchdog ends the whole run, and every server is killed on
@@ -43,11 +46,12 @@ const option = flag => {
 const OTREE_STUDY = option('--otree-study');
 const PUBLIC_GOODS = option('--public-goods');
 const DOUBLE_AUCTION = option('--double-auction');
+const CONTINUOUS = option('--continuous');
 const [LIVECTL, ARTIFACTS, ONLY = ''] = argv;
 if (!LIVECTL || !ARTIFACTS) {
   console.error('usage: node live_pages_test.js LIVECTL ARTIFACT_DIR [TEST_NAME_SUBSTRING] ' +
                 '[--otree-study OTREE_STUDY] [--public-goods PUBLIC_GOODS_STUDY] ' +
-                '[--double-auction DOUBLE_AUCTION_STUDY]');
+                '[--double-auction DOUBLE_AUCTION_STUDY] [--continuous CONTINUOUS_STUDY]');
   process.exit(2);
 }
 const CHROMIUM = '/usr/bin/chromium';  // Debian's package; scripts/bootstrap.sh installs it
@@ -69,7 +73,7 @@ const LINES = [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8],
 // Chromium's own line for a WebSocket that could not connect: expected while
 // the server is down or the browser is offline, and nowhere else.
 const isFailedWebSocket = error =>
-  /^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/live\/\w+\?page=\d+' failed/.test(error.text);
+  /^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/live\/\w+\?page=\d+&after=\d+' failed/.test(error.text);
 
 // ---- the browser side ----
 
@@ -644,6 +648,65 @@ async function a_buyer_and_a_seller_trade_in_the_double_auction_and_see_their_pr
   assert.deepEqual(players.unexpectedErrors(), []);
 }
 
+async function two_browsers_chat_and_a_page_keeps_the_chat_across_a_reload_a_drop_and_a_restart(
+    players) {
+  assert.ok(CONTINUOUS, 'this test needs --continuous: the continuous study binary');
+  const db = path.join(TMP, 'group_chat.db');
+  const server = await Server.start(CONTINUOUS, {
+    db, args: ['--config', 'group_chat', '--participants', '3'] });
+  const a = await players.open('A', server.links[0]);
+  const b = await players.open('B', server.links[1]);
+  const chat = page => page.evaluate(
+      () => [...document.querySelectorAll('#messages li')].map(li => li.textContent));
+  const shows = (page, want, ms = VIEW_MS) => page.waitForFunction(want => JSON.stringify(
+      [...document.querySelectorAll('#messages li')].map(li => li.textContent)) ===
+      JSON.stringify(want), want, { timeout: ms });
+  const say = async (page, text) => {
+    await page.fill('#text', text);
+    await page.click('#send');
+  };
+  const said = ['Player 1: hello 👋🏽', 'Player 2: 世界 <b>not bold</b> & "quotes"'];
+  await say(a, 'hello 👋🏽');
+  await shows(b, said.slice(0, 1));
+  await say(b, '世界 <b>not bold</b> & "quotes"');
+  await Promise.all([shows(a, said), shows(b, said)]);
+  // Markup in a message is text, never markup.
+  assert.equal(await b.evaluate(() => document.querySelectorAll('#messages b').length), 0);
+
+  // A reload: the page's history brings the chat back, each message once.
+  await a.reload();
+  await shows(a, said);
+  await players.screenshot('A', 'reloaded');
+
+  // B goes offline and misses two messages; back online, its page
+  // reconnects by itself and gets both, without a reload and nothing twice.
+  await b.evaluate(() => { window.keptAcrossReconnect = true; });
+  await b.context().setOffline(true);
+  await say(a, 'are you there?');
+  await say(a, 'hello?');
+  const four = [...said, 'Player 1: are you there?', 'Player 1: hello?'];
+  await shows(a, four);
+  await b.context().setOffline(false);
+  await shows(b, four, RECONNECT_MS);
+  assert.equal(await b.evaluate(() => window.keptAcrossReconnect), true, 'B reloaded');
+
+  // The server dies; the restarted one gives a reloaded page the whole chat
+  // from the store, and the conversation goes on.
+  const reconnecting = players.reconnecting('B', VIEW_MS);
+  await server.crash();
+  await reconnecting;
+  const again = await Server.start(CONTINUOUS, { db, port: server.port });
+  await b.reload();
+  await shows(b, four, RECONNECT_MS);
+  await say(b, 'back');
+  const five = [...four, 'Player 2: back'];
+  await Promise.all([shows(a, five, RECONNECT_MS), shows(b, five)]);
+  assert.deepEqual(await chat(a), five);
+  await players.screenshot('B', 'after-restart');
+  await again.stop();
+  assert.deepEqual(players.unexpectedErrors(isFailedWebSocket), []);
+}
+
 // ---- runner ----
 
 async function main() {
@@ -678,6 +741,7 @@ async function main() {
     [two_pcs_wait_in_a_room_until_the_experimenter_creates_the_session, 'room'],
     [twelve_play_public_goods_one_of_them_in_a_browser, 'public-goods'],
     [a_buyer_and_a_seller_trade_in_the_double_auction_and_see_their_profits, 'double-auction'],
+    [two_browsers_chat_and_a_page_keeps_the_chat_across_a_reload_a_drop_and_a_restart, 'chat'],
   ].filter(([test]) => test.name.includes(ONLY));
   let failed = 0;
   for (const [test, prefix] of tests) {

@@ -158,7 +158,7 @@ async def test_a_session_created_in_the_admin_is_played_monitored_and_exported()
         assert [p["state"] for p in state["players"]] == ["connected", "connected", "offline"]
         await a.send(json.dumps({"page": live, "data": 10}))
         frame = json.loads(await asyncio.wait_for(b.recv(), 5))
-        assert frame == {"type": "live", "data": {"id_in_group": 1, "bid": 10}}, frame
+        assert frame == {"type": "live", "seq": 1, "data": {"id_in_group": 1, "bid": 10}}, frame
         state = s.monitor(code)
         assert state["groups"][0]["fields"] == {"highest_bid": 10, "highest_bidder": 1}
         assert state["events"] == events_before + 1

@@ -17,8 +17,10 @@ std::string parse_error(std::string_view text) {
 }
 
 TEST_CASE("server frames wrap the serialized payload as it is") {
-  CHECK(server::frame_text(server::live_frame(R"({"b":1,"a":[2]})")) ==
-        R"({"type":"live","data":{"b":1,"a":[2]}})");
+  CHECK(server::frame_text(server::live_frame(18446744073709551615ULL, R"({"b":1,"a":[2]})")) ==
+        R"({"type":"live","seq":18446744073709551615,"data":{"b":1,"a":[2]}})");
+  CHECK(server::frame_text(server::gap_frame(3, 1004)) ==
+        R"({"type":"gap","after":3,"resumes":1004})");
   CHECK(server::frame_text(server::error_frame("say \"hi\"")) ==
         R"({"type":"error","message":"say \"hi\""})");
   CHECK(server::frame_text(server::page_frame(1, "results")) ==

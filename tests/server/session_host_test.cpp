@@ -108,16 +108,98 @@ TEST_CASE("live frames reach pages only after the turn's commit") {
   f.host.end_turn();
   CHECK(f.durability.commits == 1);
   for (uint32_t id = 1; id <= 3; ++id) {
-    CHECK(f.frames(id) == std::vector<std::string>{R"({"type":"live","data":5})"});
+    CHECK(f.frames(id) == std::vector<std::string>{R"({"type":"live","seq":1,"data":5})"});
   }
 }
 
-TEST_CASE("a payload becomes one frame shared by all its recipients") {
+TEST_CASE("each recipient's live frame carries that participant's own delivery number") {
   Fixture f;
   f.send(1, R"({"data":{"x":[1,2]}})");
   f.host.end_turn();
-  CHECK(f.pages[0]->outgoing.front().get() == f.pages[1]->outgoing.front().get());
-  CHECK(f.pages[1]->outgoing.front().get() == f.pages[2]->outgoing.front().get());
+  for (uint32_t id = 1; id <= 3; ++id) {
+    CHECK(f.frames(id) ==
+          std::vector<std::string>{R"({"type":"live","seq":1,"data":{"x":[1,2]}})"});
+  }
+  f.send(2, R"({"data":7})");
+  f.host.end_turn();
+  for (uint32_t id = 1; id <= 3; ++id) {
+    CHECK(f.frames(id) == std::vector<std::string>{R"({"type":"live","seq":2,"data":7})"});
+    CHECK(f.host.session(0).player(id).participant().delivered == 2);
+  }
+}
+
+TEST_CASE("a page that reconnects gets exactly what it missed, in order, then the live ones") {
+  Fixture f;
+  for (int i = 1; i <= 5; ++i) f.send(2, R"({"data":)" + std::to_string(i) + "}");
+  f.host.end_turn();
+  CHECK(f.frames(1).size() == 5);
+  // Participant 1's page handled two of them, lost its socket, and is back;
+  // a message of this turn is held until its commit, and follows.
+  Connection back(nullptr, server::Seat{0, 1}, f.host.limits());
+  REQUIRE(f.host.attach(back, 0, 2).ok());
+  f.send(3, R"({"data":6})");
+  f.host.end_turn();
+  CHECK(take_frames(back) == std::vector<std::string>{R"({"type":"live","seq":3,"data":3})",
+                                                      R"({"type":"live","seq":4,"data":4})",
+                                                      R"({"type":"live","seq":5,"data":5})",
+                                                      R"({"type":"live","seq":6,"data":6})"});
+  // A page that missed nothing is sent nothing again; one that names no
+  // number is sent nothing of the past.
+  Connection current(nullptr, server::Seat{0, 1}, f.host.limits());
+  REQUIRE(f.host.attach(current, 0, 6).ok());
+  Connection plain(nullptr, server::Seat{0, 1}, f.host.limits());
+  REQUIRE(f.host.attach(plain, 0).ok());
+  f.host.end_turn();
+  CHECK(take_frames(current).empty());
+  CHECK(take_frames(plain).empty());
+  for (Connection* page : {&back, &current, &plain}) f.host.detach(*page);
+}
+
+TEST_CASE("a page that missed more than is kept is told of the gap, then gets the rest") {
+  server::ServerLimits limits;
+  limits.messages_per_second = 1e9;
+  limits.message_burst = 1e9;
+  Fixture f(limits);
+  const auto total = static_cast<int>(SessionHost::kHistoryLimit) + 5;
+  for (int i = 1; i <= total; ++i) {
+    f.send(2, R"({"data":)" + std::to_string(i) + "}");
+    if (i % 100 == 0) {
+      f.host.end_turn();
+      for (uint32_t id = 1; id <= 3; ++id) f.frames(id);
+    }
+  }
+  f.host.end_turn();
+  Connection back(nullptr, server::Seat{0, 1}, f.host.limits());
+  REQUIRE(f.host.attach(back, 0, 0).ok());
+  const std::vector<std::string> frames = take_frames(back);
+  REQUIRE(frames.size() == SessionHost::kHistoryLimit + 1);
+  CHECK(frames.front() == R"({"type":"gap","after":0,"resumes":6})");
+  CHECK(frames[1] == R"({"type":"live","seq":6,"data":6})");
+  CHECK(frames.back() == "{\"type\":\"live\",\"seq\":" + std::to_string(total) +
+                             ",\"data\":" + std::to_string(total) + "}");
+  f.host.detach(back);
+}
+
+TEST_CASE("what is re-sent is the participant's current page's only") {
+  Fixture f;
+  f.send(2, R"({"data":"old"})");
+  f.host.end_turn();
+  f.host.submit(server::Seat{0, 1}, 0);  // participant 1 moves to 'middle'
+  f.host.end_turn();
+  CHECK(f.host.session(0).player(1).participant().page_delivered == 1);
+  // The page frame: the page that was open is told to load the next one.
+  CHECK(f.frames(1) == std::vector<std::string>{R"({"type":"live","seq":1,"data":"old"})",
+                                                R"({"type":"page","page":1,"name":"middle"})"});
+  f.host.submit(server::Seat{0, 2}, 0);
+  f.host.end_turn();
+  f.host.receive(*f.pages[1], R"({"page":1,"data":"new"})", 0);
+  f.host.end_turn();
+  // The middle page, loaded with its history, asks from its start.
+  Connection middle(nullptr, server::Seat{0, 1}, f.host.limits());
+  REQUIRE(f.host.attach(middle, 1, 0).ok());
+  f.host.end_turn();
+  CHECK(take_frames(middle) == std::vector<std::string>{R"({"type":"live","seq":2,"data":"new"})"});
+  f.host.detach(middle);
 }
 
 TEST_CASE("one turn commits once however many events it applied") {
@@ -136,8 +218,8 @@ TEST_CASE("a game that throws sends its sender an error and the session goes on"
   f.host.end_turn();
   CHECK(f.frames(2) ==
         std::vector<std::string>{R"({"type":"error","message":"live_method failed: boom"})",
-                                 R"({"type":"live","data":"fine"})"});
-  CHECK(f.frames(1) == std::vector<std::string>{R"({"type":"live","data":"fine"})"});
+                                 R"({"type":"live","seq":1,"data":"fine"})"});
+  CHECK(f.frames(1) == std::vector<std::string>{R"({"type":"live","seq":1,"data":"fine"})"});
 }
 
 TEST_CASE("a malformed frame is answered with an error to its sender alone") {
@@ -161,7 +243,7 @@ TEST_CASE("messages over the rate are dropped and the sender is told once") {
   CHECK(
       f.frames(1) ==
       std::vector<std::string>{
-          R"({"type":"live","data":1})", R"({"type":"live","data":1})",
+          R"({"type":"live","seq":1,"data":1})", R"({"type":"live","seq":2,"data":1})",
           R"({"type":"error","message":"too many messages: more than 1 a second; this one and those right after it were dropped"})"});
   CHECK(f.frames(2).size() == 2);
 }
@@ -264,7 +346,7 @@ TEST_CASE("a session that can be neither stored nor reloaded goes offline, other
   CHECK(!f.host.offline_reason(1));
   f.host.receive(bystander, R"({"data":9})", 0);
   f.host.end_turn();
-  CHECK(take_frames(bystander) == std::vector<std::string>{R"({"type":"live","data":9})"});
+  CHECK(take_frames(bystander) == std::vector<std::string>{R"({"type":"live","seq":1,"data":9})"});
   f.host.detach(bystander);
 }
 

@@ -96,5 +96,57 @@ TEST_CASE("timers survive a restart where they were, and replay reproduces every
   CHECK(replayed.digest == digest);
 }
 
+TEST_CASE("delivery numbers survive a restart, and the store gives back each page's deliveries") {
+  TickingGame game;
+  TempDir dir;
+  const std::string path = dir.file("livectl.db");
+  std::string code;
+  std::vector<std::pair<uint64_t, uint64_t>> counts;  // delivered, page_delivered
+  {
+    auto store = open_store(path);
+    SessionConfig config;
+    config.participants = 4;
+    Session session(game, *store, config);
+    REQUIRE(store->add_session(session, "serve", Json::object()).ok());
+    REQUIRE_FALSE(apply(session, EventKind::kLive, 1, 1000, "start").error);
+    REQUIRE_FALSE(apply(session, EventKind::kLive, 3, 1000, "nudge").error);
+    run_clock(session, 1350);  // three ticks to each member of group 1, a nudge to 3
+    REQUIRE(store->flush().ok());
+    REQUIRE_FALSE(apply(session, EventKind::kSubmit, 2, 1360).error);  // 2 leaves the page
+    run_clock(session, 1550);  // two more ticks: to participant 1 only
+    REQUIRE(store->flush().ok());
+    code = session.code();
+    for (uint32_t id = 1; id <= 4; ++id) {
+      counts.emplace_back(session.participant(id).delivered,
+                          session.participant(id).page_delivered);
+    }
+  }
+  CHECK(counts == std::vector<std::pair<uint64_t, uint64_t>>{{5, 0}, {3, 3}, {1, 0}, {0, 0}});
+  auto store = open_store(path);
+  std::unique_ptr<Session> restored;
+  REQUIRE(store->load_session(code, game, &restored).ok());
+  for (uint32_t id = 1; id <= 4; ++id) {
+    CAPTURE(id);
+    CHECK(restored->participant(id).delivered == counts[id - 1].first);
+    CHECK(restored->participant(id).page_delivered == counts[id - 1].second);
+  }
+  std::vector<std::vector<PageDelivery>> pages;
+  REQUIRE(store->page_deliveries(*restored, 4, &pages).ok());
+  REQUIRE(pages.size() == 4);
+  // The last four of participant 1's five, in order; none of 2's new page.
+  REQUIRE(pages[0].size() == 4);
+  CHECK(pages[0][0].seq == 2);
+  CHECK(pages[0][0].payload == R"({"tick":2})");
+  CHECK(pages[0][3].seq == 5);
+  CHECK(pages[0][3].payload == R"({"tick":5})");
+  CHECK(pages[1].empty());
+  REQUIRE(pages[2].size() == 1);
+  CHECK(pages[2][0].payload == R"("nudge")");
+  CHECK(pages[3].empty());
+  // Numbering goes on where it was.
+  run_clock(*restored, 1650);
+  CHECK(restored->participant(1).delivered == 6);
+}
+
 }  // namespace
 }  // namespace livectl::testing

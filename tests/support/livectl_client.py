@@ -140,17 +140,21 @@ class Serve:
         assert status == 303, (status, body)
         return re.fullmatch(r"/admin/s/(\w+)", headers["Location"]).group(1)
 
-    def ws_url(self, code, page=None):
-        """The URL a participant's page opens; with ?page= when `page` is given."""
-        query = "" if page is None else f"?page={page}"
+    def ws_url(self, code, page=None, after=None):
+        """The URL a participant's page opens; with ?page= when `page` is
+        given, and &after= (the last delivery number handled) when `after` is."""
+        arguments = [] if page is None else [f"page={page}"]
+        if after is not None:
+            arguments.append(f"after={after}")
+        query = "?" + "&".join(arguments) if arguments else ""
         return f"ws://{self.host}:{self.port}/live/{code}{query}"
 
-    def ws(self, code, page=None, **options):
+    def ws(self, code, page=None, after=None, **options):
         """websockets.connect() to participant `code`'s page (use it with
         `async with`, or await it): opens within 5 s and closes within 2 s
         unless `options` say otherwise."""
         import websockets  # here, so that tests without WebSockets need only the standard library
-        return websockets.connect(self.ws_url(code, page),
+        return websockets.connect(self.ws_url(code, page, after),
                                   **{"open_timeout": 5, "close_timeout": 2, **options})
 
     def monitor(self, session):
@@ -184,6 +188,11 @@ def stop_all():
 def run(binary, *args, timeout=10):
     """Runs `BINARY ARGS...` to its end; the CompletedProcess, with text stdout and stderr."""
     return subprocess.run([binary, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def seq_of(html):
+    """The delivery number a rendered page starts after (its data-seq)."""
+    return int(re.search(r'data-seq="(\d+)"', html).group(1))
 
 
 def page_of(html):
