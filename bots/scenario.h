@@ -21,11 +21,12 @@ class ScenarioError : public std::runtime_error {
 
 struct ScenarioStep {
   // kArrive: the participant opens their link (a scenario with arrivals);
-  // kWait: the clock moves on and due page timers fire.
-  enum class Kind { kSend, kSubmit, kArrive, kWait };
+  // kWait: the clock moves on and due page timers fire; kPresence: the
+  // participant's last page goes away (send false) or one comes back (true).
+  enum class Kind { kSend, kSubmit, kArrive, kWait, kPresence };
   Kind kind = Kind::kSend;
   uint32_t player = 0;  // id_in_session; 0 = none (a wait step without checks)
-  Json send;            // a send's data, a submit's form, an arrive's {"label": ...}
+  Json send;  // a send's data, a submit's form, an arrive's {"label": ...}, {"present": ...}
   int64_t wait_ms = 0;  // kWait: how far the clock moves on
   // The page being submitted, when the step names it: a page of the game
   // the participant is in (the first in the flow with that name otherwise).

@@ -70,7 +70,7 @@ constexpr int64_t kMaxWaitMs = 24LL * 60 * 60 * 1000;
 ScenarioStep parse_step(const Json& json, const Scenario& scenario, const std::string& where) {
   if (!json.is_object()) fail(where, "a step must be an object");
   reject_unknown_keys(json,
-                      {"player", "send", "submit", "form", "arrive", "wait", "expect",
+                      {"player", "send", "submit", "form", "arrive", "wait", "presence", "expect",
                        "expect_error", "expect_page", "expect_round", "expect_group"},
                       where);
   ScenarioStep step;
@@ -78,9 +78,12 @@ ScenarioStep parse_step(const Json& json, const Scenario& scenario, const std::s
   const std::string range = "a participant id from 1 to " + std::to_string(n);
   const int actions =
       static_cast<int>(json.contains("send")) + static_cast<int>(json.contains("submit")) +
-      static_cast<int>(json.contains("arrive")) + static_cast<int>(json.contains("wait"));
+      static_cast<int>(json.contains("arrive")) + static_cast<int>(json.contains("wait")) +
+      static_cast<int>(json.contains("presence"));
   if (actions != 1) {
-    fail(where, "a step needs exactly one of \"send\", \"submit\", \"arrive\" and \"wait\"");
+    fail(where,
+         "a step needs exactly one of \"send\", \"submit\", \"arrive\", \"wait\" and "
+         "\"presence\"");
   }
   const bool waits = json.contains("wait");
   if (!json.contains("player") && !waits) fail(where, "missing \"player\" (" + range + ")");
@@ -108,6 +111,12 @@ ScenarioStep parse_step(const Json& json, const Scenario& scenario, const std::s
                          json.contains("expect_group"))) {
       fail(where, "a wait step's checks need \"player\"");
     }
+  } else if (json.contains("presence")) {
+    step.kind = ScenarioStep::Kind::kPresence;
+    if (!json["presence"].is_boolean()) {
+      fail(where, "\"presence\" must be false (the participant's last page went away) or true");
+    }
+    step.send = Json::object({{"present", json["presence"]}});
   } else if (json.contains("arrive")) {
     step.kind = ScenarioStep::Kind::kArrive;
     const Json& arrive = json["arrive"];

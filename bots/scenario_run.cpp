@@ -152,6 +152,9 @@ std::optional<std::string> run_step(Session& session, const ScenarioStep& step, 
     case ScenarioStep::Kind::kSubmit:
       event.kind = EventKind::kSubmit;
       break;
+    case ScenarioStep::Kind::kPresence:
+      event.kind = EventKind::kPresence;
+      break;
     default:
       event.kind = EventKind::kArrive;
       break;

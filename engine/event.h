@@ -22,6 +22,9 @@ enum class EventKind : uint8_t {
   // timer's participant is its owner; a group timer's is the group's member
   // with id_in_group 1 (who may be on another page by then).
   kTimer,
+  // The participant's last open page went away ({"present": false}, after
+  // a grace period) or one came back ({"present": true}): Game::on_presence.
+  kPresence,
 };
 
 const char* event_kind_name(EventKind kind);

@@ -249,6 +249,10 @@ std::unique_ptr<Bot> Game::make_bot(int /*id_in_group*/, int /*group_size*/) con
   return nullptr;
 }
 
+Outbox Game::on_presence(Player& /*player*/, bool /*present*/) const {
+  return {};
+}
+
 Json Game::js_vars(const Player& /*player*/) const {
   return Json::object();
 }

@@ -301,6 +301,19 @@ class Game {
   // has none: it still serves and runs scenarios, and `simulate` says so.
   virtual std::unique_ptr<Bot> make_bot(int id_in_group, int group_size) const;
 
+  // Called when a served participant's last open page goes away (`present`
+  // false, after a grace period: a reload or a short network drop is not
+  // leaving) and when one opens again (true), as an event through the one
+  // door (EventKind::kPresence), with the participant's player of the round
+  // they are in. What it changes commits with the event; what it returns is
+  // routed as live_method's, from that player's point of view, to the
+  // members on the player's page. A game pauses, skips or replaces a player
+  // who left here (oTree's inactivity handling, redwood's
+  // when_player_disconnects). If it throws, its changes are undone and the
+  // error logged; the presence changes all the same. Not called for a
+  // player with no group yet. Nothing by default.
+  virtual Outbox on_presence(Player& player, bool present) const;
+
   // oTree's js_vars: the object a page's script reads as the global
   // `js_vars`, for `player` on their current page. Empty by default.
   virtual Json js_vars(const Player& player) const;

@@ -121,6 +121,7 @@ Session::Session(std::vector<const Game*> games, Store& store, SessionConfig con
     p.code =
         config.participant_codes.empty() ? derived_code(code_rng) : config.participant_codes[i];
     p.arrived = !config.arrivals;
+    p.present = !config.arrivals;
     for (const auto& spec : participant_fields_) p.fields.push_back(spec.initial);
   }
   players_.resize(static_cast<size_t>(n) * rounds_);
@@ -655,7 +656,7 @@ void Session::advance(uint32_t participant_index) {
   }
   if (in_transaction_) {
     undo_.push_back({Change::Scope::kPage, participant_index, 0, Json(participant.page),
-                     participant.arrived, participant.page_entered_ms});
+                     participant.arrived, participant.present, participant.page_entered_ms});
   }
   participant.page = next_page(participant_index, participant.page);
   participant.page_entered_ms = now_ms_;
@@ -667,11 +668,62 @@ void Session::advance(uint32_t participant_index) {
 void Session::arrive(uint32_t participant_index, std::string label) {
   Participant& participant = participants_[participant_index];
   undo_.push_back({Change::Scope::kArrival, participant_index, 0, Json(participant.label),
-                   participant.arrived, participant.page_entered_ms});
+                   participant.arrived, participant.present, participant.page_entered_ms});
   if (!label.empty()) participant.label = std::move(label);
   participant.arrived = true;
+  participant.present = true;
   participant.page_entered_ms = now_ms_;
   if (page_spec(participant.page).kind == PageKind::kWait) settle_wait_page(participant_index);
+}
+
+void Session::set_presence(uint32_t participant_index, bool present) {
+  Participant& participant = participants_[participant_index];
+  undo_.push_back({Change::Scope::kPresence, participant_index, 0, Json(), participant.arrived,
+                   participant.present, participant.page_entered_ms});
+  participant.present = present;
+}
+
+void Session::change_presence(uint32_t participant_index, const Event& event) {
+  const Json* present = event.data.is_object() && event.data.size() == 1 &&
+                                event.data.contains("present") && event.data["present"].is_boolean()
+                            ? &event.data["present"]
+                            : nullptr;
+  const std::string who = "participant " + std::to_string(participant_index + 1);
+  if (!present) {
+    reject("a presence event's data is {\"present\": true} or {\"present\": false}");
+    return;
+  }
+  const bool now_present = present->get<bool>();
+  if (participants_[participant_index].present == now_present) {
+    reject(who + " is " + (now_present ? "present" : "away") + " already");
+    return;
+  }
+  set_presence(participant_index, now_present);
+  Player& player = current_player(participant_index);
+  if (!player.has_group()) return;
+  const uint32_t page = participants_[participant_index].page;
+  std::optional<std::string> failure;
+  Outbox outbox;
+  try {
+    outbox = player.game().on_presence(player, now_present);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  } catch (...) {
+    failure = "an unknown exception";
+  }
+  if (!failure && outbox.rejection()) failure = "reject: " + *outbox.rejection();
+  if (!failure && outbox.malformed()) failure = *outbox.malformed();
+  if (!failure) {
+    route(player, page, outbox);
+    if (!result_.error) {
+      collect_page_changes();
+      return;
+    }
+    failure = *result_.error;
+  }
+  // As a failed timer: the game's changes are undone, the presence stands.
+  reject("on_presence of " + who + " failed: " + *failure);
+  set_presence(participant_index, now_present);
 }
 
 // The participant has just arrived on the wait page they are on.
@@ -1327,9 +1379,13 @@ void Session::rollback() {
         if (it->scope == Change::Scope::kPage) participant.page = it->old.get<uint32_t>();
         if (it->scope == Change::Scope::kArrival) participant.label = it->old.get<std::string>();
         participant.arrived = it->old_arrived;
+        participant.present = it->old_present;
         participant.page_entered_ms = it->old_entered_ms;
         break;
       }
+      case Change::Scope::kPresence:
+        participants_[it->owner].present = it->old_present;
+        break;
       case Change::Scope::kRecord:
         tables_[it->field].pop_back();
         group_rows_[it->field][it->owner].pop_back();
@@ -1537,6 +1593,8 @@ void Session::dispatch(const Event& event) {
     }
   } else if (!participant.arrived) {
     reject(who() + " has not arrived yet (an arrive event comes first)");
+  } else if (event.kind == EventKind::kPresence) {
+    change_presence(index, event);
   } else if (event.kind == EventKind::kTimeout) {
     apply_timeout(index, event);
     if (!result_.error) collect_page_changes();
@@ -1588,7 +1646,7 @@ void Session::dispatch(const Event& event) {
 // ---- restoring ----
 
 void Session::restore_participant(uint32_t id_in_session, std::string label, uint32_t page,
-                                  bool arrived, int64_t page_entered_ms) {
+                                  bool arrived, int64_t page_entered_ms, bool present) {
   if (id_in_session < 1 || id_in_session > participants_.size() || page >= flow_size()) {
     throw std::invalid_argument("participant " + std::to_string(id_in_session) + " or page " +
                                 std::to_string(page) + " does not exist");
@@ -1597,6 +1655,7 @@ void Session::restore_participant(uint32_t id_in_session, std::string label, uin
   participant.label = std::move(label);
   participant.page = page;
   participant.arrived = arrived;
+  participant.present = present;
   participant.page_entered_ms = page_entered_ms;
 }
 
@@ -1744,6 +1803,9 @@ std::string Session::digest() const {
     hash.add(p.arrived ? 1 : 0);
     hash.add(static_cast<uint64_t>(p.page_entered_ms));
     for (const Json& value : p.fields) hash.add(value);
+    // Only when it differs from arriving: the digests of sessions where
+    // everyone stays are those of earlier versions.
+    if (p.arrived && !p.present) hash.add(std::string_view("away"));
   }
   for (const Player& player : players_) {
     if (player.has_group()) {

@@ -34,6 +34,10 @@ struct Participant {
   // Present: counts on wait pages and runs page timers. Everyone is present
   // from the start in simulations; served participants arrive (EventKind::kArrive).
   bool arrived = true;
+  // Has an open page, as the server last said (EventKind::kPresence): true
+  // from the arrival on, false after their last page went away. Always
+  // true in simulations.
+  bool present = true;
   // Session time at which the participant arrived on their current page
   // (or arrived at all); page timeouts count from it.
   int64_t page_entered_ms = 0;
@@ -468,7 +472,7 @@ class Session {
   // being applied; indices in range; values that fit the declared types
   // (throws std::invalid_argument otherwise).
   void restore_participant(uint32_t id_in_session, std::string label, uint32_t page,
-                           bool arrived = true, int64_t page_entered_ms = 0);
+                           bool arrived = true, int64_t page_entered_ms = 0, bool present = true);
   void restore_participant_field(uint32_t participant_index, uint32_t field, Json value);
   // The participant's delivery counts (Participant::delivered, page_delivered).
   void restore_deliveries(uint32_t id_in_session, uint64_t delivered, uint64_t page_delivered);
@@ -506,6 +510,7 @@ class Session {
     // kPage and kArrival: the participant's presence and page time before
     // (`old` holds the page for kPage, the label for kArrival).
     bool old_arrived = false;
+    bool old_present = false;  // kArrival and kPresence
     int64_t old_entered_ms = 0;
   };
 
@@ -516,6 +521,8 @@ class Session {
   uint32_t next_page(uint32_t participant_index, uint32_t page);
   void advance(uint32_t participant_index);
   void arrive(uint32_t participant_index, std::string label);
+  void set_presence(uint32_t participant_index, bool present);
+  void change_presence(uint32_t participant_index, const Event& event);
   // The label an arrive event gives its participant ("" = none), or nullopt
   // after rejecting the event.
   std::optional<std::string> arrival_label(const Event& event);

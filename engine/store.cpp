@@ -29,6 +29,8 @@ const char* event_kind_name(EventKind kind) {
       return "timeout";
     case EventKind::kTimer:
       return "timer";
+    case EventKind::kPresence:
+      return "presence";
   }
   return "?";
 }

@@ -31,7 +31,9 @@ struct Change {
     kGroupFormed,
     // A game timer was scheduled, fired, moved on or dropped:
     // Session::timers() has its state now (absent: not scheduled).
-    kTimer
+    kTimer,
+    // The participant's presence (Participant::present) changed.
+    kPresence
   };
   Scope scope;
   // The index in Session::groups() for kGroupField, kRecord and
@@ -57,7 +59,9 @@ class Store {
   virtual ~Store() = default;
   // Records `event` and its outcome (`result`, with `result.error` set for a
   // rejected event, in which case `changes` is empty, except for a timer
-  // whose function failed: that timer still moves on, as one kTimer change). Returns an error when
+  // whose function failed: that timer still moves on, as one kTimer change;
+  // and for a presence event whose Game::on_presence failed: the presence
+  // still changes, as one kPresence change). Returns an error when
   // the event could not be recorded; the engine then rolls it back.
   virtual Status record(const Session& session, const Event& event, const EventResult& result,
                         std::span<const Change> changes) = 0;

@@ -530,6 +530,7 @@ AdminResponse Admin::monitor_state(uint32_t index, int64_t now_ms) {
     players += ",\"page_name\":" + page_names[participant.page];
     players += ",\"round_number\":" + std::to_string(player.round_number());
     players += participant.arrived ? ",\"arrived\":true" : ",\"arrived\":false";
+    players += participant.present ? ",\"present\":true" : ",\"present\":false";
     players += ",\"connections\":" + std::to_string(connections);
     players += connections > 0 ? ",\"state\":\"connected\"" : ",\"state\":\"offline\"";
     if (session.games().size() > 1) {

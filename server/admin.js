@@ -40,7 +40,10 @@
       set(cells[2], p.group === null ? '–' : String(p.group));
       set(cells[3], p.group === null ? '–' : String(p.id_in_group));
       set(cells[4], p.page + ' ' + p.page_name);
-      set(cells[5], p.connections > 1 ? `${p.state} (${p.connections} pages)` : p.state, p.state);
+      // Left: no page for the grace period, and the game was told.
+      const shownState = p.arrived && !p.present ? 'left' : p.state;
+      set(cells[5], p.connections > 1 ? `${shownState} (${p.connections} pages)` : shownState,
+          p.state);
       state.player_fields.forEach((name, f) => set(cells[6 + f], shown(p.fields[name])));
     });
     const groups = rows(groupRows, state.groups.length, 1 + state.group_fields.length);

@@ -61,6 +61,13 @@ Status SessionHost::add_session(std::unique_ptr<Session> session) {
   served_ms_ = std::max(served_ms_, session->now_ms());
   sessions_.push_back(std::move(session));
   load_sent(index);
+  // Nobody has a page open yet: whoever does not come back in time left.
+  for (const Player& player : sessions_.back()->round_players(1)) {
+    const Participant& participant = player.participant();
+    if (participant.arrived && participant.present) {
+      expect_departure(Seat{index, participant.id_in_session});
+    }
+  }
   return Status();
 }
 
@@ -122,11 +129,43 @@ Status SessionHost::attach(Connection& connection, int32_t page_seen,
   // After the check: if arriving moves the page on, the page frame of that
   // move reaches this connection too.
   arrive(connection.seat);
+  std::erase_if(departures_, [&](const Departure& d) {
+    return d.seat.session == connection.seat.session &&
+           d.seat.participant == connection.seat.participant;
+  });
+  if (participant.arrived && !participant.present) set_presence(connection.seat, true);
   return Status();
+}
+
+void SessionHost::expect_departure(Seat seat) {
+  for (const Departure& departure : departures_) {
+    if (departure.seat.session == seat.session && departure.seat.participant == seat.participant) {
+      return;
+    }
+  }
+  departures_.push_back({seat, now() + kPresenceGraceMs});
+}
+
+void SessionHost::set_presence(Seat seat, bool present) {
+  Event event;
+  event.kind = EventKind::kPresence;
+  event.participant = seat.participant;
+  event.time_ms = now();
+  event.data = Json::object({{"present", present}});
+  const EventResult* result = apply(seat, event, nullptr);
+  if (result && result->error) {
+    std::fprintf(stderr, "livectl: session %s: %s\n", sessions_[seat.session]->code().c_str(),
+                 result->error->c_str());
+  }
 }
 
 void SessionHost::detach(Connection& connection) {
   std::erase(connections_of(connection.seat), &connection);
+  if (!offline_[connection.seat.session] && connection_count(connection.seat) == 0) {
+    const Participant& participant =
+        sessions_[connection.seat.session]->player(connection.seat.participant).participant();
+    if (participant.arrived && participant.present) expect_departure(connection.seat);
+  }
   std::erase_if(held_, [&](const Held& held) { return held.only_to == &connection; });
 }
 
@@ -319,6 +358,20 @@ int64_t SessionHost::fire_due() {
   next_due_.resize(sessions_.size(), INT64_MAX);
   due_stale_.resize(sessions_.size(), 1);
   int64_t next = now + kTimeoutResolutionMs;
+  // Who has had no page for the grace period has left.
+  for (size_t i = 0; i < departures_.size();) {
+    const Departure departure = departures_[i];
+    if (departure.due_ms > now) {
+      next = std::min(next, departure.due_ms);
+      ++i;
+      continue;
+    }
+    departures_.erase(departures_.begin() + static_cast<std::ptrdiff_t>(i));
+    if (offline_[departure.seat.session] || connection_count(departure.seat) > 0) continue;
+    const Participant& participant =
+        sessions_[departure.seat.session]->player(departure.seat.participant).participant();
+    if (participant.present) set_presence(departure.seat, false);
+  }
   for (uint32_t index = 0; index < sessions_.size(); ++index) {
     if (offline_[index]) continue;
     Session& session = *sessions_[index];

@@ -115,6 +115,11 @@ class SessionHost {
                 std::optional<uint64_t> after = std::nullopt);
   // How many deliveries of a participant's page are kept for re-sending.
   static constexpr size_t kHistoryLimit = 1000;
+  // How long a participant who has arrived may have no open page before
+  // the game is told they left (EventKind::kPresence): longer than a page
+  // reload and than live.js's first attempts to reconnect after a drop
+  // (0.25 + 0.5 + 1 + 2 s), so that neither counts as leaving.
+  static constexpr int64_t kPresenceGraceMs = 5000;
   // Unregisters a closing connection and drops what was held for it alone.
   void detach(Connection& connection);
   // A complete text message from `connection`: rate-limited, parsed, then
@@ -264,6 +269,15 @@ class SessionHost {
   bool clock_started_ = false;
   int64_t last_reading_ms_ = 0;
   int64_t served_ms_ = 0;
+  // Participants whose last page went away, and when they count as gone.
+  struct Departure {
+    Seat seat;
+    int64_t due_ms;
+  };
+  std::vector<Departure> departures_;
+  void expect_departure(Seat seat);
+  // Applies a kPresence event for `seat` (its page's hook may answer).
+  void set_presence(Seat seat, bool present);
   // [session index] -> Session::next_due_ms(), worked out again after the
   // session applied events (due_stale_).
   std::vector<int64_t> next_due_;

@@ -54,7 +54,7 @@ std::string page_changes_json(const EventResult& result) {
 
 bool parse_event_kind(const std::string& text, EventKind* kind) {
   for (EventKind candidate : {EventKind::kLive, EventKind::kSubmit, EventKind::kArrive,
-                              EventKind::kTimeout, EventKind::kTimer}) {
+                              EventKind::kTimeout, EventKind::kTimer, EventKind::kPresence}) {
     if (text == event_kind_name(candidate)) {
       *kind = candidate;
       return true;

@@ -41,6 +41,7 @@ CREATE TABLE participants (
   page_index    INTEGER NOT NULL,  -- 0 = the first page of round 1; pages of later rounds follow
   page          TEXT NOT NULL,     -- the current page's name
   entered_ms    INTEGER,           -- session time of arrival on that page; NULL = not arrived yet
+  present       BOOLEAN NOT NULL DEFAULT 1,  -- has an open page, as the server last said (0 or 1)
   page_delivered INTEGER NOT NULL DEFAULT 0,  -- payloads received before that page
   page_event    INTEGER NOT NULL DEFAULT 0,   -- the event that moved them there; 0 = none
   PRIMARY KEY (session, id_in_session)

@@ -138,12 +138,13 @@ Status SqliteStore::load_session(const std::string& code, std::vector<const Game
       int64_t entered_ms;
       int64_t page_delivered;
       int64_t page_event;
+      bool present;
     };
     std::vector<Presence> presence;
     {
       Statement query(db,
                       "SELECT code, label, round_number, page_index, page, entered_ms, "
-                      "page_delivered, page_event "
+                      "page_delivered, page_event, present "
                       "FROM participants WHERE session = ?1 ORDER BY id_in_session");
       query.bind(1, session_code);
       while (query.next()) {
@@ -151,7 +152,7 @@ Status SqliteStore::load_session(const std::string& code, std::vector<const Game
         const bool arrived = !query.is_null(5);
         presence.push_back({query.column_text(1), query.column_int(2), query.column_int(3),
                             query.column_text(4), arrived, arrived ? query.column_int(5) : 0,
-                            query.column_int(6), query.column_int(7)});
+                            query.column_int(6), query.column_int(7), query.column_int(8) != 0});
       }
     }
     session = std::make_unique<Session>(games, records_to ? *records_to : *this, config);
@@ -185,7 +186,7 @@ Status SqliteStore::load_session(const std::string& code, std::vector<const Game
           i + 1, p.label,
           static_cast<uint32_t>(first_flow +
                                 (p.round - 1) * static_cast<int64_t>(game.pages().size()) + page),
-          p.arrived, p.entered_ms);
+          p.arrived, p.entered_ms, p.present);
     }
 
     const int64_t n = static_cast<int64_t>(session->participant_count());

@@ -65,6 +65,7 @@ struct SqliteStore::Slot {
   std::vector<std::vector<Json>> group_values, player_values, participant_values;
   std::vector<uint32_t> pages;
   std::vector<std::optional<int64_t>> entered_ms;  // nullopt: not arrived
+  std::vector<uint8_t> present;                    // Participant::present
   // Participant::page_delivered, and the event that moved them to their page.
   std::vector<uint64_t> page_delivered;
   std::vector<int64_t> page_events;
@@ -196,7 +197,7 @@ void SqliteStore::prepare_statements() {
       make("UPDATE sessions SET last_seq = ?1, now_ms = ?2, rng = ?3 WHERE code = ?4");
   update_page_ = make(
       "UPDATE participants SET page_index = ?1, page = ?2, entered_ms = ?5, label = ?6, "
-      "round_number = ?7, page_delivered = ?8, page_event = ?9 "
+      "round_number = ?7, page_delivered = ?8, page_event = ?9, present = ?10 "
       "WHERE session = ?3 AND id_in_session = ?4");
   upsert_timer_ = make(
       "INSERT OR REPLACE INTO timers (session, game, timer, round_number, group_id, "
@@ -337,6 +338,7 @@ int SqliteStore::write_dirty(Slot& slot) {
     update_page_->bind(6, std::string_view(slot.labels[index]));
     update_page_->bind(8, static_cast<int64_t>(slot.page_delivered[index]));
     update_page_->bind(9, slot.page_events[index]);
+    update_page_->bind(10, static_cast<int64_t>(slot.present[index]));
     if ((rc = update_page_->run()) != SQLITE_DONE) return rc;
     slot.page_dirty[index] = 0;
   }
@@ -532,8 +534,10 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
         break;
       }
       case Change::Scope::kPage:
-      case Change::Scope::kArrival: {
+      case Change::Scope::kArrival:
+      case Change::Scope::kPresence: {
         const Participant& participant = session.participant(change.owner + 1);
+        slot->present[change.owner] = participant.present ? 1 : 0;
         slot->pages[change.owner] = participant.page;
         slot->entered_ms[change.owner] = entered_of(participant);
         slot->labels[change.owner] = participant.label;
@@ -660,6 +664,7 @@ SqliteStore::Slot& SqliteStore::attach_slot(const Session& session) {
     slot->entered_ms.push_back(entered_of(participant));
     slot->labels.push_back(participant.label);
     slot->page_delivered.push_back(participant.page_delivered);
+    slot->present.push_back(participant.present ? 1 : 0);
   }
   // A restored session's are set by load_session; a new one's are all 0.
   slot->page_events.assign(slot->participants, 0);
@@ -719,8 +724,8 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
 
     Statement participant(db,
                           "INSERT INTO participants (session, id_in_session, code, label, "
-                          "round_number, page_index, page, entered_ms) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                          "round_number, page_index, page, entered_ms, present) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     for (uint32_t id = 1; id <= session.participant_count(); ++id) {
       const Participant& p = session.participant(id);
       participant.bind(1, std::string_view(session.code()));
@@ -735,6 +740,7 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
       } else {
         participant.bind_null(8);
       }
+      participant.bind(9, static_cast<int64_t>(p.present ? 1 : 0));
       if (const int rc = participant.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
       for (size_t app = 0; app < session.games().size(); ++app) {
         const std::vector<uint32_t>& fields = slot.participant_fields[app];

@@ -146,6 +146,8 @@ async def test_a_session_created_in_the_admin_is_played_monitored_and_exported()
     # Every participant opened their link: the group is on the live page.
     assert all(p["page"] == live and p["page_name"] == "live" for p in state["players"])
     assert all(p["state"] == "offline" and p["connections"] == 0 for p in state["players"])
+    # No page has gone away yet (docs/protocol.md, "Presence").
+    assert all(p["arrived"] and p["present"] for p in state["players"])
     assert state["groups"] == [{"id_in_subsession": 1, "round_number": 1,
                                 "fields": {"highest_bid": 0, "highest_bidder": None}}]
     assert all(p["round_number"] == 1 and p["fields"] == {"payoff": 0} for p in state["players"])

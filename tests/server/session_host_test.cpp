@@ -381,8 +381,9 @@ int64_t fake_clock() {
 
 // A served session of WaitingGame: a lobby that times out after 5 s.
 struct WaitingFixture {
-  WaitingFixture()
-      : host(
+  explicit WaitingFixture(int64_t lobby_timeout_ms = 5000)
+      : game(lobby_timeout_ms),
+        host(
             durability, {}, count_wake,
             [](std::string_view) {
               return std::optional<std::string_view>("<p>{{ group.messages }}</p>");
@@ -403,13 +404,53 @@ struct WaitingFixture {
   }
   const Participant& participant(uint32_t id) { return host.session(0).player(id).participant(); }
 
-  WaitingGame game{5000};
+  WaitingGame game;
   FakeDurability durability;
   SessionHost host;
   std::vector<std::unique_ptr<Connection>> pages;
 };
 
 const std::string kToLive = R"({"type":"page","page":1,"name":"live"})";
+
+TEST_CASE("a participant whose last page is gone for the grace period has left, and comes back") {
+  WaitingFixture f(0);  // a lobby without a timeout: only presence moves anything
+  REQUIRE(f.host.attach(*f.pages[0], 0).ok());
+  f.host.end_turn();
+  const uint64_t arrived = f.host.events_applied();
+  // A reload: the page goes and comes back within the grace period.
+  f.host.detach(*f.pages[0]);
+  fake_now += SessionHost::kPresenceGraceMs - 1;
+  f.host.fire_due();
+  Connection reloaded(nullptr, server::Seat{0, 1}, f.host.limits());
+  REQUIRE(f.host.attach(reloaded, 0).ok());
+  fake_now += SessionHost::kPresenceGraceMs;
+  f.host.fire_due();
+  f.host.end_turn();
+  CHECK(f.host.events_applied() == arrived);
+  CHECK(f.participant(1).present);
+
+  // Gone for good: after the grace period the game hears it, once.
+  f.host.detach(reloaded);
+  fake_now += SessionHost::kPresenceGraceMs - 1;
+  f.host.fire_due();
+  CHECK(f.participant(1).present);
+  fake_now += 1;
+  f.host.fire_due();
+  f.host.fire_due();
+  f.host.end_turn();
+  CHECK_FALSE(f.participant(1).present);
+  CHECK(f.host.events_applied() == arrived + 1);
+  // Back: at once.
+  REQUIRE(f.host.attach(*f.pages[0], 0).ok());
+  f.host.end_turn();
+  CHECK(f.participant(1).present);
+  CHECK(f.host.events_applied() == arrived + 2);
+  // Who never arrived is never told away.
+  fake_now += 10 * SessionHost::kPresenceGraceMs;
+  f.host.fire_due();
+  CHECK(f.host.events_applied() == arrived + 2);
+  f.host.detach(*f.pages[0]);
+}
 
 TEST_CASE("opening a page is arriving, the last arrival moves every page of the group on") {
   WaitingFixture f;

@@ -5,6 +5,8 @@
 // so far without the game storing or sending history itself. Any text a
 // person can type is kept as typed (emoji, any script, quotes, markup); a
 // message is at most `max_characters` characters (Unicode code points).
+// Members who leave (no page open for a few seconds) and come back are
+// announced in the chat.
 #include <livectl/livectl.h>
 
 #include <memory>
@@ -54,6 +56,13 @@ class GroupChat final : public Game {
     player.add_record(message_record, {*text, player.session().now_ms()});
     return send_to_group(
         object({{"n", group[messages].json()}, {"from", player.id_in_group()}, {"text", *text}}));
+  }
+
+  // Tells the group when a member leaves (no page open for a few seconds)
+  // and comes back; the page shows it in the chat, and it is part of the
+  // history.
+  Outbox on_presence(Player& player, bool present) const override {
+    return send_to_group(object({{"from", player.id_in_group()}, {"present", present}}));
   }
 
   Json js_vars(const Player& player) const override {
