@@ -425,6 +425,9 @@ int run_serve(const ServeArgs& args) {
   if (!status.ok()) throw std::runtime_error(status.message());
   std::fprintf(stderr, "livectl: stopped after %llu events; everything is stored in %s\n",
                static_cast<unsigned long long>(host.events_applied()), args.db.c_str());
+  if (const std::string lateness = host.timer_lateness_summary(); !lateness.empty()) {
+    std::fprintf(stderr, "livectl: %s\n", lateness.c_str());
+  }
   return 0;
 }
 

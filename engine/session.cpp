@@ -161,6 +161,9 @@ Session::Session(std::vector<const Game*> games, Store& store, SessionConfig con
   }
   creating_ = false;
   start_first_pages();
+  // Timers a game started while the session was created (a leading wait
+  // page's after_all_players_arrive, creating_session) get their pages.
+  settle_timers(Event{});
 }
 
 std::string Session::games_text() const {
@@ -1267,7 +1270,9 @@ bool Session::timer_left(const ScheduledTimer& timer) const {
 
 void Session::settle_timers(const Event& event) {
   if (timers_.empty()) return;
-  bool moved = !timers_before_.empty();
+  // Timers scheduled while the session was created have no event: they
+  // are bound to their page at the end of the constructor.
+  bool moved = !timers_before_.empty() || !in_transaction_;
   for (const Undo& undo : undo_) moved = moved || undo.scope == Change::Scope::kPage;
   if (!moved) return;
   for (size_t i = timers_.size(); i-- > 0;) {
@@ -1300,20 +1305,24 @@ void Session::settle_timers(const Event& event) {
   }
 }
 
-void Session::restore_timer(const ScheduledTimer& timer) {
-  if (timer.app >= games_.size() || timer.timer >= games_[timer.app]->timers().size() ||
-      timer.page >= flow_size() || flow_[timer.page].app != timer.app) {
-    throw std::invalid_argument("a stored timer names a game, timer or page that does not exist");
+void Session::restore_timers(std::vector<ScheduledTimer> timers) {
+  std::sort(timers.begin(), timers.end(), timer_before);
+  for (size_t i = 0; i < timers.size(); ++i) {
+    const ScheduledTimer& timer = timers[i];
+    if (timer.app >= games_.size() || timer.timer >= games_[timer.app]->timers().size() ||
+        timer.page >= flow_size() || flow_[timer.page].app != timer.app) {
+      throw std::invalid_argument("a stored timer names a game, timer or page that does not exist");
+    }
+    const bool group = static_cast<bool>(games_[timer.app]->timers()[timer.timer].on_group);
+    if (group ? timer.owner >= groups_.size() || groups_[timer.owner].app_ != timer.app
+              : timer.owner >= participants_.size()) {
+      throw std::invalid_argument("a stored timer's owner does not exist");
+    }
+    if (i > 0 && !timer_before(timers[i - 1], timer)) {
+      throw std::invalid_argument(describe_timer(timer) + " is stored twice");
+    }
   }
-  const bool group = static_cast<bool>(games_[timer.app]->timers()[timer.timer].on_group);
-  if (group ? timer.owner >= groups_.size() || groups_[timer.owner].app_ != timer.app
-            : timer.owner >= participants_.size()) {
-    throw std::invalid_argument("a stored timer's owner does not exist");
-  }
-  if (find_timer(timer.app, timer.timer, timer.owner)) {
-    throw std::invalid_argument(describe_timer(timer) + " is stored twice");
-  }
-  timers_.insert(std::upper_bound(timers_.begin(), timers_.end(), timer, timer_before), timer);
+  timers_ = std::move(timers);
 }
 
 namespace {

@@ -480,8 +480,9 @@ class Session {
   void restore_player_field(uint32_t player_index, uint32_t field, Json value);
   void restore_record(size_t app, RecordType type, uint32_t group_index, uint32_t participant_index,
                       std::vector<Json> values);
-  // A scheduled timer as stored (REQUIRES: bound to a page).
-  void restore_timer(const ScheduledTimer& timer);
+  // The scheduled timers as stored (each bound to a page), replacing any
+  // the constructor started.
+  void restore_timers(std::vector<ScheduledTimer> timers);
   // The groups of one session round as stored (a matrix as set_group_matrix
   // takes; in a game that groups by arrival time, the groups formed so far,
   // in id_in_subsession order, leaving out whoever has none yet).
@@ -541,8 +542,8 @@ class Session {
   // Moves a timer that fires on: removed when it fires once, else due at
   // its next interval after now (missed intervals are skipped).
   void consume_timer(const ScheduledTimer& timer);
-  // At commit: binds new timers to their page and drops timers whose
-  // owner has left theirs.
+  // At commit (and at the end of the constructor, with no event): binds
+  // new timers to their page and drops timers whose owner has left theirs.
   void settle_timers(const Event& event);
   bool timer_left(const ScheduledTimer& timer) const;
   void collect_page_changes();

@@ -1,6 +1,7 @@
 #include "server/session_host.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "engine/text.h"
@@ -353,6 +354,55 @@ void SessionHost::arrive(Seat seat) {
   apply(seat, event, nullptr);
 }
 
+void SessionHost::note_lateness(const Session& session, const Event& event, int64_t now) {
+  const auto page = static_cast<uint32_t>(event.page);
+  const Game& game = session.flow_game(page);
+  const int timer = game.find_timer(event.data["timer"].get_ref<const std::string&>());
+  if (timer < 0) return;
+  const auto index = static_cast<uint32_t>(timer);
+  const size_t n = session.participant_count();
+  const size_t player = static_cast<size_t>(session.first_round_of(session.flow_app(page)) +
+                                            session.flow_round(page) - 2) *
+                            n +
+                        event.participant - 1;
+  const Player& owner = session.players()[player];
+  const ScheduledTimer* scheduled =
+      game.timers()[index].on_group
+          ? (owner.has_group()
+                 ? session.find_timer(
+                       static_cast<uint32_t>(session.flow_app(page)), index,
+                       static_cast<uint32_t>(&owner.group() - session.groups().data()))
+                 : nullptr)
+          : session.find_timer(static_cast<uint32_t>(session.flow_app(page)), index,
+                               event.participant - 1);
+  if (!scheduled) return;
+  const auto late = static_cast<size_t>(std::max<int64_t>(0, now - scheduled->due_ms));
+  ++timer_lateness_[std::min(late, timer_lateness_.size() - 1)];
+}
+
+std::string SessionHost::timer_lateness_summary() const {
+  uint64_t total = 0;
+  for (uint64_t count : timer_lateness_) total += count;
+  if (total == 0) return {};
+  auto percentile = [&](double p) {
+    const auto wanted = static_cast<uint64_t>(std::ceil(p * static_cast<double>(total)));
+    uint64_t seen = 0;
+    for (size_t ms = 0; ms < timer_lateness_.size(); ++ms) {
+      seen += timer_lateness_[ms];
+      if (seen >= wanted) return ms;
+    }
+    return timer_lateness_.size() - 1;
+  };
+  size_t max = 0;
+  for (size_t ms = 0; ms < timer_lateness_.size(); ++ms) {
+    if (timer_lateness_[ms] > 0) max = ms;
+  }
+  const std::string last = max + 1 == timer_lateness_.size() ? "+" : "";
+  return std::to_string(total) + " timer firings, late by p50 " + std::to_string(percentile(0.5)) +
+         " ms, p99 " + std::to_string(percentile(0.99)) + " ms, max " + std::to_string(max) + last +
+         " ms";
+}
+
 int64_t SessionHost::fire_due() {
   const int64_t now = this->now();
   next_due_.resize(sessions_.size(), INT64_MAX);
@@ -384,6 +434,7 @@ int64_t SessionHost::fire_due() {
       for (const Event& event : due_) {
         // An earlier event of this batch may have made it moot.
         if (!session.is_due(event)) continue;
+        if (event.kind == EventKind::kTimer) note_lateness(session, event, now);
         const EventResult* result = apply(Seat{index, event.participant}, event, nullptr);
         if (result && result->error && event.kind == EventKind::kTimer) {
           // Nobody sent it, so nobody is told: the log and stderr say it.

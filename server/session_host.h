@@ -202,6 +202,13 @@ class SessionHost {
 
   // Events applied since start, for the startup and shutdown lines.
   uint64_t events_applied() const { return events_applied_; }
+  // How late the game timers fired against their schedule, in whole
+  // milliseconds of session time (the event loop wakes when one is due):
+  // [ms] -> firings, the last bucket counting everything from there on.
+  const std::vector<uint64_t>& timer_lateness() const { return timer_lateness_; }
+  // "12000 timer firings, late by p50 0 ms, p99 1 ms, max 3 ms"; empty when
+  // no timer fired.
+  std::string timer_lateness_summary() const;
 
   // ---- For the admin pages (server/admin.h): read-only, but for set_admin ----
   // Open WebSocket connections of `seat`'s participant; one being closed
@@ -276,6 +283,8 @@ class SessionHost {
   };
   std::vector<Departure> departures_;
   void expect_departure(Seat seat);
+  // Counts how late `event` (a due kTimer, before it is applied) fires at `now`.
+  void note_lateness(const Session& session, const Event& event, int64_t now);
   // Applies a kPresence event for `seat` (its page's hook may answer).
   void set_presence(Seat seat, bool present);
   // [session index] -> Session::next_due_ms(), worked out again after the
@@ -293,6 +302,7 @@ class SessionHost {
   std::vector<Held> held_;
   std::vector<HttpExchange*> awaiting_;
   uint64_t events_applied_ = 0;
+  std::vector<uint64_t> timer_lateness_ = std::vector<uint64_t>(1001, 0);
   Admin* admin_ = nullptr;  // see set_admin
   Room* room_ = nullptr;    // see set_room
   // scratch: each payload of an event, shared by its recipients

@@ -351,6 +351,7 @@ Status SqliteStore::load_session(const std::string& code, std::vector<const Game
                      "SELECT game, timer, round_number, group_id, id_in_session, page_index, "
                      "due_ms, every_ms FROM timers WHERE session = ?1");
     timers.bind(1, session_code);
+    std::vector<ScheduledTimer> stored_timers;
     while (timers.next()) {
       const std::string game_name = timers.column_text(0);
       const std::string timer_name = timers.column_text(1);
@@ -370,8 +371,9 @@ Status SqliteStore::load_session(const std::string& code, std::vector<const Game
       timer.page = static_cast<uint32_t>(timers.column_int(5));
       timer.due_ms = timers.column_int(6);
       timer.every_ms = timers.column_int(7);
-      session->restore_timer(timer);
+      stored_timers.push_back(timer);
     }
+    session->restore_timers(std::move(stored_timers));
 
     Statement progress(db, "SELECT now_ms, rng FROM sessions WHERE code = ?1");
     progress.bind(1, session_code);

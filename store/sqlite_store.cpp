@@ -375,6 +375,28 @@ SqliteStore::Slot* SqliteStore::slot_for(const Session& session) {
   return last_slot_;
 }
 
+void SqliteStore::note_timer(Slot& slot, const Session& session, uint32_t app, uint32_t timer,
+                             uint32_t owner) {
+  Slot::TimerRow& row = slot.dirty_timers[{app, timer, owner}];
+  const Game& game = *session.games()[app];
+  const TimerSpec& spec = game.timers()[timer];
+  row.game = game.name();
+  row.timer = spec.name;
+  row.state.reset();
+  if (const ScheduledTimer* scheduled = session.find_timer(app, timer, owner)) {
+    row.state = *scheduled;
+  }
+  if (spec.on_group) {
+    row.round = slot.group_keys[owner].first;
+    row.group_id = slot.group_keys[owner].second;
+    row.id_in_session = 0;
+  } else {
+    row.round = 0;
+    row.group_id = 0;
+    row.id_in_session = static_cast<int64_t>(owner) + 1;
+  }
+}
+
 Status SqliteStore::record(const Session& session, const Event& event, const EventResult& result,
                            std::span<const Change> changes) {
   if (failure_) return *failure_;
@@ -511,28 +533,9 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
           slot->dirty_participants.push_back(change.owner);
         }
         break;
-      case Change::Scope::kTimer: {
-        Slot::TimerRow& row = slot->dirty_timers[{change.row, change.field, change.owner}];
-        const Game& game = *session.games()[change.row];
-        const TimerSpec& spec = game.timers()[change.field];
-        row.game = game.name();
-        row.timer = spec.name;
-        row.state.reset();
-        if (const ScheduledTimer* timer =
-                session.find_timer(change.row, change.field, change.owner)) {
-          row.state = *timer;
-        }
-        if (spec.on_group) {
-          row.round = slot->group_keys[change.owner].first;
-          row.group_id = slot->group_keys[change.owner].second;
-          row.id_in_session = 0;
-        } else {
-          row.round = 0;
-          row.group_id = 0;
-          row.id_in_session = static_cast<int64_t>(change.owner) + 1;
-        }
+      case Change::Scope::kTimer:
+        note_timer(*slot, session, change.row, change.field, change.owner);
         break;
-      }
       case Change::Scope::kPage:
       case Change::Scope::kArrival:
       case Change::Scope::kPresence: {
@@ -780,6 +783,10 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
         s.insert_group.bind_value(static_cast<int>(i + 4), group.fields()[i]);
       }
       if (const int rc = s.insert_group.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
+    }
+    // Timers the game started while the session was created.
+    for (const ScheduledTimer& timer : session.timers()) {
+      note_timer(slot, session, timer.app, timer.timer, timer.owner);
     }
   } catch (const SqliteError& e) {
     Status status = fail(e.code());

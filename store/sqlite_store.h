@@ -156,6 +156,8 @@ class SqliteStore final : public Store {
   store::GameStatements& statements_for(const Game& game);
   Status begin_batch();
   int write_dirty(Slot& slot);  // an SQLite result code
+  // Marks the timer's row to be written (or deleted) at the next flush.
+  void note_timer(Slot& slot, const Session& session, uint32_t app, uint32_t timer, uint32_t owner);
   Status fail(int code);
   void prepare_statements();
 

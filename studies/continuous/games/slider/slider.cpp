@@ -23,7 +23,10 @@ class Slider final : public Game {
   Slider()
       : Game("slider", "a public goods slider whose payoffs flow at every tick of a period",
              kPlayersPerGroup) {
-    page("introduction", PageKind::kPlain, "introduction.html");
+    // Off for load tests (configuration slider_load), whose clients play
+    // live and wait pages only.
+    page("introduction", PageKind::kPlain, "introduction.html")
+        .is_displayed([this](const Player& player) { return player.session()[introduction]; });
     // The period starts when the whole group has arrived on the page
     // before it, so that nobody loses time to a slow loader.
     page("start", PageKind::kWait).after_all_players_arrive([this](Group& group) {
@@ -87,6 +90,7 @@ class Slider final : public Game {
   LIVECTL_PARAM(double, multiplier, 2.0);
   LIVECTL_PARAM(int64_t, period_ms, 60'000);
   LIVECTL_PARAM(int64_t, tick_ms, 100);
+  LIVECTL_PARAM(bool, introduction, true);
   LIVECTL_PLAYER_FIELD(int64_t, contribution, 0);
   LIVECTL_GROUP_FIELD(int64_t, ticks, 0);
   LIVECTL_GROUP_FIELD(int64_t, started_ms);
