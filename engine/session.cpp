@@ -995,8 +995,7 @@ bool Session::is_due(const Event& event) const {
            event.time_ms >= p.page_entered_ms + timeout;
   }
   if (event.kind == EventKind::kTimer) {
-    std::string problem;
-    const ScheduledTimer* timer = timer_of(event, &problem);
+    const ScheduledTimer* timer = timer_of(event);
     return timer && timer->due_ms <= std::max(now_ms_, event.time_ms);
   }
   return false;

@@ -455,6 +455,12 @@ class Session {
   void due_events(int64_t now_ms, std::vector<Event>* out) const;
   // Whether `event` (from due_events) is still due at its time.
   bool is_due(const Event& event) const;
+  // The scheduled timer a kTimer event names (its game, timer, owner and
+  // page), whether due or not; nullptr when there is none.
+  const ScheduledTimer* timer_of(const Event& event) const {
+    std::string problem;
+    return timer_of(event, &problem);
+  }
   // The earliest time a page timer runs out or a game timer fires;
   // INT64_MAX when none is running.
   int64_t next_due_ms() const;
@@ -536,7 +542,7 @@ class Session {
   void save_timer(uint32_t app, uint32_t timer, uint32_t owner);
   void set_timer(uint32_t app, uint32_t timer, uint32_t owner, int64_t delay_ms, int64_t every_ms);
   void erase_timer(uint32_t app, uint32_t timer, uint32_t owner);
-  // The scheduled timer `event` (kTimer) fires, or nullptr after rejecting it.
+  // The scheduled timer `event` (kTimer) fires, or nullptr with why not.
   const ScheduledTimer* timer_of(const Event& event, std::string* problem) const;
   void fire_timer(const Event& event);
   // Moves a timer that fires on: removed when it fires once, else due at

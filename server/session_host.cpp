@@ -355,26 +355,7 @@ void SessionHost::arrive(Seat seat) {
 }
 
 void SessionHost::note_lateness(const Session& session, const Event& event, int64_t now) {
-  const auto page = static_cast<uint32_t>(event.page);
-  const Game& game = session.flow_game(page);
-  const int timer = game.find_timer(event.data["timer"].get_ref<const std::string&>());
-  if (timer < 0) return;
-  const auto index = static_cast<uint32_t>(timer);
-  const size_t n = session.participant_count();
-  const size_t player = static_cast<size_t>(session.first_round_of(session.flow_app(page)) +
-                                            session.flow_round(page) - 2) *
-                            n +
-                        event.participant - 1;
-  const Player& owner = session.players()[player];
-  const ScheduledTimer* scheduled =
-      game.timers()[index].on_group
-          ? (owner.has_group()
-                 ? session.find_timer(
-                       static_cast<uint32_t>(session.flow_app(page)), index,
-                       static_cast<uint32_t>(&owner.group() - session.groups().data()))
-                 : nullptr)
-          : session.find_timer(static_cast<uint32_t>(session.flow_app(page)), index,
-                               event.participant - 1);
+  const ScheduledTimer* scheduled = session.timer_of(event);
   if (!scheduled) return;
   const auto late = static_cast<size_t>(std::max<int64_t>(0, now - scheduled->due_ms));
   ++timer_lateness_[std::min(late, timer_lateness_.size() - 1)];
