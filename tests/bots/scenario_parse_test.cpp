@@ -111,12 +111,12 @@ TEST_CASE("a step names its number in every error") {
 }
 
 TEST_CASE("a step needs exactly one action") {
-  CHECK(
-      error_for(R"({"game": "auction", "steps": [{"player": 1}]})") ==
-      "s.json: step 1: a step needs exactly one of \"send\", \"submit\", \"arrive\", \"wait\" and \"presence\"");
-  CHECK(
-      error_for(R"({"game": "auction", "steps": [{"player": 1, "send": 1, "submit": true}]})") ==
-      "s.json: step 1: a step needs exactly one of \"send\", \"submit\", \"arrive\", \"wait\" and \"presence\"");
+  CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1}]})") ==
+        "s.json: step 1: a step needs exactly one of \"send\", \"submit\", \"arrive\", \"wait\" "
+        "and \"presence\"");
+  CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "send": 1, "submit": true}]})") ==
+        "s.json: step 1: a step needs exactly one of \"send\", \"submit\", \"arrive\", \"wait\" "
+        "and \"presence\"");
   CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "submit": 3}]})") ==
         "s.json: step 1: \"submit\" must be true or the name of the page being submitted");
   CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "submit": "lobby"}]})") ==
@@ -128,9 +128,9 @@ TEST_CASE("arrivals, arrive and wait steps, expect_group and the final matrix ar
         "s.json: \"arrivals\" must be true or false");
   CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "arrive": 5}]})") ==
         "s.json: step 1: \"arrive\" must be true or the participant's label");
-  CHECK(
-      error_for(R"({"game": "auction", "steps": [{"player": 1, "arrive": true, "wait": 5}]})") ==
-      "s.json: step 1: a step needs exactly one of \"send\", \"submit\", \"arrive\", \"wait\" and \"presence\"");
+  CHECK(error_for(R"({"game": "auction", "steps": [{"player": 1, "arrive": true, "wait": 5}]})") ==
+        "s.json: step 1: a step needs exactly one of \"send\", \"submit\", \"arrive\", \"wait\" "
+        "and \"presence\"");
   CHECK(error_for(R"({"game": "auction", "steps": [{"wait": 86400001}]})") ==
         "s.json: step 1: \"wait\" must be milliseconds from 1 to 86400000, not 86400001");
   CHECK(error_for(R"({"game": "auction", "steps": [{"wait": 10, "expect_error": true}]})") ==
