@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "engine/json.h"
@@ -15,6 +16,7 @@
 namespace livectl {
 
 class Game;
+class Session;
 class Player;
 class Group;
 class Subsession;
@@ -105,6 +107,107 @@ struct TimerSpec {
   std::string name;
   std::function<Outbox(Group&)> on_group;
   std::function<Outbox(Player&)> on_player;
+};
+
+// A number a period reads when it starts: a constant, a session
+// configuration parameter, or a function of the session's parameters
+// (Game::period):
+//   .length_ms(60'000)   .length_ms(period_ms)
+//   .subperiods([this](const Session& s) { return s[period_ms] / s[tick_ms]; })
+struct PeriodNumber {
+  PeriodNumber(int64_t constant) : value(constant) {}                   // NOLINT: a number is one
+  PeriodNumber(ParamOf<int64_t> parameter) : param(parameter.param) {}  // NOLINT: so is a parameter
+  template <class F>
+  requires std::is_invocable_r_v<int64_t, F, const Session&> PeriodNumber(F function)
+      : of_session(std::move(function)) {}  // NOLINT: so is a function
+  int64_t value = 0;
+  std::optional<ConfigParam> param;
+  std::function<int64_t(const Session&)> of_session;
+};
+
+// A period on a live page (Game::period): otree-redwood's pattern on game
+// timers. It starts once every member of the group is on the page with it
+// open (or when `start_grace_ms` has passed since the first member
+// arrived), ends `length_ms` after it started, and in between, with
+// `subperiods` N > 0, ticks N times, every length_ms / N, each tick calling
+// on_subperiod with its number 1..N to broadcast one batched state. Chained:
+//   PeriodSpec().length_ms(period_ms).subperiods(60).on_subperiod(...)
+struct PeriodSpec {
+  PeriodNumber length{60'000};
+  PeriodNumber count{0};
+  PeriodNumber grace{30'000};
+  std::function<Outbox(Group&)> started;
+  std::function<Outbox(Group&, int64_t subperiod)> ticked;
+  std::function<Outbox(Group&)> ended;
+  bool stay = false;
+  // Set by Game::period.
+  std::string page;
+  uint32_t start_timer = 0;
+  uint32_t tick_timer = 0;
+  uint32_t end_timer = 0;
+  GroupFieldOf<int64_t> started_ms{};
+  GroupFieldOf<int64_t> ends_ms{};
+  GroupFieldOf<int64_t> subperiod{};
+  GroupFieldOf<int64_t> ended_ms{};
+
+  // How long the period lasts, in ms (at least 1; default 60,000).
+  PeriodSpec& length_ms(PeriodNumber ms) {
+    length = ms;
+    return *this;
+  }
+  // How many subperiods it has (0, the default: none). Each lasts
+  // length_ms / N ms, rounded down, at least 10 ms.
+  PeriodSpec& subperiods(PeriodNumber n) {
+    count = n;
+    return *this;
+  }
+  // How long after the first member arrived the period starts with whoever
+  // is there (default 30,000 ms; 0 starts it with the first arrival).
+  PeriodSpec& start_grace_ms(PeriodNumber ms) {
+    grace = ms;
+    return *this;
+  }
+  // Runs inside the event that starts the period; what it returns is routed
+  // as a timer's, to the members on the page.
+  PeriodSpec& on_start(std::function<Outbox(Group&)> action) {
+    started = std::move(action);
+    return *this;
+  }
+  // Runs at the end of each subperiod, with its number 1..N.
+  PeriodSpec& on_subperiod(std::function<Outbox(Group&, int64_t subperiod)> action) {
+    ticked = std::move(action);
+    return *this;
+  }
+  // Runs when the period ends, after the last subperiod; then the members on
+  // the page move on, unless stay_at_end().
+  PeriodSpec& on_end(std::function<Outbox(Group&)> action) {
+    ended = std::move(action);
+    return *this;
+  }
+  // The members stay on the page when the period ends (the game moves them
+  // on itself); by default they go on to the next page.
+  PeriodSpec& stay_at_end() {
+    stay = true;
+    return *this;
+  }
+};
+
+// What Game::period returns: the period's state, as group fields every
+// group has (named after the page: market_started_ms, ...), so that a page
+// and live_method can read it, and it is stored, exported and replayed like
+// any field.
+struct Period {
+  uint32_t index = 0;
+  // When the period started, on the session clock; unset before.
+  GroupFieldOf<int64_t> started_ms{};
+  // When it ends: started_ms + its length; unset before it starts.
+  GroupFieldOf<int64_t> ends_ms{};
+  // The subperiods that have ended, 0..N.
+  GroupFieldOf<int64_t> subperiod{};
+  // When it ended; unset before.
+  GroupFieldOf<int64_t> ended_ms{};
+  // Started and not ended: the time a live_method accepts moves in.
+  bool running(const Group& group) const;
 };
 
 struct ColumnSpec {
@@ -290,6 +393,7 @@ class Game {
   const std::vector<RecordSpec>& record_types() const { return record_types_; }
   const std::vector<PageSpec>& pages() const { return pages_; }
   const std::vector<TimerSpec>& timers() const { return timers_; }
+  const std::vector<PeriodSpec>& periods() const { return periods_; }
 
   // Handles one liveSend from `player`. Runs inside the event's transaction:
   // everything it changes is rolled back if it returns a rejection, an
@@ -357,6 +461,12 @@ class Game {
   // "Timers").
   GroupTimer group_timer(std::string name, std::function<Outbox(Group&)> fire);
   PlayerTimer player_timer(std::string name, std::function<Outbox(Player&)> fire);
+  // A period on the live page `page` (declared before or after it), with
+  // its state as the group fields PAGE_started_ms, PAGE_ends_ms,
+  // PAGE_subperiod and PAGE_ended_ms and its work done by the group timers
+  // PAGE_start, PAGE_subperiod and PAGE_end (docs/writing-a-game.md,
+  // "Periods"). At most one per page.
+  Period period(std::string page, PeriodSpec spec);
 
  private:
   std::string name_;
@@ -370,6 +480,7 @@ class Game {
   std::vector<RecordSpec> record_types_;
   std::vector<PageSpec> pages_;
   std::vector<TimerSpec> timers_;
+  std::vector<PeriodSpec> periods_;
 
  public:
   // oTree's player.payoff: every game's first player field, a number that

@@ -83,6 +83,22 @@ Session::Session(std::vector<const Game*> games, Store& store, SessionConfig con
       has_timeouts_ |= spec.timeout_ms > 0;
     }
     by_arrival_ |= game.pages()[0].by_arrival;
+    // Each period's page, checked here: a game declares its periods before
+    // the pages they name.
+    std::vector<int32_t> page_period(game.pages().size(), -1);
+    for (size_t k = 0; k < game.periods().size(); ++k) {
+      const std::string& name = game.periods()[k].page;
+      const int page = game.find_page(name);
+      if (page < 0 || game.pages()[page].kind != PageKind::kLive) {
+        throw std::invalid_argument(game.name() + " declares a period on page '" + name +
+                                    "', which is not a live page of it");
+      }
+      if (page_period[page] >= 0) {
+        throw std::invalid_argument(game.name() + " declares two periods on page '" + name + "'");
+      }
+      page_period[page] = static_cast<int32_t>(k);
+      has_periods_ = true;
+    }
     App app;
     app.first_round = rounds_;
     app.first_flow = static_cast<uint32_t>(flow_.size());
@@ -100,7 +116,7 @@ Session::Session(std::vector<const Game*> games, Store& store, SessionConfig con
     for (uint32_t r = 0; r < static_cast<uint32_t>(game.num_rounds()); ++r) {
       round_app_.push_back(a);
       for (uint32_t page = 0; page < game.pages().size(); ++page) {
-        flow_.push_back({&game.pages()[page], rounds_ + r + 1, a, page});
+        flow_.push_back({&game.pages()[page], rounds_ + r + 1, a, page, page_period[page]});
       }
     }
     rounds_ += static_cast<uint32_t>(game.num_rounds());
@@ -161,6 +177,7 @@ Session::Session(std::vector<const Game*> games, Store& store, SessionConfig con
   }
   creating_ = false;
   start_first_pages();
+  if (!arrivals_) settle_periods(true);
   // Timers a game started while the session was created (a leading wait
   // page's after_all_players_arrive, creating_session) get their pages.
   settle_timers(Event{});
@@ -1520,6 +1537,13 @@ const EventResult& Session::apply(const Event& event) {
     reject("the event failed with an unknown exception");
   }
 
+  if (!result_.error && has_periods_) {
+    try {
+      settle_periods(false);
+    } catch (const std::exception& e) {
+      reject(std::string("the event failed: ") + e.what());
+    }
+  }
   if (!result_.error) {
     try {
       settle_timers(event);

@@ -508,6 +508,7 @@ class Session {
   friend class Player;
   friend class Group;
   friend class Subsession;
+  friend class Game;  // a period's timers (engine/period.cpp)
 
   struct Undo {
     Change::Scope scope;
@@ -552,6 +553,19 @@ class Session {
   // new timers to their page and drops timers whose owner has left theirs.
   void settle_timers(const Event& event);
   bool timer_left(const ScheduledTimer& timer) const;
+  // ---- periods (engine/period.cpp) ----
+  // After an event moved, admitted or brought back participants: starts
+  // the period of each one's page when their group is complete there,
+  // schedules its grace timer at the first arrival, and passes a latecomer
+  // through a period that has ended. With no event (the constructor), every
+  // participant.
+  void settle_periods(bool everyone);
+  void settle_period(uint32_t participant_index);
+  int64_t period_number(const PeriodNumber& number) const;
+  // What a period's timers do; each returns what its hook returned.
+  Outbox start_period(Group& group, const PeriodSpec& spec);
+  Outbox tick_period(Group& group, const PeriodSpec& spec);
+  Outbox end_period(Group& group, const PeriodSpec& spec);
   void collect_page_changes();
   // Numbers the result's deliveries per participant and starts the moved
   // participants' page counts; undo_delivery_numbers takes that back.
@@ -606,7 +620,8 @@ class Session {
     const PageSpec* spec;
     uint32_t round;  // the session round, from 1
     uint32_t app;
-    uint32_t page;  // among its game's pages
+    uint32_t page;        // among its game's pages
+    int32_t period = -1;  // its index in the game's periods(), or -1
   };
 
   std::vector<const Game*> games_;
@@ -630,6 +645,7 @@ class Session {
   std::vector<std::vector<std::vector<uint32_t>>> group_rows_;  // [table][group] -> rows
   bool arrivals_ = false;
   bool has_timeouts_ = false;  // some page of the game has a timeout
+  bool has_periods_ = false;   // some page of a game has a period
   bool creating_ = false;      // inside the constructor: regrouping is allowed
   bool by_arrival_ = false;    // some game's first page groups by arrival time
   // [round - 1] -> participant indices on that round's arrival page with no

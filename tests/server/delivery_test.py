@@ -24,7 +24,7 @@ from livectl_client import Serve, page_of, run, seq_of, stop_all  # noqa: E402
 STUDY = sys.argv[1]
 TMP = tempfile.mkdtemp(prefix="livectl-delivery-test-")
 DB = os.path.join(TMP, "delivery.db")
-DECIDE = 2
+DECIDE = 1  # introduction, decide (the period), results
 
 
 class Page:

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Game timers, served: the slider's period starts when its group of four is
-ready, ticks reach every page over WebSockets in order with none missing
+"""Game timers and periods, served: the slider's period starts when its group
+of four is on the page, ticks reach every page over WebSockets in order with none missing
 and none twice, a SIGKILL mid-period resumes the ticks where the store left
 them, the period ends on its timer, and replay reproduces every tick.
 
@@ -22,7 +22,7 @@ from livectl_client import Serve, page_of, run, stop_all  # noqa: E402
 STUDY = sys.argv[1]
 TMP = tempfile.mkdtemp(prefix="livectl-slider-test-")
 DB = os.path.join(TMP, "slider.db")
-DECIDE = 2  # introduction, start (the wait page), decide, results
+DECIDE = 1  # introduction, decide (the period), results
 
 
 async def ticks(s, code, count, seconds=10):
@@ -68,7 +68,7 @@ def main():
         assert page_of(s.page(code))[0] == 0
         status, _, _ = s.submit(code, 0)
         assert status == 303, status
-    # The fourth's arrival on the wait page started the period.
+    # The fourth's arrival on the decide page started the period.
     assert page_of(s.page(codes[0]))[0] == DECIDE
 
     heard = asyncio.run(ticks(s, codes[1], 12))
@@ -88,7 +88,7 @@ def main():
     # The period is 10 s of session time: its end moves every page on.
     last = asyncio.run(until_results(s, codes[3], 30))
     assert last is None or last <= 100, last
-    assert page_of(s.page(codes[0]))[0] == 3
+    assert page_of(s.page(codes[0]))[0] == DECIDE + 1
     s.stop()
 
     done = run(STUDY, "export", "--db", DB, "--out", os.path.join(TMP, "out"), timeout=30)

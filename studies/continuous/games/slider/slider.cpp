@@ -5,6 +5,8 @@
 // every tick of the period (every `tick_ms`) from the sliders as they stand
 // then, so a period earns what a one-shot public goods game would if every
 // slider stayed put. Each tick broadcasts one batched state to the group.
+// The period is the SDK's (Game::period): it starts when all four are on
+// the decide page with it open, and its subperiods are the ticks.
 #include <livectl/livectl.h>
 
 #include <map>
@@ -24,17 +26,11 @@ class Slider final : public Game {
       : Game("slider", "a public goods slider whose payoffs flow at every tick of a period",
              kPlayersPerGroup) {
     // Off for load tests (configuration slider_load), whose clients play
-    // live and wait pages only.
+    // the live page only.
     page("introduction", PageKind::kPlain, "introduction.html")
         .is_displayed([this](const Player& player) { return player.session()[introduction]; });
-    // The period starts when the whole group has arrived on the page
-    // before it, so that nobody loses time to a slow loader.
-    page("start", PageKind::kWait).after_all_players_arrive([this](Group& group) {
-      const Session& session = group.session();
-      group[started_ms] = session.now_ms();
-      group.schedule_every(tick, session[tick_ms]);
-      group.schedule(end, session[period_ms]);
-    });
+    // The period (`play`, below) starts when the whole group is here, so
+    // that nobody loses time to a slow loader.
     page("decide", PageKind::kLive, "decide.html");
     page("results", PageKind::kPlain, "results.html");
   }
@@ -42,6 +38,9 @@ class Slider final : public Game {
   Outbox live_method(Player& player, const Json& data) const override {
     const Session& session = player.session();
     if (data.is_object() && data.empty()) return send_to(player, state(player.group(), &player));
+    if (!play.running(player.group())) {
+      return reject("the period starts when the whole group is here");
+    }
     const Json* value = data.is_object() && data.size() == 1 && data.contains("contribution")
                             ? &data["contribution"]
                             : nullptr;
@@ -91,24 +90,33 @@ class Slider final : public Game {
   LIVECTL_PARAM(int64_t, period_ms, 60'000);
   LIVECTL_PARAM(int64_t, tick_ms, 100);
   LIVECTL_PARAM(bool, introduction, true);
+  // How long after the first member came the period starts without the rest.
+  LIVECTL_PARAM(int64_t, start_grace_ms, 60'000);
   LIVECTL_PLAYER_FIELD(int64_t, contribution, 0);
+  // The ticks that fired (a late one pays for one tick, as it always has).
   LIVECTL_GROUP_FIELD(int64_t, ticks, 0);
-  LIVECTL_GROUP_FIELD(int64_t, started_ms);
   // Every slider move: the tick it came after and the new contribution.
   const RecordType move = record_type(
       "move", {{"after_tick", FieldType::kInteger}, {"contribution", FieldType::kInteger}});
 
-  const GroupTimer tick = group_timer("tick", [this](Group& group) {
-    group[ticks] += 1;
-    const std::vector<double> earnings = tick_earnings(group);
-    std::vector<Player*> members = group.players();
-    for (size_t i = 0; i < members.size(); ++i) (*members[i])[payoff] += earnings[i];
-    return send_to_group(state(group, nullptr));
-  });
-  const GroupTimer end = group_timer("end", [](Group& group) {
-    for (Player* member : group.players()) member->advance_page();
-    return Outbox();
-  });
+  // The period: one tick every tick_ms, each paying every member and
+  // telling the group; then everyone moves on to the results.
+  const Period play = period("decide", PeriodSpec()
+                                           .length_ms(period_ms)
+                                           .start_grace_ms(start_grace_ms)
+                                           .subperiods([this](const Session& session) {
+                                             return session[period_ms] / session[tick_ms];
+                                           })
+                                           .on_subperiod([this](Group& group, int64_t) {
+                                             group[ticks] += 1;
+                                             const std::vector<double> earnings =
+                                                 tick_earnings(group);
+                                             std::vector<Player*> members = group.players();
+                                             for (size_t i = 0; i < members.size(); ++i) {
+                                               (*members[i])[payoff] += earnings[i];
+                                             }
+                                             return send_to_group(state(group, nullptr));
+                                           }));
 
  private:
   // The group's state: the tick, every slider and every payoff so far, in
@@ -123,7 +131,7 @@ class Slider final : public Game {
     Json result = object({{"tick", group[ticks].json()},
                           {"contributions", std::move(sliders)},
                           {"payoffs", std::move(payoffs)},
-                          {"ends_ms", group[started_ms].value_or(0) + group.session()[period_ms]},
+                          {"ends_ms", group[play.ends_ms].json()},
                           {"now_ms", group.session().now_ms()}});
     if (me) {
       result["id_in_group"] = me->id_in_group();
@@ -133,8 +141,8 @@ class Slider final : public Game {
   }
 };
 
-// Reads the state, moves its slider a few times at random, then waits for
-// the period to end.
+// Reads the state, waits for the period to start, moves its slider a few
+// times at random, then waits for the period to end.
 class Mover final : public Bot {
  public:
   BotAction act(const PageSpec& page, Rng& rng) override {
@@ -144,19 +152,22 @@ class Mover final : public Bot {
       asked_ = true;
       return BotAction::send(Json::object());
     }
-    if (endowment_ >= 0 && moves_ < 5) {
+    if (running_ && endowment_ >= 0 && moves_ < 5) {
       ++moves_;
       return BotAction::send(object({{"contribution", rng.between(0, endowment_)}}));
     }
     return BotAction::wait();  // the period's end moves the page on
   }
-  // The reply to {} says how many points a slider goes up to.
+  // The reply to {} says how many points a slider goes up to; a state with
+  // an end says the period runs (the first tick says so if the reply did not).
   void on_receive(const Json& data) override {
     if (data.contains("endowment")) endowment_ = data["endowment"].get<int64_t>();
+    running_ = running_ || (data.contains("ends_ms") && !data["ends_ms"].is_null());
   }
 
  private:
   int64_t endowment_ = -1;
+  bool running_ = false;
   bool asked_ = false;
   int moves_ = 0;
 };
@@ -175,7 +186,8 @@ class PayoffsFlowFromTheSliders final : public Invariant {
   }
   std::optional<std::string> check(const Session& session, const Event& event,
                                    const EventResult& result) override {
-    if (event.kind != EventKind::kTimer || result.error || event.data["timer"] != "tick") {
+    if (event.kind != EventKind::kTimer || result.error ||
+        event.data["timer"] != "decide_subperiod") {
       return {};
     }
     const Group& group = session.player(event.participant).in_round(1).group();
