@@ -289,12 +289,12 @@ void SessionHost::respond(HttpExchange& exchange) {
     exchange.location = "/p/" + player.participant().code;
     exchange.body = "See " + exchange.location + "\n";
   } else {
-    render_page(exchange, session, player, refused ? &*exchange.refused : nullptr);
+    render_page(exchange, player, refused ? &*exchange.refused : nullptr);
   }
   wake_(exchange.socket);
 }
 
-void SessionHost::render_page(HttpExchange& exchange, const Session& session, const Player& player,
+void SessionHost::render_page(HttpExchange& exchange, const Player& player,
                               const RefusedForm* refused) {
   exchange.content_type = "text/html; charset=utf-8";
   Status rendered;

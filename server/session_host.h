@@ -254,8 +254,7 @@ class SessionHost {
   void hold_for(Connection& connection, Frame frame);
   void deliver(Connection& connection, const Frame& frame);
   void respond(HttpExchange& exchange);
-  void render_page(HttpExchange& exchange, const Session& session, const Player& player,
-                   const RefusedForm* refused);
+  void render_page(HttpExchange& exchange, const Player& player, const RefusedForm* refused);
   void recover(const Status& failure, const std::vector<std::string>& lost);
   void take_offline(uint32_t index, std::string reason);
   // Marks `connection` to close with `code` and `reason` (cut to the 123
