@@ -38,8 +38,16 @@ volatile sig_atomic_t stop_requested = 0;
 // socket has anything to say.
 constexpr lws_usec_t kTickUs = SessionHost::kTimeoutResolutionMs * LWS_US_PER_MS;
 lws_sorted_usec_list_t tick;
+lws_context* tick_context = nullptr;
 
-void on_tick(lws_sorted_usec_list_t*) {}
+// lws runs a due sul inside lws_service, before its poll, and then polls
+// until its next event of any kind: with no socket busy, that can be many
+// seconds (a tick that came due while the last turn committed would wait
+// for it). Cancelling the service makes that poll return at once, so the
+// loop fires what is due.
+void on_tick(lws_sorted_usec_list_t*) {
+  if (tick_context) lws_cancel_service(tick_context);
+}
 
 // On a graceful stop, how long the frames of the last turns may take to be
 // written before the connections are closed.
@@ -302,6 +310,7 @@ Server::~Server() {
 Status Server::run() {
   Status result;
   std::memset(&tick, 0, sizeof(tick));
+  tick_context = context_;
   lws_sul_schedule(context_, 0, &tick, on_tick, kTickUs);
   int64_t next_stall_check_ms = monotonic_ms() + kStallCheckMs;
   while (!stop_requested) {
@@ -324,6 +333,7 @@ Status Server::run() {
     if (lws_service(context_, 0) < 0) break;
   }
   lws_sul_cancel(&tick);
+  tick_context = nullptr;
   lws_context_destroy(context_);
   context_ = nullptr;
   restore_stop_handlers();
