@@ -9,8 +9,9 @@
 // rounds with strangers, the results and the payments page; and trades in
 // the double auction study's market (DOUBLE_AUCTION_STUDY); and chats in the
 // continuous study's group chat (CONTINUOUS_STUDY), whose page keeps the chat
-// across a reload, a dropped connection and a server restart, and trades in
-// its continuous double auction with 30 bots while a tab goes offline.
+// across a reload, a dropped connection and a server restart, holds its
+// slider through a period's ticks, and trades in its continuous double
+// auction with 30 bots while a tab goes offline.
 //
 //     node live_pages_test.js LIVECTL ARTIFACT_DIR [TEST_NAME_SUBSTRING]
 //                             [--otree-study OTREE_STUDY]
@@ -717,6 +718,53 @@ async function two_browsers_chat_and_a_page_keeps_the_chat_across_a_reload_a_dro
   assert.deepEqual(players.unexpectedErrors(isFailedWebSocket), []);
 }
 
+async function two_browsers_hold_sliders_and_earn_at_every_tick_of_the_period(players) {
+  assert.ok(CONTINUOUS, 'this test needs --continuous: the continuous study binary');
+  const server = await Server.start(CONTINUOUS, {
+    db: path.join(TMP, 'slider.db'), args: ['--config', 'slider_short', '--participants', '4'] });
+  // Players 1 and 2 in Chromium, 3 and 4 over HTTP.
+  const a = await players.open('A', server.links[0]);
+  const b = await players.open('B', server.links[1]);
+  const others = [server.links[2], server.links[3]].map(link => new HttpParticipant(link));
+  for (const page of [a, b]) await page.click('#next');
+  const status = page => page.evaluate(() => document.getElementById('time-left').textContent);
+  await a.waitForFunction(() => document.getElementById('slider') !== null);
+  // Half the group is here: the period waits, and nothing ticks.
+  await a.waitForFunction(() => document.getElementById('time-left').textContent ===
+      'Waiting for the whole group…', null, { timeout: VIEW_MS });
+  await new Promise(resolve => setTimeout(resolve, 500));
+  assert.equal(await status(a), 'Waiting for the whole group…');
+  for (const other of others) await other.submit({});
+  const ticking = page => page.waitForFunction(() => document.getElementById('time-left')
+      .textContent.startsWith('Tick '), null, { timeout: VIEW_MS });
+  await Promise.all([ticking(a), ticking(b)]);
+
+  // A puts everything in the pot: the next tick shows it on B's page.
+  await a.evaluate(() => {
+    const slider = document.getElementById('slider');
+    slider.value = '100';
+    slider.dispatchEvent(new Event('input'));
+  });
+  await b.waitForFunction(() => {
+    const first = document.querySelector('#group tr');
+    return first !== null && first.children[1].textContent === '100';
+  }, null, { timeout: VIEW_MS });
+  await players.screenshot('B', 'ticking');
+
+  // The period's 10 s end by its timer: both pages move to the results,
+  // where A, who gave, has earned less than B.
+  const earned = page => page.waitForFunction(() => {
+    const text = document.body.textContent;
+    const match = /The period is over after 100 ticks\.\s*You earned ([\d.]+) points/.exec(text);
+    return match ? Number(match[1]) : null;
+  }, null, { timeout: VIEW_MS }).then(handle => handle.jsonValue());
+  const [fromA, fromB] = await Promise.all([earned(a), earned(b)]);
+  assert.ok(fromA < fromB && fromA > 0, `A earned ${fromA}, B ${fromB}`);
+  await players.screenshot('A', 'results');
+  await server.stop();
+  assert.deepEqual(players.unexpectedErrors(isFailedWebSocket), []);
+}
+
 // The continuous double auction as the issue asks for it: 30 bots (livectl
 // bench, over real WebSockets) and two Chromium traders in one market; one
 // tab goes offline for ten seconds while the bots trade, and back online
@@ -754,26 +802,38 @@ async function thirty_bots_and_two_browsers_trade_and_an_offline_tab_misses_no_t
       document.querySelector('li.market-mine') !== null, null, { timeout: VIEW_MS });
     await Promise.all([placed(buyer), placed(seller)]);
 
+    // Every trade a page is delivered, counted where live.js hands it to the
+    // page: the ones it shows now, then each trade frame as it arrives.
+    const count = page => page.evaluate(() => {
+      window.tradesDelivered = [...document.querySelectorAll('#trades li')].map(
+          li => Number(li.dataset.trade));
+      const pageRecv = window.liveRecv;
+      window.liveRecv = data => {
+        if ('trade' in data) window.tradesDelivered.push(data.trade.id);
+        pageRecv(data);
+      };
+    });
+    await Promise.all([count(buyer), count(seller)]);
+    const delivered = page => page.evaluate(() => window.tradesDelivered);
+
     // The seller's tab goes offline for ten seconds; the bots go on.
     await seller.evaluate(() => { window.keptAcrossReconnect = true; });
-    const tradesBefore = await seller.evaluate(() => window.marketTradeDeliveries.length);
+    const tradesBefore = (await delivered(seller)).length;
     await seller.context().setOffline(true);
     await new Promise(resolve => setTimeout(resolve, 10000));
-    const missed = (await buyer.evaluate(() => window.marketTradeDeliveries.length)) - tradesBefore;
+    const missed = (await delivered(buyer)).length - tradesBefore;
     await seller.context().setOffline(false);
     assert.ok(missed > 0, `the bots traded while the tab was offline (${missed} trades)`);
 
     const code = await benchDone;
     assert.equal(code, 0, `bench failed:\n${benchOut}\n${benchErr}`);
-    // The bots have stopped: both pages must now hold the same trades, every
-    // id from 1 up exactly once, each delivered once.
-    const trades = page => page.evaluate(() => window.marketTradeDeliveries);
-    await seller.waitForFunction(want => window.marketTradeDeliveries.length >= want,
-                                 await buyer.evaluate(() => window.marketTradeDeliveries.length),
-                                 { timeout: RECONNECT_MS });
-    const seen = await trades(buyer);
+    // The bots have stopped: both pages must now have had the same trades,
+    // every id from 1 up exactly once, and show them all.
+    await seller.waitForFunction(want => window.tradesDelivered.length >= want,
+                                 (await delivered(buyer)).length, { timeout: RECONNECT_MS });
+    const seen = await delivered(buyer);
     assert.deepEqual(seen, [...seen.keys()].map(i => i + 1), 'trade ids 1..n in order');
-    assert.deepEqual(await trades(seller), seen);
+    assert.deepEqual(await delivered(seller), seen);
     assert.equal(await seller.evaluate(() => window.keptAcrossReconnect), true, 'Seller reloaded');
     const shown = await seller.evaluate(() => document.querySelectorAll('#trades li').length);
     assert.equal(shown, seen.length);
@@ -822,6 +882,7 @@ async function main() {
     [twelve_play_public_goods_one_of_them_in_a_browser, 'public-goods'],
     [a_buyer_and_a_seller_trade_in_the_double_auction_and_see_their_profits, 'double-auction'],
     [two_browsers_chat_and_a_page_keeps_the_chat_across_a_reload_a_drop_and_a_restart, 'chat'],
+    [two_browsers_hold_sliders_and_earn_at_every_tick_of_the_period, 'slider'],
     [thirty_bots_and_two_browsers_trade_and_an_offline_tab_misses_no_trade, 'market'],
   ].filter(([test]) => test.name.includes(ONLY));
   let failed = 0;
