@@ -10,7 +10,7 @@
 #include "bots/simulation.h"
 #include "engine/registry.h"
 #include "store/replay.h"
-#include "store/sqlite_store.h"
+#include "store/sql_store.h"
 
 namespace livectl::bench {
 namespace {
@@ -28,8 +28,8 @@ struct StoredLog {
 // messages, committing every 1000 events as `livectl simulate --db` does.
 std::unique_ptr<StoredLog> play(const Game& game, int participants, int64_t messages) {
   auto log = std::make_unique<StoredLog>();
-  std::unique_ptr<SqliteStore> store;
-  if (Status status = SqliteStore::open(log->path, &store); !status.ok()) {
+  std::unique_ptr<SqlStore> store;
+  if (Status status = SqlStore::open(log->path, &store); !status.ok()) {
     log->error = status.message();
     return log;
   }
@@ -69,10 +69,10 @@ void replay(benchmark::State& state, const char* game_name, int participants, in
   if (!log.error.empty()) return fail(state, log.error);
 
   // Opened as `livectl replay` opens it.
-  SqliteStore::Options options;
-  options.mode = SqliteStore::Mode::kRead;
-  std::unique_ptr<SqliteStore> store;
-  if (Status status = SqliteStore::open(log.path, options, &store); !status.ok()) {
+  SqlStore::Options options;
+  options.mode = SqlStore::Mode::kRead;
+  std::unique_ptr<SqlStore> store;
+  if (Status status = SqlStore::open(log.path, options, &store); !status.ok()) {
     return fail(state, status.message());
   }
   std::optional<StoredSession> session;

@@ -1,4 +1,4 @@
-// The durable path: auction bids through Session::apply into a SqliteStore on
+// The durable path: auction bids through Session::apply into a SqlStore on
 // a real file, committed after every event or in groups. A commit is one
 // fsync of the write-ahead log (synchronous = FULL), so these figures are
 // the disk's as much as livectl's; they are timed on the wall clock.
@@ -7,7 +7,7 @@
 #include "bench/support.h"
 #include "engine/session.h"
 #include "engine/registry.h"
-#include "store/sqlite_store.h"
+#include "store/sql_store.h"
 
 namespace livectl::bench {
 namespace {
@@ -21,8 +21,8 @@ void commit(benchmark::State& state) {
   const Game* auction = find_game("auction");
   if (!auction) return fail(state, "livectl has no game auction");
   TempDir dir;
-  std::unique_ptr<SqliteStore> store;
-  if (Status status = SqliteStore::open(dir.file("livectl.db"), &store); !status.ok()) {
+  std::unique_ptr<SqlStore> store;
+  if (Status status = SqlStore::open(dir.file("livectl.db"), &store); !status.ok()) {
     return fail(state, status.message());
   }
   SessionConfig config;

@@ -3,7 +3,7 @@
 
 #include "cli/commands.h"
 #include "store/export.h"
-#include "store/sqlite_store.h"
+#include "store/sql_store.h"
 
 namespace livectl::cli {
 
@@ -17,10 +17,10 @@ struct ExportArgs {
 };
 
 int run_export(const ExportArgs& args) {
-  std::unique_ptr<SqliteStore> store;
-  SqliteStore::Options open_options;
-  open_options.mode = SqliteStore::Mode::kRead;
-  if (Status status = SqliteStore::open(args.db, open_options, &store); !status.ok()) {
+  std::unique_ptr<SqlStore> store;
+  SqlStore::Options open_options;
+  open_options.mode = SqlStore::Mode::kRead;
+  if (Status status = SqlStore::open(args.db, open_options, &store); !status.ok()) {
     throw UsageError(status.message());
   }
   ExportOptions options;
@@ -47,7 +47,12 @@ void add_export_command(CLI::App& app, Runner& run) {
       "Write the stored data for analysis with oTree's column names: sessions, per game a file\n"
       "of players (<game>_players) and one per extra-record type (<game>_<record>), and the event\n"
       "log (events). Existing files of those names in the folder are replaced.");
-  command->add_option("--db", args->db, "the SQLite file written by simulate or serve")->required();
+  command
+      ->add_option("--db", args->db,
+                   "the database written by simulate or serve: an SQLite file or a\n"
+                      "postgresql:// URI (docs/storage.md); default: $LIVECTL_DATABASE_URL")
+      ->envname("LIVECTL_DATABASE_URL")
+      ->required();
   command->add_option("--session", args->session, "export only the session with this code");
   command->add_option("--format", args->format, "csv (RFC 4180) or json")
       ->check(CLI::IsMember({"csv", "json"}))

@@ -4,7 +4,7 @@
 #include "cli/commands.h"
 #include "engine/registry.h"
 #include "store/replay.h"
-#include "store/sqlite_store.h"
+#include "store/sql_store.h"
 
 namespace livectl::cli {
 
@@ -16,10 +16,10 @@ struct ReplayArgs {
 };
 
 int run_replay(const ReplayArgs& args) {
-  std::unique_ptr<SqliteStore> store;
-  SqliteStore::Options options;
-  options.mode = SqliteStore::Mode::kRead;
-  if (Status status = SqliteStore::open(args.db, options, &store); !status.ok()) {
+  std::unique_ptr<SqlStore> store;
+  SqlStore::Options options;
+  options.mode = SqlStore::Mode::kRead;
+  if (Status status = SqlStore::open(args.db, options, &store); !status.ok()) {
     throw UsageError(status.message());
   }
   std::vector<StoredSession> sessions;
@@ -28,7 +28,7 @@ int run_replay(const ReplayArgs& args) {
       throw UsageError(status.message());
     }
     if (sessions.empty()) {
-      std::printf("%s holds no sessions\n", args.db.c_str());
+      std::printf("%s holds no sessions\n", store->path().c_str());
       return 0;
     }
   } else {
@@ -36,7 +36,7 @@ int run_replay(const ReplayArgs& args) {
     if (Status status = store->find_session(args.session, &one); !status.ok()) {
       throw UsageError(status.message());
     }
-    if (!one) throw UsageError(args.db + " has no session " + args.session);
+    if (!one) throw UsageError(store->path() + " has no session " + args.session);
     sessions.push_back(std::move(*one));
   }
 
@@ -75,7 +75,12 @@ void add_replay_command(CLI::App& app, Runner& run) {
       "events and with the recorded times, and compare every event's outcome and the final state\n"
       "with what is stored. Prints OK or MISMATCH (with the first event where they diverge) per\n"
       "session; exit 1 on any mismatch, 2 when the database cannot be read.");
-  command->add_option("--db", args->db, "the SQLite file written by simulate or serve")->required();
+  command
+      ->add_option("--db", args->db,
+                   "the database written by simulate or serve: an SQLite file or a\n"
+                      "postgresql:// URI (docs/storage.md); default: $LIVECTL_DATABASE_URL")
+      ->envname("LIVECTL_DATABASE_URL")
+      ->required();
   command->add_option("--session", args->session, "replay only the session with this code");
   command->callback([&run, args] { run = [args] { return run_replay(*args); }; });
 }

@@ -16,7 +16,7 @@
 #include "server/room.h"
 #include "server/server.h"
 #include "store/export.h"
-#include "store/sqlite_store.h"
+#include "store/sql_store.h"
 
 namespace livectl::cli {
 
@@ -44,10 +44,10 @@ struct ServeArgs {
   std::string labels;              // --labels: the room's participant label file
 };
 
-// The server's storage seam over SQLite: one commit per event-loop turn.
-class SqliteDurability final : public server::Durability {
+// The server's storage seam over the store: one commit per event-loop turn.
+class StoreDurability final : public server::Durability {
  public:
-  explicit SqliteDurability(SqliteStore& db) : db_(db) {}
+  explicit StoreDurability(SqlStore& db) : db_(db) {}
   Store& store() override { return db_; }
   Status commit(std::vector<std::string>* lost) override {
     Status status = db_.flush();
@@ -64,11 +64,11 @@ class SqliteDurability final : public server::Durability {
   }
 
  private:
-  SqliteStore& db_;
+  SqlStore& db_;
 };
 
 // Every session `serve` stored in `db` before, added to `host`.
-int resume_sessions(SqliteStore& db, server::SessionHost& host) {
+int resume_sessions(SqlStore& db, server::SessionHost& host) {
   std::vector<StoredSession> stored;
   if (Status status = db.list_sessions(&stored); !status.ok()) throw UsageError(status.message());
   int resumed = 0;
@@ -108,7 +108,7 @@ int resume_sessions(SqliteStore& db, server::SessionHost& host) {
 // {"room": NAME} (no schema change: the sessions table's origin JSON) and
 // becomes the room's current session.
 Status create_session(const std::vector<const Game*>& games, const SessionConfig& base,
-                      SqliteStore& db, server::SessionHost& host, server::Room* room,
+                      SqlStore& db, server::SessionHost& host, server::Room* room,
                       std::string* code) {
   SessionConfig config = base;
   config.seed = server::random_seed();
@@ -144,7 +144,7 @@ Status create_session(const std::vector<const Game*>& games, const SessionConfig
 
 // The host's index of the last-created session `db` stored in room `name`
 // (its config's "room"); nullopt when there is none.
-std::optional<uint32_t> stored_room_session(SqliteStore& db, const server::SessionHost& host,
+std::optional<uint32_t> stored_room_session(SqlStore& db, const server::SessionHost& host,
                                             const std::string& name) {
   std::vector<StoredSession> stored;
   if (Status status = db.list_sessions(&stored); !status.ok()) throw UsageError(status.message());
@@ -185,10 +185,10 @@ class TemporaryFolder {
 // in one snapshot, while the server goes on writing.
 Status export_session(const std::string& db_path, const std::string& code,
                       server::ExportFormat format, std::vector<server::ExportFile>* files) {
-  std::unique_ptr<SqliteStore> store;
-  SqliteStore::Options open_options;
-  open_options.mode = SqliteStore::Mode::kRead;
-  if (Status status = SqliteStore::open(db_path, open_options, &store); !status.ok()) return status;
+  std::unique_ptr<SqlStore> store;
+  SqlStore::Options open_options;
+  open_options.mode = SqlStore::Mode::kRead;
+  if (Status status = SqlStore::open(db_path, open_options, &store); !status.ok()) return status;
   const TemporaryFolder folder;
   if (folder.path().empty()) {
     return Status::Error("cannot create a temporary folder for the export");
@@ -321,15 +321,18 @@ int run_serve(const ServeArgs& args) {
     }
   }
   std::error_code ignored;
-  if (!std::filesystem::exists(args.db, ignored)) check_new_session(args);
+  // Before a new SQLite file is made: a bad --config leaves no file behind.
+  if (SqlStore::is_postgres(args.db) || !std::filesystem::exists(args.db, ignored)) {
+    check_new_session(args);
+  }
   if (Status status = server::Server::check_address(args.host, args.port); !status.ok()) {
     throw UsageError(status.message());
   }
-  std::unique_ptr<SqliteStore> db;
-  if (Status status = SqliteStore::open(args.db, &db); !status.ok()) {
+  std::unique_ptr<SqlStore> db;
+  if (Status status = SqlStore::open(args.db, &db); !status.ok()) {
     throw UsageError(status.message());
   }
-  SqliteDurability durability(*db);
+  StoreDurability durability(*db);
   server::SessionHost host(durability, args.limits, &server::Server::wake);
   if (args.dev) {
     host.set_dev_templates(
@@ -383,7 +386,7 @@ int run_serve(const ServeArgs& args) {
       "http://" + public_host(args.host) + ":" + std::to_string(server->port());
   if (resumed > 0) {
     std::printf("resumed %d session%s from %s\n", resumed, resumed == 1 ? "" : "s",
-                args.db.c_str());
+                db->path().c_str());
   }
   for (uint32_t s = 0; s < host.session_count(); ++s) {
     const Session& session = host.session(s);
@@ -416,7 +419,7 @@ int run_serve(const ServeArgs& args) {
   } else {
     std::printf("admin: %s/admin (the password given with --admin-password)\n", base.c_str());
   }
-  std::printf("serving on %s (stored in %s; Ctrl-C stops)\n", base.c_str(), args.db.c_str());
+  std::printf("serving on %s (stored in %s; Ctrl-C stops)\n", base.c_str(), db->path().c_str());
   std::fflush(stdout);
 
   const Status status = server->run();
@@ -424,7 +427,7 @@ int run_serve(const ServeArgs& args) {
   if (Status flushed = db->flush(); !flushed.ok()) throw std::runtime_error(flushed.message());
   if (!status.ok()) throw std::runtime_error(status.message());
   std::fprintf(stderr, "livectl: stopped after %llu events; everything is stored in %s\n",
-               static_cast<unsigned long long>(host.events_applied()), args.db.c_str());
+               static_cast<unsigned long long>(host.events_applied()), db->path().c_str());
   if (const std::string lateness = host.timer_lateness_summary(); !lateness.empty()) {
     std::fprintf(stderr, "livectl: %s\n", lateness.c_str());
   }
@@ -461,8 +464,10 @@ void add_serve_command(CLI::App& app, Runner& run) {
   command->add_option("--port", args->port, "port to listen on; 0 picks a free one (default 8000)");
   command->add_option(
       "--db", args->db,
-      "SQLite file holding the sessions (docs/storage.md); a restart with the same\n"
-      "file resumes them (default livectl.db)");
+      "the database holding the sessions: an SQLite file or a postgresql:// URI\n"
+      "(docs/storage.md); a restart with the same database resumes them\n"
+      "(default: $LIVECTL_DATABASE_URL, else livectl.db)")
+      ->envname("LIVECTL_DATABASE_URL");
   command
       ->add_option("--admin-password", args->admin_password,
                    "password of the admin pages at /admin (any user name); also read from\n"

@@ -11,7 +11,7 @@
 #include "cli/commands.h"
 #include "engine/bot.h"
 #include "engine/registry.h"
-#include "store/sqlite_store.h"
+#include "store/sql_store.h"
 
 namespace livectl::cli {
 
@@ -42,7 +42,7 @@ constexpr int64_t kDefaultCommitEvery = 1000;
 // when the first new event arrives, which is when the two agree on last_seq.
 class ResumingStore final : public Store {
  public:
-  explicit ResumingStore(SqliteStore& db) : db_(db) {}
+  explicit ResumingStore(SqlStore& db) : db_(db) {}
   void resume_after(uint64_t seq) {
     resume_after_ = seq;
     attached_ = false;
@@ -59,7 +59,7 @@ class ResumingStore final : public Store {
   Status flush() override { return db_.flush(); }
 
  private:
-  SqliteStore& db_;
+  SqlStore& db_;
   uint64_t resume_after_ = 0;
   bool attached_ = true;
 };
@@ -74,7 +74,7 @@ std::vector<std::string> game_names_of(const Session& session) {
 // Stores `session` in `db`, or resumes the stored session of the same seed:
 // a rerun of the same command continues where a killed run stopped (or, if
 // that run finished, re-runs it without writing). Fills in `options`.
-void store_or_resume(SqliteStore& db, ResumingStore& resuming, const Session& session,
+void store_or_resume(SqlStore& db, ResumingStore& resuming, const Session& session,
                      int64_t messages, SimulationOptions* options) {
   const Json config = {{"messages", messages}};
   std::optional<StoredSession> stored;
@@ -263,9 +263,9 @@ int run_simulate(const SimulateArgs& args) {
   if (args.commit_every && *args.commit_every < 1) {
     throw UsageError("--commit-every must be at least 1");
   }
-  std::unique_ptr<SqliteStore> db;
+  std::unique_ptr<SqlStore> db;
   if (!args.db.empty()) {
-    if (Status status = SqliteStore::open(args.db, &db); !status.ok()) {
+    if (Status status = SqlStore::open(args.db, &db); !status.ok()) {
       throw UsageError(status.message());
     }
   }
@@ -376,7 +376,8 @@ void add_simulate_command(CLI::App& app, Runner& run) {
                       "write one JSON line per event to FILE: what was sent, who received what");
   command->add_flag("--json", args->json, "print one JSON object instead of the summary");
   command->add_option("--db", args->db,
-                      "store the session in this SQLite file (docs/storage.md); transcript lines\n"
+                      "store the session in this database: an SQLite file or a postgresql://\n"
+                      "URI (docs/storage.md); transcript lines\n"
                       "are written only once their event is committed. Rerunning the same command\n"
                       "continues the stored session. Default: memory only");
   command->add_option("--commit-every", args->commit_every,

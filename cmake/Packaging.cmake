@@ -44,7 +44,7 @@ set(CPACK_DEBIAN_PACKAGE_SECTION science)  # experiments in economics and psycho
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "nlohmann-json3-dev (>= 3.10), libcli11-dev (>= 2.1), libsqlite3-dev (>= 3.33), libwebsockets-dev (>= 4.1), g++ (>= 4:12), cmake (>= 3.25)")
+    "nlohmann-json3-dev (>= 3.10), libcli11-dev (>= 2.1), libsqlite3-dev (>= 3.33), libwebsockets-dev (>= 4.1), libpq-dev (>= 13), g++ (>= 4:12), cmake (>= 3.25)")
 # dpkg-shlibdeps runs at cpack time; without dpkg-dev cpack would fail late
 # with a message about a missing program.
 find_program(LIVECTL_DPKG_SHLIBDEPS dpkg-shlibdeps)

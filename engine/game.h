@@ -32,6 +32,12 @@ const char* field_type_name(FieldType type);
 // numbers must be finite and strings well-formed UTF-8, so that every stored
 // value serializes and exports as itself.
 std::optional<std::string> field_value_problem(FieldType type, const Json& value);
+// Turns -0.0 into 0.0, which is how a field or record cell keeps it: there
+// is one zero in a stored value (PostgreSQL's numeric has no negative zero),
+// so a restored session has the digest it was stored with.
+inline void one_zero(Json& value) {
+  if (value.is_number_float() && value.get<double>() == 0.0) value = 0.0;
+}
 inline bool field_accepts(FieldType type, const Json& value) {
   return !field_value_problem(type, value);
 }

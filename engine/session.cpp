@@ -559,6 +559,7 @@ void Session::set_field(Change::Scope scope, uint32_t owner, uint32_t field,
   if (auto problem = field_value_problem(spec.type, value)) {
     throw std::invalid_argument("field '" + spec.name + "' " + *problem);
   }
+  one_zero(value);
   Json& slot = fields.at(field);
   if (in_transaction_) {
     // The undo entry exists before the old value moves into it, so a failed
@@ -614,6 +615,7 @@ void Session::append_record(Player& player, RecordType type, std::vector<Json> v
       throw std::invalid_argument("column '" + spec.columns[c].name + "' of record '" + spec.name +
                                   "' " + *problem);
     }
+    one_zero(values[c]);
   }
   if (!player.has_group()) player.throw_no_group();
   const uint32_t group = player.group_;

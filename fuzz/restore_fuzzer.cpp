@@ -1,5 +1,5 @@
 // Target (e): sessions restored from damaged stored rows
-// (store/session_restore.cpp, SqliteStore::load_session; and store/replay.h,
+// (store/session_restore.cpp, SqlStore::load_session; and store/replay.h,
 // which re-runs the stored event log).
 //
 // Once per process, real sessions of every seed game are played by bots and
@@ -33,7 +33,7 @@
 #include "fuzz/fuzz_input.h"
 #include "engine/registry.h"
 #include "store/replay.h"
-#include "store/sqlite_store.h"
+#include "store/sql_store.h"
 #include "games/examples.h"
 
 using livectl::Json;
@@ -105,8 +105,8 @@ struct Template {
   }
 
   void build(const std::string& file) {
-    std::unique_ptr<livectl::SqliteStore> store;
-    must(livectl::SqliteStore::open(file, &store).ok(), "open " + file);
+    std::unique_ptr<livectl::SqlStore> store;
+    must(livectl::SqlStore::open(file, &store).ok(), "open " + file);
     uint64_t seed = 1;
     for (const livectl::Game* game : livectl::all_games()) {
       livectl::SessionConfig config;
@@ -334,10 +334,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   damage(*t, in);
 
   try {
-    livectl::SqliteStore::Options options;
-    options.mode = livectl::SqliteStore::Mode::kRead;
-    std::unique_ptr<livectl::SqliteStore> store;
-    if (!livectl::SqliteStore::open(t->path, options, &store).ok()) return 0;
+    livectl::SqlStore::Options options;
+    options.mode = livectl::SqlStore::Mode::kRead;
+    std::unique_ptr<livectl::SqlStore> store;
+    if (!livectl::SqlStore::open(t->path, options, &store).ok()) return 0;
     std::vector<livectl::StoredSession> listed;
     (void)store->list_sessions(&listed);
     if (replay) {

@@ -1,12 +1,13 @@
 #pragma once
-// One open livectl database file: the SQLite connection, the check that the
-// file is ours and of a schema this build reads, the process lock that keeps
-// a second writer out, and the translation of SQLite failures into one
-// sentence for a person. Internal to store/.
-#include <sqlite3.h>
-
+// One open livectl database: an SQLite file or a PostgreSQL database. The
+// connection, the check that the database is ours and of a schema this build
+// reads, the lock that keeps a second writer out, the SQL that differs
+// between the two, and the translation of failures into one sentence for a
+// person. Internal to store/.
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "engine/status.h"
 #include "store/statement.h"
@@ -16,41 +17,92 @@ namespace livectl::store {
 class Database {
  public:
   enum class Mode {
-    kWrite,  // creates the file if missing; one writing process at a time
-    kRead,   // the file must exist; never writes; may run beside a writer
+    kWrite,  // creates the database (the file, or the tables) if missing; one writer at a time
+    kRead,   // must exist; never writes; may run beside a writer
   };
+  enum class Kind { kSqlite, kPostgres };
 
-  // Opens `path`. Errors (exact texts, see docs/storage.md):
-  //   "PATH is not a livectl database"
-  //   "PATH was written by a newer livectl (schema N; this livectl reads schema 1)"
-  //   "PATH is locked by another process"
-  //   "the disk holding PATH is full"
-  //   "PATH does not exist" (kRead only)
+  // True for "postgresql://..." and "postgres://..." (libpq's connection
+  // URIs); anything else names an SQLite file.
+  static bool is_postgres(std::string_view target);
+
+  // Opens `target`: an SQLite file's path or a PostgreSQL URI. Errors
+  // (exact texts, see docs/storage.md), NAME being the path or the URI
+  // without its password:
+  //   "NAME is not a livectl database"
+  //   "NAME was written by a newer livectl (schema N; this livectl reads schema M)"
+  //   "NAME is locked by another process"
+  //   "the disk holding NAME is full"
+  //   "NAME does not exist" (an SQLite file, kRead only)
+  //   "cannot connect to NAME: REASON" (PostgreSQL)
   // On success `*out` owns the connection.
-  static Status open(const std::string& path, Mode mode, std::unique_ptr<Database>* out);
-  ~Database();
+  static Status open(const std::string& target, Mode mode, std::unique_ptr<Database>* out);
+  virtual ~Database() = default;
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  sqlite3* handle() const { return db_; }
+  // The database as messages name it: the file's path, or the URI without
+  // its password.
   const std::string& path() const { return path_; }
   Mode mode() const { return mode_; }
+  Kind kind() const { return kind_; }
 
-  // One sentence for an SQLite result code met on this database.
-  Status error(int code) const;
-  Status error(const SqliteError& e) const;
+  virtual std::unique_ptr<StatementImpl> prepare(std::string_view sql) = 0;
+  // Runs SQL without results (one or more statements); throws DatabaseError.
+  virtual void exec(const std::string& sql) = 0;
+  // Whether a transaction is open on the connection.
+  virtual bool in_transaction() = 0;
+  // Throws DatabaseError for `code` with the connection's last message.
+  [[noreturn]] virtual void raise(int code) = 0;
 
- private:
-  Database(std::string path, Mode mode) : path_(std::move(path)), mode_(mode) {}
-  void identify_and_prepare();
+  // ---- What differs between the two ----
+  // Opens a write transaction that holds the write lock from its start.
+  virtual const char* begin_write() const = 0;
+  // Opens a transaction whose reads see one snapshot.
+  virtual const char* begin_read() const = 0;
+  // Orders one session's events, and the sessions, oldest first.
+  virtual const char* event_order() const = 0;
+  virtual const char* session_order() const = 0;
+  // The declared type of a column: "int64" and "real" (the fixed tables'),
+  // or a field's type: "integer", "number", "string" or "boolean".
+  virtual std::string column_type(std::string_view type) const = 0;
+  // What follows a keyed table's closing parenthesis ("WITHOUT ROWID" in
+  // SQLite), and the event log's key as a table constraint ("" = none).
+  virtual const char* keyed_table_options() const = 0;
+  virtual const char* event_key() const = 0;
+  // The queries for a table's column names and for whether a table exists
+  // (both take the table's name as ?1).
+  virtual const char* columns_query() const = 0;
+  virtual const char* table_query() const = 0;
+  // `expression` (a number) rounded to 2 decimal places, as a real.
+  virtual std::string round_to_cents(const std::string& expression) const = 0;
+  // Writes a new database's identity and schema version. REQUIRES: inside a
+  // write transaction.
+  virtual void write_identity() = 0;
+
+  // One sentence for a result code met on this database.
+  virtual Status error(int code) const = 0;
+  Status error(const DatabaseError& e) const;
+
+ protected:
+  Database(std::string path, Mode mode, Kind kind)
+      : path_(std::move(path)), mode_(mode), kind_(kind) {}
+  // Refuses a database that is not ours (`ours` false and not `empty`), one
+  // of another schema `version`, and an empty one in kRead. Throws
+  // std::runtime_error with the sentence.
+  void check_identity(bool empty, bool ours, int64_t version) const;
 
   std::string path_;
   Mode mode_;
-  sqlite3* db_ = nullptr;
-  // Held (flock, exclusive) for the connection's life in kWrite mode, and
-  // closed only after the connection: closing any descriptor of the file
-  // would drop SQLite's own POSIX locks on it.
-  int lock_fd_ = -1;
+  Kind kind_;
 };
+
+// Opens an SQLite file (store/sqlite_database.cpp) or a PostgreSQL database
+// (store/postgres_database.cpp); Database::open picks one.
+Status open_sqlite(const std::string& path, Database::Mode mode, std::unique_ptr<Database>* out);
+Status open_postgres(const std::string& uri, Database::Mode mode, std::unique_ptr<Database>* out);
+
+// The fixed tables' DDL with its column types put in by `db` (schema.cpp).
+std::string fixed_schema(const Database& db);
 
 }  // namespace livectl::store

@@ -56,13 +56,13 @@ void append_csv(std::string* line, std::string_view text) {
 
 std::string csv_text(const Statement& row, int column, Cell cell) {
   switch (row.column_type(column)) {
-    case SQLITE_NULL:
+    case store::kSqlNull:
       return "";
-    case SQLITE_INTEGER:
+    case store::kSqlInteger:
       if (cell == Cell::kUnsigned)
         return std::to_string(static_cast<uint64_t>(row.column_int(column)));
       return std::to_string(row.column_int(column));
-    case SQLITE_FLOAT:
+    case store::kSqlFloat:
       return Json(row.column_double(column)).dump();
     default:
       return row.column_text(column);
@@ -71,15 +71,15 @@ std::string csv_text(const Statement& row, int column, Cell cell) {
 
 nlohmann::ordered_json json_value(const Statement& row, int column, Cell cell) {
   switch (row.column_type(column)) {
-    case SQLITE_NULL:
+    case store::kSqlNull:
       return nullptr;
-    case SQLITE_INTEGER:
+    case store::kSqlInteger:
       if (cell == Cell::kBoolean) return row.column_int(column) != 0;
       if (cell == Cell::kUnsigned) return static_cast<uint64_t>(row.column_int(column));
       return row.column_int(column);
-    case SQLITE_FLOAT:
+    case store::kSqlFloat:
       return row.column_double(column);
-    case SQLITE_BLOB: {  // an integer beyond 64 bits, as decimal digits
+    case store::kSqlBlob: {  // an integer beyond 64 bits, as decimal digits
       auto number = nlohmann::ordered_json::parse(row.column_text(column), nullptr, false);
       return number.is_number() ? number : nlohmann::ordered_json(row.column_text(column));
     }
@@ -96,8 +96,8 @@ nlohmann::ordered_json json_value(const Statement& row, int column, Cell cell) {
 
 class Exporter {
  public:
-  Exporter(SqliteStore& store, const ExportOptions& options, std::vector<ExportedFile>* files)
-      : store_(store), db_(store.database().handle()), options_(options), files_(files) {}
+  Exporter(SqlStore& store, const ExportOptions& options, std::vector<ExportedFile>* files)
+      : store_(store), db_(&store.database()), options_(options), files_(files) {}
 
   Status run() {
     std::error_code error;
@@ -109,7 +109,7 @@ class Exporter {
     std::optional<store::ReadSnapshot> snapshot;
     try {
       snapshot.emplace(db_);
-    } catch (const store::SqliteError& e) {
+    } catch (const store::DatabaseError& e) {
       return store_.database().error(e);
     }
     std::vector<StoredSession> all;
@@ -176,7 +176,7 @@ class Exporter {
            {"event.page_changes", "e.page_changes", Cell::kJsonText}},
           "FROM events e LEFT JOIN participants p "
           "ON p.session = e.session AND p.id_in_session = e.participant "
-          "WHERE e.session = ?1 ORDER BY e.rowid",
+          "WHERE e.session = ?1 ORDER BY e." + std::string(db_->event_order()),
           sessions_);
     return status_;
   }
@@ -217,7 +217,7 @@ class Exporter {
     }
     payoff += ")";
     const std::string money =
-        "ROUND(" + payoff + " * s.real_world_currency_per_point + s.participation_fee, 2)";
+        db_->round_to_cents(payoff + " * s.real_world_currency_per_point + s.participation_fee");
     std::vector<Column> columns = {{"session.code", "pl.session"},
                                    {"session.config.name", "s.config_name"},
                                    {"participant.code", "p.code"},
@@ -333,7 +333,7 @@ class Exporter {
         }
         query.reset();
       }
-    } catch (const store::SqliteError& e) {
+    } catch (const store::DatabaseError& e) {
       status_ = store_.database().error(e);
       return;
     }
@@ -346,8 +346,8 @@ class Exporter {
     files_->push_back({path.string(), rows});
   }
 
-  SqliteStore& store_;
-  sqlite3* db_;
+  SqlStore& store_;
+  store::Database* db_;
   const ExportOptions& options_;
   std::vector<ExportedFile>* files_;
   std::vector<StoredSession> sessions_;
@@ -356,7 +356,7 @@ class Exporter {
 
 }  // namespace
 
-Status export_data(SqliteStore& store, const ExportOptions& options,
+Status export_data(SqlStore& store, const ExportOptions& options,
                    std::vector<ExportedFile>* files) {
   files->clear();
   return Exporter(store, options, files).run();

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "engine/status.h"
-#include "store/sqlite_store.h"
+#include "store/sql_store.h"
 
 namespace livectl {
 
@@ -37,7 +37,7 @@ struct ExportedFile {
 // Writes the files; `files` lists them in the order written. Errors: the
 // session does not exist ("PATH has no session CODE"), a file cannot be
 // written, the database cannot be read.
-Status export_data(SqliteStore& store, const ExportOptions& options,
+Status export_data(SqlStore& store, const ExportOptions& options,
                    std::vector<ExportedFile>* files);
 
 }  // namespace livectl

@@ -136,7 +136,7 @@ std::string describe_state(const Session& stored, const Session& replayed) {
 
 }  // namespace
 
-Status replay_session(SqliteStore& store, const StoredSession& stored_info, const GameLookup& games,
+Status replay_session(SqlStore& store, const StoredSession& stored_info, const GameLookup& games,
                       ReplayResult* out) {
   *out = ReplayResult{};
   auto diverge = [out](uint64_t seq, std::string what) {
@@ -145,7 +145,7 @@ Status replay_session(SqliteStore& store, const StoredSession& stored_info, cons
     out->divergence = std::move(what);
     return Status();
   };
-  sqlite3* db = store.database().handle();
+  store::Database* db = &store.database();
   try {
     // The log and the stored state from one snapshot, so that a server
     // writing meanwhile cannot make them disagree.
@@ -178,9 +178,10 @@ Status replay_session(SqliteStore& store, const StoredSession& stored_info, cons
     }
 
     Statement events(db,
-                     "SELECT seq, participant, kind, page_claimed, time_ms, data, error, "
-                     "deliveries, page_changes, group_hash FROM events WHERE session = ?1 "
-                     "ORDER BY rowid");
+                     std::string("SELECT seq, participant, kind, page_claimed, time_ms, data, "
+                                 "error, deliveries, page_changes, group_hash FROM events "
+                                 "WHERE session = ?1 ORDER BY ") +
+                         db->event_order());
     events.bind(1, std::string_view(info.code));
     uint64_t expected = 1;
     std::string deliveries;
@@ -266,7 +267,7 @@ Status replay_session(SqliteStore& store, const StoredSession& stored_info, cons
     if (stored->rng().state() != replayed->rng().state()) {
       return diverge(0, "the stored random generator state differs from the replayed one");
     }
-  } catch (const store::SqliteError& e) {
+  } catch (const store::DatabaseError& e) {
     return store.database().error(e);
   } catch (const std::exception& e) {
     // A damaged database can hold anything; whatever it makes throw is an

@@ -11,7 +11,7 @@
 
 #include "engine/game.h"
 #include "engine/status.h"
-#include "store/sqlite_store.h"
+#include "store/sql_store.h"
 
 namespace livectl {
 
@@ -33,7 +33,7 @@ using GameLookup = std::function<const Game*(std::string_view name)>;
 // for reading is enough), reading its log and state from one snapshot. Returns an error only when
 // the database cannot be read; a divergence, an unknown game or a log that cannot be applied is a
 // result with matches == false.
-Status replay_session(SqliteStore& store, const StoredSession& session, const GameLookup& games,
+Status replay_session(SqlStore& store, const StoredSession& session, const GameLookup& games,
                       ReplayResult* out);
 
 }  // namespace livectl

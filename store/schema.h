@@ -3,8 +3,6 @@
 // fixed tables for sessions, participants and the event log, and per game a
 // group table, a player table and one table per extra-record type, each with
 // one typed column per declared field. Internal to store/.
-#include <sqlite3.h>
-
 #include <cstdint>
 #include <span>
 #include <string>
@@ -21,9 +19,7 @@ inline constexpr int32_t kApplicationId = 0x4c564354;
 // with a larger number was written by a newer livectl and is refused.
 inline constexpr int kSchemaVersion = 5;
 
-// Creates the fixed tables. REQUIRES: an empty database, inside a write
-// transaction. Throws SqliteError.
-void create_schema(sqlite3* db);
+class Database;
 
 std::string group_table(const Game& game);                             // <game>_group
 std::string player_table(const Game& game);                            // <game>_player
@@ -45,17 +41,17 @@ inline constexpr const char* kRecordKeyColumns[] = {
 // Makes sure the tables of `game` exist, list every declared field (adding a
 // column, filled with the field's initial value, for a field declared after
 // the table was made) and are described in game_tables / game_columns.
-// REQUIRES: inside a write transaction. Throws SqliteError, or
+// REQUIRES: inside a write transaction. Throws DatabaseError, or
 // std::invalid_argument when a declared name collides with the layout.
-void ensure_game_tables(sqlite3* db, const Game& game);
+void ensure_game_tables(Database* db, const Game& game);
 
 // The generator state as the sessions table keeps it: 4 words of 16 hex
 // digits, separated by spaces; parse_rng() is false for anything else.
 std::string rng_text(const Rng::State& state);
 bool parse_rng(const std::string& text, Rng::State* state);
 
-// True when the database has a table called `table`. Throws SqliteError.
-bool table_exists(sqlite3* db, const std::string& table);
+// True when the database has a table called `table`. Throws DatabaseError.
+bool table_exists(Database* db, const std::string& table);
 
 // The stored cell at `column` of the current row, as the JSON value of a
 // field of `type`: booleans come back as true/false, a number field keeps

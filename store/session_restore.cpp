@@ -9,13 +9,13 @@
 
 #include "store/database.h"
 #include "store/schema.h"
-#include "store/sqlite_store.h"
+#include "store/sql_store.h"
 #include "store/statement.h"
 
 namespace livectl {
 
 using store::quote_identifier;
-using store::SqliteError;
+using store::DatabaseError;
 using store::Statement;
 
 namespace {
@@ -58,10 +58,11 @@ uint32_t index_of_id(int64_t id, const char* column) {
 // Calls visit(event seq, id_in_session, payload) for every payload the
 // session's accepted events after event `after_event` delivered, in order.
 template <class Visit>
-void scan_deliveries(sqlite3* db, std::string_view code, int64_t after_event, Visit visit) {
+void scan_deliveries(store::Database* db, std::string_view code, int64_t after_event, Visit visit) {
   Statement query(db,
-                  "SELECT seq, deliveries FROM events WHERE session = ?1 AND seq > ?2 AND "
-                  "deliveries IS NOT NULL ORDER BY rowid");
+                  std::string("SELECT seq, deliveries FROM events WHERE session = ?1 AND seq > ?2 "
+                              "AND deliveries IS NOT NULL ORDER BY ") +
+                      db->event_order());
   query.bind(1, code);
   query.bind(2, after_event);
   while (query.next()) {
@@ -86,33 +87,33 @@ std::vector<std::string> StoredSession::game_names() const {
   }
 }
 
-Status SqliteStore::find_session(const std::string& code, std::optional<StoredSession>* out) {
+Status SqlStore::find_session(const std::string& code, std::optional<StoredSession>* out) {
   try {
-    Statement query(db_->handle(), std::string(kSelectSession) + " WHERE code = ?1");
+    Statement query(db_.get(), std::string(kSelectSession) + " WHERE code = ?1");
     query.bind(1, std::string_view(code));
     if (query.next()) {
       *out = stored_session_from(query);
     } else {
       out->reset();
     }
-  } catch (const SqliteError& e) {
+  } catch (const DatabaseError& e) {
     return db_->error(e);
   }
   return Status();
 }
 
-Status SqliteStore::list_sessions(std::vector<StoredSession>* out) {
+Status SqlStore::list_sessions(std::vector<StoredSession>* out) {
   out->clear();
   try {
-    Statement query(db_->handle(), std::string(kSelectSession) + " ORDER BY rowid");
+    Statement query(db_.get(), std::string(kSelectSession) + " ORDER BY " + db_->session_order());
     while (query.next()) out->push_back(stored_session_from(query));
-  } catch (const SqliteError& e) {
+  } catch (const DatabaseError& e) {
     return db_->error(e);
   }
   return Status();
 }
 
-Status SqliteStore::load_session(const std::string& code, std::vector<const Game*> games,
+Status SqlStore::load_session(const std::string& code, std::vector<const Game*> games,
                                  std::unique_ptr<Session>* out, Store* records_to) {
   if (in_batch_) return Status::Error("load_session needs a flushed store");
   std::optional<StoredSession> stored;
@@ -122,7 +123,7 @@ Status SqliteStore::load_session(const std::string& code, std::vector<const Game
     return Status::Error("session " + code + " in " + path() + " is a " + stored->game +
                          " session, not " + store::games_column(games));
   }
-  sqlite3* db = db_->handle();
+  store::Database* db = db_.get();
   const std::string_view session_code = code;
   std::unique_ptr<Session> session;
   try {
@@ -401,7 +402,7 @@ Status SqliteStore::load_session(const std::string& code, std::vector<const Game
       const auto before = static_cast<uint64_t>(presence[i].page_delivered);
       session->restore_deliveries(i + 1, before + delivered[i], before);
     }
-  } catch (const SqliteError& e) {
+  } catch (const DatabaseError& e) {
     return db_->error(e);
   } catch (const std::exception& e) {
     return Status::Error("session " + code + " in " + path() + " cannot be restored: " + e.what());
@@ -413,12 +414,12 @@ Status SqliteStore::load_session(const std::string& code, std::vector<const Game
   return Status();
 }
 
-Status SqliteStore::page_deliveries(const Session& session, size_t limit,
+Status SqlStore::page_deliveries(const Session& session, size_t limit,
                                     std::vector<std::vector<PageDelivery>>* out) {
   out->assign(session.participant_count(), {});
   try {
     std::vector<int64_t> page_events(session.participant_count(), 0);
-    Statement query(db_->handle(),
+    Statement query(db_.get(),
                     "SELECT id_in_session, page_event FROM participants WHERE session = ?1");
     query.bind(1, std::string_view(session.code()));
     while (query.next()) {
@@ -428,7 +429,7 @@ Status SqliteStore::page_deliveries(const Session& session, size_t limit,
     int64_t earliest = INT64_MAX;
     for (int64_t event : page_events) earliest = std::min(earliest, event);
     if (page_events.empty()) return Status();
-    scan_deliveries(db_->handle(), session.code(), earliest,
+    scan_deliveries(db_.get(), session.code(), earliest,
                     [&](int64_t seq, uint32_t id, const Json& payload) {
                       if (id < 1 || id > out->size() || seq <= page_events[id - 1]) return;
                       std::vector<PageDelivery>& received = (*out)[id - 1];
@@ -440,7 +441,7 @@ Status SqliteStore::page_deliveries(const Session& session, size_t limit,
         received.erase(received.begin(), received.end() - static_cast<std::ptrdiff_t>(limit));
       }
     }
-  } catch (const SqliteError& e) {
+  } catch (const DatabaseError& e) {
     return db_->error(e);
   } catch (const std::exception& e) {
     return Status::Error("the deliveries of session " + session.code() + " in " + path() +

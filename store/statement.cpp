@@ -2,11 +2,9 @@
 
 #include <limits>
 
-namespace livectl::store {
+#include "store/database.h"
 
-void throw_sqlite(sqlite3* db, int code) {
-  throw SqliteError(code, db ? sqlite3_errmsg(db) : sqlite3_errstr(code));
-}
+namespace livectl::store {
 
 std::string quote_identifier(std::string_view name) {
   std::string quoted = "\"";
@@ -18,11 +16,7 @@ std::string quote_identifier(std::string_view name) {
   return quoted;
 }
 
-Statement::Statement(sqlite3* db, std::string_view sql) {
-  const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
-                                    SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
-  if (rc != SQLITE_OK) throw_sqlite(db, rc);
-}
+Statement::Statement(Database* db, std::string_view sql) : db_(db), impl_(db->prepare(sql)) {}
 
 void Statement::bind_value(int index, const Json& value) {
   switch (value.type()) {
@@ -40,11 +34,9 @@ void Statement::bind_value(int index, const Json& value) {
       if (number <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
         bind(index, static_cast<int64_t>(number));
       } else {
-        // A BLOB, because INTEGER affinity would turn digits this long into
-        // a lossy REAL; read_value() parses it back.
-        const std::string digits = std::to_string(number);
-        sqlite3_bind_blob(stmt_, index, digits.data(), static_cast<int>(digits.size()),
-                          SQLITE_TRANSIENT);
+        // Digits, because a 64-bit integer column would turn a number this
+        // long into a lossy real; read_value() parses them back.
+        impl_->bind_big_integer(index, std::to_string(number));
       }
       break;
     }
@@ -62,32 +54,34 @@ void Statement::bind_value(int index, const Json& value) {
 
 int Statement::run() {
   int rc;
-  while ((rc = step()) == SQLITE_ROW) {
+  while ((rc = step()) == kSqlRow) {
   }
-  sqlite3_reset(stmt_);
+  impl_->rewind();
   return rc;
 }
 
 bool Statement::next() {
   const int rc = step();
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  throw_sqlite(sqlite3_db_handle(stmt_), rc);
+  if (rc == kSqlRow) return true;
+  if (rc != kSqlDone) db_->raise(rc);
+  return false;
 }
 
-std::string Statement::column_text(int column) const {
-  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
-  if (!text) return {};
-  return std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+void exec(Database* db, const std::string& sql) {
+  db->exec(sql);
 }
 
-void exec(sqlite3* db, const std::string& sql) {
-  char* message = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
-  if (rc != SQLITE_OK) {
-    std::string what = message ? message : sqlite3_errstr(rc);
-    sqlite3_free(message);
-    throw SqliteError(rc, what);
+ReadSnapshot::ReadSnapshot(Database* db) : db_(db->in_transaction() ? nullptr : db) {
+  if (db_) db_->exec(db_->begin_read());
+}
+
+ReadSnapshot::~ReadSnapshot() {
+  if (!db_) return;
+  try {
+    db_->exec("COMMIT");
+  } catch (const DatabaseError&) {
+    // A read-only transaction has nothing to lose; the connection says why
+    // at its next use.
   }
 }
 

@@ -1,9 +1,13 @@
 #pragma once
-// A prepared SQLite statement that finalizes itself, with the few binds and
-// reads the store needs. Internal to store/.
-#include <sqlite3.h>
-
+// A prepared statement on either database the store speaks to (SQLite or
+// PostgreSQL), with the few binds and reads the store needs. Internal to
+// store/.
+//
+// SQL is written once, in the dialect both databases share, with numbered
+// parameters ?1, ?2, ... (the PostgreSQL connection turns them into $1, $2,
+// ...). Where the two differ, Database says what to write.
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -12,97 +16,130 @@
 
 namespace livectl::store {
 
-// An SQLite failure outside the hot path (opening, loading, replay, export).
-// The public functions of store/ catch it and return a Status; it never
-// leaves the library.
-class SqliteError : public std::runtime_error {
+class Database;
+
+// Result codes. They are SQLite's numbers; the PostgreSQL connection maps
+// its failures onto them, so that the store handles both alike.
+inline constexpr int kSqlOk = 0;
+inline constexpr int kSqlError = 1;      // any other failure; the message says which
+inline constexpr int kSqlBusy = 5;       // another process holds a lock
+inline constexpr int kSqlLocked = 6;
+inline constexpr int kSqlReadOnly = 8;
+inline constexpr int kSqlIoError = 10;   // PostgreSQL: the connection broke
+inline constexpr int kSqlCorrupt = 11;
+inline constexpr int kSqlFull = 13;      // the disk is full
+inline constexpr int kSqlCantOpen = 14;
+inline constexpr int kSqlNotADb = 26;
+inline constexpr int kSqlRow = 100;      // step(): a row is ready
+inline constexpr int kSqlDone = 101;     // step(): no more rows
+
+// What a cell holds (Statement::column_type), as SQLite's storage classes.
+// PostgreSQL's: bigint and boolean are integers, double precision is a
+// float, numeric is an integer without a decimal point (a blob of digits
+// beyond 64 bits) and a float with one, everything else is text.
+inline constexpr int kSqlInteger = 1;
+inline constexpr int kSqlFloat = 2;
+inline constexpr int kSqlText = 3;
+inline constexpr int kSqlBlob = 4;  // an integer beyond 64 bits: read it with column_text
+inline constexpr int kSqlNull = 5;
+
+// A database failure outside the hot path (opening, loading, replay,
+// export). The public functions of store/ catch it and return a Status; it
+// never leaves the library.
+class DatabaseError : public std::runtime_error {
  public:
-  SqliteError(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  DatabaseError(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
   int code() const { return code_; }
 
  private:
   int code_;
 };
 
-// Throws SqliteError with the connection's message.
-[[noreturn]] void throw_sqlite(sqlite3* db, int code);
-
 // `name` quoted as an SQL identifier: "name", with inner quotes doubled.
 std::string quote_identifier(std::string_view name);
+
+// One database's prepared statement; Statement forwards to it.
+class StatementImpl {
+ public:
+  virtual ~StatementImpl() = default;
+  virtual void bind(int index, int64_t value) = 0;
+  virtual void bind(int index, double value) = 0;
+  virtual void bind(int index, std::string_view text) = 0;
+  // An integer beyond 64 bits, as its decimal digits.
+  virtual void bind_big_integer(int index, std::string_view digits) = 0;
+  virtual void bind_null(int index) = 0;
+  virtual int step() = 0;
+  // Back to before the first step, keeping the bindings.
+  virtual void rewind() = 0;
+  // Back to before the first step, dropping the bindings.
+  virtual void reset() = 0;
+  virtual int column_count() const = 0;
+  virtual std::string column_name(int column) const = 0;
+  virtual int column_type(int column) const = 0;
+  virtual int64_t column_int(int column) const = 0;
+  virtual double column_double(int column) const = 0;
+  virtual std::string column_text(int column) const = 0;
+};
 
 class Statement {
  public:
   Statement() = default;
-  // Prepares `sql`; throws SqliteError when it does not compile.
-  Statement(sqlite3* db, std::string_view sql);
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(Statement&& other) noexcept : stmt_(other.stmt_) { other.stmt_ = nullptr; }
-  Statement& operator=(Statement&& other) noexcept {
-    std::swap(stmt_, other.stmt_);
-    return *this;
-  }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
+  // Prepares `sql`; throws DatabaseError when it does not compile.
+  Statement(Database* db, std::string_view sql);
+  Statement(Statement&&) noexcept = default;
+  Statement& operator=(Statement&&) noexcept = default;
 
-  bool prepared() const { return stmt_ != nullptr; }
+  bool prepared() const { return impl_ != nullptr; }
 
-  // Parameters count from 1, as in SQLite. Text is copied by SQLite, so the
-  // argument need not outlive the call.
-  void bind(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
-  void bind(int index, double value) { sqlite3_bind_double(stmt_, index, value); }
-  void bind(int index, std::string_view text) {
-    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-  }
-  void bind_null(int index) { sqlite3_bind_null(stmt_, index); }
+  // Parameters count from 1. Text is copied, so the argument need not
+  // outlive the call. An unbound parameter is NULL.
+  void bind(int index, int64_t value) { impl_->bind(index, value); }
+  void bind(int index, double value) { impl_->bind(index, value); }
+  void bind(int index, std::string_view text) { impl_->bind(index, text); }
+  void bind_null(int index) { impl_->bind_null(index); }
   // A field or record cell: null, boolean (0/1), integer, real or text.
-  // Unsigned integers above INT64_MAX are stored as a BLOB of their decimal
-  // digits.
+  // Unsigned integers above INT64_MAX are stored as their decimal digits
+  // (SQLite: a BLOB; PostgreSQL: numeric).
   void bind_value(int index, const Json& value);
 
-  // SQLITE_ROW, SQLITE_DONE or an error code.
-  int step() { return sqlite3_step(stmt_); }
-  // Steps to the end, then resets; returns SQLITE_DONE or the error.
+  // kSqlRow, kSqlDone or an error code.
+  int step() { return impl_->step(); }
+  // Steps to the end, then rewinds (keeping the bindings); returns kSqlDone
+  // or the error.
   int run();
   // Makes the statement reusable and drops its bindings.
-  void reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
+  void reset() { impl_->reset(); }
   // Steps once and throws on anything but a row or the end. Returns true on a row.
   bool next();
 
-  int column_count() const { return sqlite3_column_count(stmt_); }
-  std::string column_name(int column) const { return sqlite3_column_name(stmt_, column); }
-  int column_type(int column) const { return sqlite3_column_type(stmt_, column); }
-  bool is_null(int column) const { return column_type(column) == SQLITE_NULL; }
-  int64_t column_int(int column) const { return sqlite3_column_int64(stmt_, column); }
-  double column_double(int column) const { return sqlite3_column_double(stmt_, column); }
-  std::string column_text(int column) const;
-  sqlite3_stmt* handle() const { return stmt_; }
+  int column_count() const { return impl_->column_count(); }
+  std::string column_name(int column) const { return impl_->column_name(column); }
+  int column_type(int column) const { return impl_->column_type(column); }
+  bool is_null(int column) const { return column_type(column) == kSqlNull; }
+  int64_t column_int(int column) const { return impl_->column_int(column); }
+  double column_double(int column) const { return impl_->column_double(column); }
+  std::string column_text(int column) const { return impl_->column_text(column); }
 
  private:
-  sqlite3_stmt* stmt_ = nullptr;
+  Database* db_ = nullptr;
+  std::unique_ptr<StatementImpl> impl_;
 };
 
-// Runs SQL without results (one or more statements); throws SqliteError.
-void exec(sqlite3* db, const std::string& sql);
+// Runs SQL without results (one or more statements); throws DatabaseError.
+void exec(Database* db, const std::string& sql);
 
-// Reads between construction and destruction see one snapshot of the file,
-// however much a writer in another process commits meanwhile. Does nothing
-// when a transaction is open already.
+// Reads between construction and destruction see one snapshot of the
+// database, however much a writer in another process commits meanwhile.
+// Does nothing when a transaction is open already.
 class ReadSnapshot {
  public:
-  explicit ReadSnapshot(sqlite3* db) : db_(sqlite3_get_autocommit(db) ? db : nullptr) {
-    if (db_) exec(db_, "BEGIN");
-  }
-  ~ReadSnapshot() {
-    if (db_) sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
-  }
+  explicit ReadSnapshot(Database* db);
+  ~ReadSnapshot();
   ReadSnapshot(const ReadSnapshot&) = delete;
   ReadSnapshot& operator=(const ReadSnapshot&) = delete;
 
  private:
-  sqlite3* db_;
+  Database* db_;
 };
 
 }  // namespace livectl::store

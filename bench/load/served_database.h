@@ -1,17 +1,19 @@
 #pragma once
-// What the load generator learns from the SQLite file of a running
-// `livectl serve` (docs/storage.md): who the participants are, where they
-// are, and how many events the server has committed. Opened read-only, so it
-// never takes the server's write lock; in WAL mode a reader sees the last
-// committed state while the server keeps writing.
-#include <sqlite3.h>
-
+// What the load generator learns from the database of a running `livectl
+// serve` (an SQLite file or a PostgreSQL database, docs/storage.md): who the
+// participants are, where they are, and how many events the server has
+// committed. Opened for reading, so it never takes the server's write lock;
+// a reader sees the last committed state while the server keeps writing.
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/status.h"
+
+namespace livectl::store {
+class Database;
+}
 
 namespace livectl::load {
 
@@ -26,8 +28,9 @@ struct ServedParticipant {
 
 class ServedDatabase {
  public:
-  // Opens `path` read-only. Errors: "PATH does not exist", "PATH is not a
-  // livectl database", "cannot open PATH: <reason>".
+  // Opens `path` (a file or a postgresql:// URI) for reading. Errors: those
+  // of the store (docs/storage.md, "Errors"): "PATH does not exist", "PATH
+  // is not a livectl database", ...
   static Status open(const std::string& path, std::unique_ptr<ServedDatabase>* out);
   ~ServedDatabase();
   ServedDatabase(const ServedDatabase&) = delete;
@@ -36,7 +39,7 @@ class ServedDatabase {
   // The participants of the sessions `livectl serve` created, ordered by
   // session then id_in_session; only session `session_code` unless it is
   // empty. Errors: "PATH holds no session started by 'livectl serve'",
-  // "PATH holds no served session CODE", and SQLite's errors as sentences.
+  // "PATH holds no served session CODE", and the database's as sentences.
   Status participants(const std::string& session_code, std::vector<ServedParticipant>* out);
 
   // The events committed so far in `sessions` (the sum of their last_seq):
@@ -45,11 +48,9 @@ class ServedDatabase {
   Status committed_events(const std::vector<std::string>& sessions, uint64_t* out);
 
  private:
-  explicit ServedDatabase(std::string path) : path_(std::move(path)) {}
-  Status error() const;
+  explicit ServedDatabase(std::unique_ptr<store::Database> db);
 
-  std::string path_;
-  sqlite3* db_ = nullptr;
+  std::unique_ptr<store::Database> db_;
 };
 
 }  // namespace livectl::load

@@ -54,8 +54,8 @@ fi
 # reduce them to the names.
 depends=$(field Depends | tr ',|' '\n\n' | sed 's/^ *//; s/ .*//' | sort -u)
 # What a study build needs (listed) and what the binary loads (dpkg-shlibdeps).
-for package in nlohmann-json3-dev libcli11-dev libsqlite3-dev libwebsockets-dev g++ cmake \
-               libwebsockets17 libsqlite3-0 libstdc++6 libc6; do
+for package in nlohmann-json3-dev libcli11-dev libsqlite3-dev libwebsockets-dev libpq-dev g++ cmake \
+               libwebsockets17 libsqlite3-0 libpq5 libstdc++6 libc6; do
   if grep -qx -- "$package" <<<"$depends"; then pass; else
     fail "Depends lacks $package: $(field Depends)"
   fi

@@ -62,7 +62,7 @@ std::pair<std::string, std::string> play(const std::string& path) {
 
 TEST_CASE("a session of two games is restored with both games' state and the shared fields") {
   TempDir dir;
-  const std::string path = dir.file("livectl.db");
+  const std::string path = dir.database();
   const auto [code, digest] = play(path);
 
   auto store = open_store(path);
@@ -101,7 +101,7 @@ TEST_CASE("a session of two games is restored with both games' state and the sha
 
 TEST_CASE("a session of two games replays to its digest and exports each game's players") {
   TempDir dir;
-  const std::string path = dir.file("livectl.db");
+  const std::string path = dir.database();
   const auto [code, digest] = play(path);
 
   auto store = open_for_reading(path);

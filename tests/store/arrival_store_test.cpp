@@ -54,7 +54,7 @@ std::pair<std::string, std::string> play(const std::string& path, const ArrivalG
 
 TEST_CASE("a restart puts back groups formed by arrival and who waits, in arrival order") {
   TempDir dir;
-  const std::string path = dir.file("livectl.db");
+  const std::string path = dir.database();
   ArrivalGame game({.timeout_ms = 60000, .fallback = ArrivalFallback::kAlone});
   const auto [code, digest] = play(path, game);
 
@@ -85,7 +85,7 @@ TEST_CASE("a restart puts back groups formed by arrival and who waits, in arriva
 
 TEST_CASE("a session grouped by arrival replays to its digest and exports blank groups") {
   TempDir dir;
-  const std::string path = dir.file("livectl.db");
+  const std::string path = dir.database();
   ArrivalGame game({.timeout_ms = 60000, .fallback = ArrivalFallback::kAlone});
   const auto [code, digest] = play(path, game);
 
@@ -122,7 +122,7 @@ TEST_CASE("groups formed in one round after another round's are restored to the 
   // before round 1's second group forms: the groups formed out of round
   // order, which a restart cannot see. The state is the same all the same.
   TempDir dir;
-  const std::string path = dir.file("livectl.db");
+  const std::string path = dir.database();
   ArrivalGame game({});
   std::string code;
   std::string digest;

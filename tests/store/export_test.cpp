@@ -10,7 +10,7 @@ namespace {
 
 struct StoredAuction {
   TempDir dir;
-  std::string path = dir.file("livectl.db");
+  std::string path = dir.database();
   std::string code;
   std::vector<std::string> participant_codes;
 
@@ -165,7 +165,7 @@ TEST_CASE("the JSON export carries the same rows with typed values") {
 
 TEST_CASE("booleans export as 1/0 in CSV and true/false in JSON, like oTree") {
   TempDir dir;
-  const std::string path = dir.file("livectl.db");
+  const std::string path = dir.database();
   {
     auto store = open_store(path);
     SessionConfig config;

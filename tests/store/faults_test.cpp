@@ -6,19 +6,19 @@
 namespace livectl::testing {
 namespace {
 
-TEST_CASE("a file that is not SQLite is not a livectl database, and is left as it was") {
+TEST_CASE("a file that is not SQLite is not a livectl database, and is left as it was" * doctest::test_suite("sqlite")) {
   TempDir dir;
   const std::string path = dir.file("notes.txt");
   const std::string text = "these are my notes, not a database\n" + std::string(5000, 'x');
   write_file(path, text);
   CHECK(open_error(path) == path + " is not a livectl database");
-  SqliteStore::Options read;
-  read.mode = SqliteStore::Mode::kRead;
+  SqlStore::Options read;
+  read.mode = SqlStore::Mode::kRead;
   CHECK(open_error(path, read) == path + " is not a livectl database");
   CHECK(read_file(path) == text);
 }
 
-TEST_CASE("another program's SQLite database is not a livectl database, and is left as it was") {
+TEST_CASE("another program's SQLite database is not a livectl database, and is left as it was" * doctest::test_suite("sqlite")) {
   TempDir dir;
   const std::string path = dir.file("other.db");
   sql(path, "CREATE TABLE people (name TEXT); INSERT INTO people VALUES ('ada');");
@@ -28,54 +28,71 @@ TEST_CASE("another program's SQLite database is not a livectl database, and is l
   CHECK(sql_value(path, "PRAGMA journal_mode") == "delete");
 }
 
-TEST_CASE("an empty file becomes a livectl database, but only when opened for writing") {
+TEST_CASE("an empty file becomes a livectl database, but only when opened for writing" * doctest::test_suite("sqlite")) {
   TempDir dir;
   const std::string path = dir.file("empty.db");
   write_file(path, "");
-  SqliteStore::Options read;
-  read.mode = SqliteStore::Mode::kRead;
+  SqlStore::Options read;
+  read.mode = SqlStore::Mode::kRead;
   CHECK(open_error(path, read) == path + " is not a livectl database");
   CHECK(open_error(path) == "");
   CHECK(open_error(path, read) == "");
 }
 
+void set_schema_version(const std::string& path, int version) {
+  sql(path, SqlStore::is_postgres(path)
+                ? "UPDATE livectl_schema SET version = " + std::to_string(version)
+                : "PRAGMA user_version = " + std::to_string(version));
+}
+
+// What a refused open must leave as it was: the file's bytes, or on
+// PostgreSQL the tables and the log.
+std::string contents(const std::string& path) {
+  if (!SqlStore::is_postgres(path)) return read_file(path);
+  return sql_value(path,
+                   "SELECT (SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class "
+                   "WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r') || ' ' "
+                   "|| (SELECT count(*) FROM events) || ' ' || "
+                   "(SELECT string_agg(code || last_seq, ',') FROM sessions)");
+}
+
 TEST_CASE("a database from a newer livectl is refused with both schema numbers") {
   TempDir dir;
-  const std::string path = dir.file("livectl.db");
+  const std::string path = dir.database();
   {
     auto store = open_store(path);
     play_stored(*store, game_named("auction"), 3, 1, 20);
   }
-  sql(path, "PRAGMA user_version = 6");
-  const std::string before = read_file(path);
+  set_schema_version(path, 6);
+  const std::string before = contents(path);
   CHECK(open_error(path) ==
         path + " was written by a newer livectl (schema 6; this livectl reads schema 5)");
-  SqliteStore::Options read;
-  read.mode = SqliteStore::Mode::kRead;
+  SqlStore::Options read;
+  read.mode = SqlStore::Mode::kRead;
   CHECK(open_error(path, read) ==
         path + " was written by a newer livectl (schema 6; this livectl reads schema 5)");
-  CHECK(read_file(path) == before);
+  CHECK(contents(path) == before);
 }
 
 TEST_CASE("a database from an older livectl is refused with both schema numbers") {
   TempDir dir;
-  const std::string path = dir.file("livectl.db");
+  const std::string path = dir.database();
   {
     auto store = open_store(path);
     play_stored(*store, game_named("auction"), 3, 1, 20);
   }
-  sql(path, "PRAGMA user_version = 1");
-  const std::string before = read_file(path);
+  set_schema_version(path, 1);
+  const std::string before = contents(path);
   CHECK(open_error(path) ==
         path + " was written by an older livectl (schema 1; this livectl reads schema 5)");
-  CHECK(read_file(path) == before);
+  CHECK(contents(path) == before);
 }
 
-TEST_CASE("a missing file is an error for reading and created for writing") {
+TEST_CASE("a missing file is an error for reading and created for writing" * doctest::test_suite("sqlite")) {
   TempDir dir;
   const std::string path = dir.file("new.db");
-  SqliteStore::Options read;
-  read.mode = SqliteStore::Mode::kRead;
+  SqlStore::Options read;
+  read.mode = SqlStore::Mode::kRead;
   CHECK(open_error(path, read) == path + " does not exist");
   CHECK(open_error(dir.file("no/such/folder.db")) ==
         "cannot open " + dir.file("no/such/folder.db") + ": No such file or directory");
@@ -85,18 +102,18 @@ TEST_CASE("a missing file is an error for reading and created for writing") {
 
 TEST_CASE("a second writer is told the database is locked by another process") {
   TempDir dir;
-  const std::string path = dir.file("livectl.db");
+  const std::string path = dir.database();
   auto first = open_store(path);
   CHECK(open_error(path) == path + " is locked by another process");
   // Readers (replay, export, sqlite3) may look while it writes.
-  CHECK(open_error(path, {SqliteStore::Mode::kRead, 0}) == "");
+  CHECK(open_error(path, {SqlStore::Mode::kRead, 0}) == "");
   first.reset();
   CHECK(open_error(path) == "");
 }
 
-TEST_CASE("a database another program holds a write lock on is locked by another process") {
+TEST_CASE("a database another program holds a write lock on is locked by another process" * doctest::test_suite("sqlite")) {
   TempDir dir;
-  const std::string path = dir.file("livectl.db");
+  const std::string path = dir.database();
   open_store(path);
   sqlite3* other = nullptr;
   REQUIRE(sqlite3_open(path.c_str(), &other) == SQLITE_OK);
@@ -110,16 +127,16 @@ TEST_CASE("a database another program holds a write lock on is locked by another
 
 // A database capped a few pages above its current size: the next writes
 // fail with SQLITE_FULL exactly as on a full disk.
-std::unique_ptr<SqliteStore> reopen_nearly_full(const std::string& path, int spare_pages) {
+std::unique_ptr<SqlStore> reopen_nearly_full(const std::string& path, int spare_pages) {
   const int pages = std::stoi(sql_value(path, "PRAGMA page_count"));
-  SqliteStore::Options options;
+  SqlStore::Options options;
   options.max_page_count = pages + spare_pages;
   return open_store(path, options);
 }
 
-TEST_CASE("a full disk fails the event, rolls back the batch and names the session to reload") {
+TEST_CASE("a full disk fails the event, rolls back the batch and names the session to reload" * doctest::test_suite("sqlite")) {
   TempDir dir;
-  const std::string path = dir.file("livectl.db");
+  const std::string path = dir.database();
   const Game& auction = game_named("auction");
   SessionConfig config;
   config.participants = 30;
@@ -180,9 +197,9 @@ TEST_CASE("a full disk fails the event, rolls back the batch and names the sessi
   CHECK(sql_value(path, "SELECT max(seq) FROM events") == std::to_string(committed_seq));
 }
 
-TEST_CASE("a full disk while a session is added leaves no trace of it") {
+TEST_CASE("a full disk while a session is added leaves no trace of it" * doctest::test_suite("sqlite")) {
   TempDir dir;
-  const std::string path = dir.file("livectl.db");
+  const std::string path = dir.database();
   open_store(path);
   auto store = reopen_nearly_full(path, 1);
   SessionConfig config;
@@ -199,7 +216,7 @@ TEST_CASE("a full disk while a session is added leaves no trace of it") {
 
 TEST_CASE("an event of a session the store does not know is refused and changes nothing") {
   TempDir dir;
-  auto store = open_store(dir.file("livectl.db"));
+  auto store = open_store(dir.database());
   SessionConfig config;
   config.participants = 3;
   Session session(game_named("auction"), *store, config);
@@ -209,7 +226,7 @@ TEST_CASE("an event of a session the store does not know is refused and changes 
   const EventResult& result = session.apply(event);
   REQUIRE(result.error);
   CHECK(*result.error == "the event could not be recorded: session " + session.code() +
-                             " is not attached to " + dir.file("livectl.db"));
+                             " is not attached to " + dir.database());
   CHECK(session.last_seq() == 0);
   CHECK(store->flush().ok());
 }

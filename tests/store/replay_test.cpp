@@ -24,7 +24,7 @@ TEST_CASE("every game's stored session replays to the digest it was stored with"
   for (const Game* game : all_games()) {
     CAPTURE(game->name());
     TempDir dir;
-    const std::string path = dir.file("livectl.db");
+    const std::string path = dir.database();
     PlayedSession played;
     {
       auto store = open_store(path);
@@ -39,8 +39,8 @@ TEST_CASE("every game's stored session replays to the digest it was stored with"
 }
 
 // A stored auction of three bidders: bids 10, 5 (too low), 12, then "oops".
-std::string stored_auction(const TempDir& dir, std::string* code) {
-  const std::string path = dir.file("livectl.db");
+std::string stored_auction(TempDir& dir, std::string* code) {
+  const std::string path = dir.database();
   auto store = open_store(path);
   SessionConfig config;
   config.participants = 3;

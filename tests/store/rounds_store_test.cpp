@@ -56,7 +56,7 @@ PlayedRounds play_rounds(const std::string& path, const RoundsGame& game) {
 
 TEST_CASE("a session with rounds and regrouping is restored with its groups, fields and pages") {
   TempDir dir;
-  const std::string path = dir.file("livectl.db");
+  const std::string path = dir.database();
   RoundsGame game;
   const PlayedRounds played = play_rounds(path, game);
   auto store = open_store(path);
@@ -78,7 +78,7 @@ TEST_CASE("a session with rounds and regrouping is restored with its groups, fie
 
 TEST_CASE("a session with rounds and regrouping replays to its stored digest") {
   TempDir dir;
-  const std::string path = dir.file("livectl.db");
+  const std::string path = dir.database();
   RoundsGame game;
   const PlayedRounds played = play_rounds(path, game);
   auto store = open_for_reading(path);
@@ -97,7 +97,7 @@ TEST_CASE("a session with rounds and regrouping replays to its stored digest") {
 
 TEST_CASE("the players export has one row per player per round with oTree's payoff columns") {
   TempDir dir;
-  const std::string path = dir.file("livectl.db");
+  const std::string path = dir.database();
   RoundsGame game;
   const PlayedRounds played = play_rounds(path, game);
   auto store = open_for_reading(path);

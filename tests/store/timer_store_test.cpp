@@ -33,7 +33,7 @@ void run_clock(Session& session, int64_t until_ms) {
 TEST_CASE("timers survive a restart where they were, and replay reproduces every firing") {
   TickingGame game;
   TempDir dir;
-  const std::string path = dir.file("livectl.db");
+  const std::string path = dir.database();
   std::string code;
   std::string digest;
   {
@@ -99,7 +99,7 @@ TEST_CASE("timers survive a restart where they were, and replay reproduces every
 TEST_CASE("delivery numbers survive a restart, and the store gives back each page's deliveries") {
   TickingGame game;
   TempDir dir;
-  const std::string path = dir.file("livectl.db");
+  const std::string path = dir.database();
   std::string code;
   std::vector<std::pair<uint64_t, uint64_t>> counts;  // delivered, page_delivered
   {

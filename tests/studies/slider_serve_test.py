@@ -76,7 +76,9 @@ def ticks_with_nobody_connected():
     time.sleep(2)
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as log:
         fired = log.execute("SELECT count(*) FROM events WHERE kind = 'timer'").fetchone()[0]
-    assert fired >= 1600, f"{fired} ticks in 2 s, not about 2,000"
+    # About 2,000 on an idle machine, 1,500 seen with the whole suite
+    # running beside it; the bug this guards against fired under 200.
+    assert fired >= 1000, f"{fired} ticks in 2 s, not about 2,000"
     s.stop()
 
 

@@ -1,6 +1,8 @@
 #pragma once
-// SQLite as the engine's Store: sessions, participants, groups, players,
-// extra records and the event log in one file (docs/storage.md).
+// A database as the engine's Store: sessions, participants, groups,
+// players, extra records and the event log, in one SQLite file or in a
+// PostgreSQL database, with the same tables and the same semantics
+// (docs/storage.md).
 //
 // Batches: the first record() after a flush() opens a write transaction;
 // every record() adds one event (with the records it added) to it; flush()
@@ -66,32 +68,39 @@ struct StoredSession {
   SessionConfig session_config() const;
 };
 
-class SqliteStore final : public Store {
+class SqlStore final : public Store {
  public:
   enum class Mode {
-    kWrite,  // create if missing; one writing process per file
-    kRead,   // replay, export: the file must exist; records nothing
+    kWrite,  // create if missing; one writing process per database
+    kRead,   // replay, export: the database must exist; records nothing
   };
   struct Options {
     Mode mode = Mode::kWrite;
-    // Caps the database at this many pages (0 = no cap); past it every write
-    // fails as on a full disk. For tests.
+    // Caps an SQLite file at this many pages (0 = no cap); past it every
+    // write fails as on a full disk. For tests.
     int64_t max_page_count = 0;
   };
 
-  // Opens or creates the database at `path`. Errors, one sentence each:
+  // Opens or creates the database `path`: an SQLite file, or a PostgreSQL
+  // database named by a "postgresql://" URI (its tables go in the
+  // connection's current schema). Errors, one sentence each, PATH being the
+  // file or the URI without its password:
   //   "PATH is not a livectl database"
-  //   "PATH was written by a newer livectl (schema N; this livectl reads schema 1)"
+  //   "PATH was written by a newer livectl (schema N; this livectl reads schema M)"
   //   "PATH is locked by another process"
   //   "the disk holding PATH is full"
-  //   "PATH does not exist" (kRead)
-  // None of them changes the file.
-  static Status open(const std::string& path, Options options, std::unique_ptr<SqliteStore>* out);
-  static Status open(const std::string& path, std::unique_ptr<SqliteStore>* out) {
+  //   "PATH does not exist" (an SQLite file, kRead)
+  //   "cannot connect to PATH: REASON" (PostgreSQL)
+  // None of them changes the database.
+  static Status open(const std::string& path, Options options, std::unique_ptr<SqlStore>* out);
+  // True for a PostgreSQL URI ("postgresql://...", "postgres://..."),
+  // false for anything open() would take as an SQLite file.
+  static bool is_postgres(std::string_view target);
+  static Status open(const std::string& path, std::unique_ptr<SqlStore>* out) {
     return open(path, Options{}, out);
   }
   // Rolls back an unflushed batch: its deliveries were never released.
-  ~SqliteStore() override;
+  ~SqlStore() override;
 
   const std::string& path() const;
 
@@ -150,7 +159,7 @@ class SqliteStore final : public Store {
 
  private:
   struct Slot;
-  explicit SqliteStore(std::unique_ptr<store::Database> db);
+  explicit SqlStore(std::unique_ptr<store::Database> db);
   Slot* slot_for(const Session& session);
   Slot& attach_slot(const Session& session);
   store::GameStatements& statements_for(const Game& game);

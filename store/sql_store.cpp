@@ -1,4 +1,4 @@
-#include "store/sqlite_store.h"
+#include "store/sql_store.h"
 
 #include <algorithm>
 #include <chrono>
@@ -17,9 +17,9 @@ namespace livectl {
 
 using store::Database;
 using store::quote_identifier;
-using store::SqliteError;
+using store::DatabaseError;
+using store::kSqlDone;
 using store::Statement;
-using store::throw_sqlite;
 
 namespace store {
 
@@ -42,7 +42,7 @@ struct GameStatements {
 
 // One attached session: where its rows are, and what its unflushed events
 // changed. Values are copied at record() so that flush() needs no Session.
-struct SqliteStore::Slot {
+struct SqlStore::Slot {
   std::string code;
   const Session* bound = nullptr;                  // the object last seen recording; only compared
   std::vector<store::GameStatements*> statements;  // by app (Session::games())
@@ -144,49 +144,47 @@ SessionConfig StoredSession::session_config() const {
   return result;
 }
 
-SqliteStore::SqliteStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+SqlStore::SqlStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
 
-SqliteStore::~SqliteStore() {
+SqlStore::~SqlStore() {
   if (in_batch_) rollback_->run();
   // Statements before the connection (member order does the rest).
   games_.clear();
 }
 
-const std::string& SqliteStore::path() const {
+bool SqlStore::is_postgres(std::string_view target) {
+  return Database::is_postgres(target);
+}
+
+const std::string& SqlStore::path() const {
   return db_->path();
 }
 
-Status SqliteStore::open(const std::string& path, Options options,
-                         std::unique_ptr<SqliteStore>* out) {
-  // SQLite's global memory statistics take a mutex on every allocation; the
-  // store never reads them. Process-wide and only possible before SQLite
-  // initializes, so the first open decides (a later call is a no-op).
-  static const bool configured = [] {
-    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    return true;
-  }();
-  (void)configured;
+Status SqlStore::open(const std::string& path, Options options,
+                         std::unique_ptr<SqlStore>* out) {
   std::unique_ptr<Database> db;
   const auto mode = options.mode == Mode::kWrite ? Database::Mode::kWrite : Database::Mode::kRead;
   if (Status status = Database::open(path, mode, &db); !status.ok()) return status;
-  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db)));
+  std::unique_ptr<SqlStore> store(new SqlStore(std::move(db)));
   try {
     if (options.max_page_count > 0) {
-      store::exec(store->db_->handle(),
-                  "PRAGMA max_page_count = " + std::to_string(options.max_page_count));
+      if (store->db_->kind() != Database::Kind::kSqlite) {
+        return Status::Error("max_page_count is for SQLite files");
+      }
+      store->db_->exec("PRAGMA max_page_count = " + std::to_string(options.max_page_count));
     }
     store->prepare_statements();
-  } catch (const SqliteError& e) {
+  } catch (const DatabaseError& e) {
     return store->db_->error(e);
   }
   *out = std::move(store);
   return Status();
 }
 
-void SqliteStore::prepare_statements() {
-  sqlite3* db = db_->handle();
+void SqlStore::prepare_statements() {
+  Database* db = db_.get();
   auto make = [db](const char* sql) { return std::make_unique<Statement>(db, sql); };
-  begin_ = make("BEGIN IMMEDIATE");
+  begin_ = make(db->begin_write());
   commit_ = make("COMMIT");
   rollback_ = make("ROLLBACK");
   insert_event_ = make(
@@ -200,8 +198,11 @@ void SqliteStore::prepare_statements() {
       "round_number = ?7, page_delivered = ?8, page_event = ?9, present = ?10 "
       "WHERE session = ?3 AND id_in_session = ?4");
   upsert_timer_ = make(
-      "INSERT OR REPLACE INTO timers (session, game, timer, round_number, group_id, "
-      "id_in_session, page_index, due_ms, every_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+      "INSERT INTO timers (session, game, timer, round_number, group_id, id_in_session, "
+      "page_index, due_ms, every_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+      "ON CONFLICT (session, game, timer, round_number, group_id, id_in_session) DO UPDATE "
+      "SET page_index = excluded.page_index, due_ms = excluded.due_ms, "
+      "every_ms = excluded.every_ms");
   delete_timer_ = make(
       "DELETE FROM timers WHERE session = ?1 AND game = ?2 AND timer = ?3 AND round_number = ?4 "
       "AND group_id = ?5 AND id_in_session = ?6");
@@ -209,9 +210,9 @@ void SqliteStore::prepare_statements() {
 
 // ---- batches ----
 
-Status SqliteStore::fail(int code) {
+Status SqlStore::fail(int code) {
   Status status = db_->error(code);
-  if (!sqlite3_get_autocommit(db_->handle())) rollback_->run();
+  if (db_->in_transaction()) rollback_->run();
   in_batch_ = false;
   batch_events_ = 0;
   for (Slot* slot : dirty_) {
@@ -227,27 +228,27 @@ Status SqliteStore::fail(int code) {
   return status;
 }
 
-Status SqliteStore::begin_batch() {
+Status SqlStore::begin_batch() {
   if (in_batch_) return Status();
-  if (const int rc = begin_->run(); rc != SQLITE_DONE) return fail(rc);
+  if (const int rc = begin_->run(); rc != kSqlDone) return fail(rc);
   in_batch_ = true;
   return Status();
 }
 
-std::vector<std::string> SqliteStore::take_lost_sessions() {
+std::vector<std::string> SqlStore::take_lost_sessions() {
   failure_.reset();
   std::vector<std::string> lost;
   lost.swap(lost_);
   return lost;
 }
 
-Status SqliteStore::flush() {
+Status SqlStore::flush() {
   if (failure_) return *failure_;
   if (!in_batch_) return Status();
   for (Slot* slot : dirty_) {
-    if (const int rc = write_dirty(*slot); rc != SQLITE_DONE) return fail(rc);
+    if (const int rc = write_dirty(*slot); rc != kSqlDone) return fail(rc);
   }
-  if (const int rc = commit_->run(); rc != SQLITE_DONE) return fail(rc);
+  if (const int rc = commit_->run(); rc != kSqlDone) return fail(rc);
   for (Slot* slot : dirty_) slot->dirty = false;
   dirty_.clear();
   for (auto& [game, statements] : games_) statements->made_in_open_batch = false;
@@ -256,15 +257,15 @@ Status SqliteStore::flush() {
   return Status();
 }
 
-int SqliteStore::write_dirty(Slot& slot) {
+int SqlStore::write_dirty(Slot& slot) {
   const std::string_view code = slot.code;
-  int rc = SQLITE_DONE;
+  int rc = kSqlDone;
 
   update_session_->bind(1, static_cast<int64_t>(slot.last_seq));
   update_session_->bind(2, slot.now_ms);
   update_session_->bind(3, std::string_view(store::rng_text(slot.rng)));
   update_session_->bind(4, code);
-  if ((rc = update_session_->run()) != SQLITE_DONE) return rc;
+  if ((rc = update_session_->run()) != kSqlDone) return rc;
 
   // statement(index) is the update of the row's game; keys(index) binds the
   // row's key columns from position `next`.
@@ -276,7 +277,7 @@ int SqliteStore::write_dirty(Slot& slot) {
       for (size_t i = 0; i < row.size(); ++i) update.bind_value(static_cast<int>(i + 1), row[i]);
       update.bind(static_cast<int>(row.size() + 1), code);
       keys(update, static_cast<int>(row.size() + 2), index);
-      if ((rc = update.run()) != SQLITE_DONE) return rc;
+      if ((rc = update.run()) != kSqlDone) return rc;
       flags[index] = 0;
     }
     dirty.clear();
@@ -291,7 +292,7 @@ int SqliteStore::write_dirty(Slot& slot) {
            [&](Statement& update, int next, uint32_t index) {
              update.bind(next, slot.group_keys[index].first);
              update.bind(next + 1, slot.group_keys[index].second);
-           })) != SQLITE_DONE) {
+           })) != kSqlDone) {
     return rc;
   }
   if ((rc = write_rows(
@@ -303,7 +304,7 @@ int SqliteStore::write_dirty(Slot& slot) {
              const int64_t round = static_cast<int64_t>(index) / n + 1;
              update.bind(next, round - slot.first_rounds[slot.round_apps[index / n]] + 1);
              update.bind(next + 1, static_cast<int64_t>(index) % n + 1);
-           })) != SQLITE_DONE) {
+           })) != kSqlDone) {
     return rc;
   }
   // A participant's row in each game that declares participant fields, with
@@ -319,7 +320,7 @@ int SqliteStore::write_dirty(Slot& slot) {
       }
       update.bind(static_cast<int>(fields.size() + 1), code);
       update.bind(static_cast<int>(fields.size() + 2), static_cast<int64_t>(index) + 1);
-      if ((rc = update.run()) != SQLITE_DONE) return rc;
+      if ((rc = update.run()) != kSqlDone) return rc;
     }
     slot.participant_dirty[index] = 0;
   }
@@ -339,7 +340,7 @@ int SqliteStore::write_dirty(Slot& slot) {
     update_page_->bind(8, static_cast<int64_t>(slot.page_delivered[index]));
     update_page_->bind(9, slot.page_events[index]);
     update_page_->bind(10, static_cast<int64_t>(slot.present[index]));
-    if ((rc = update_page_->run()) != SQLITE_DONE) return rc;
+    if ((rc = update_page_->run()) != kSqlDone) return rc;
     slot.page_dirty[index] = 0;
   }
   slot.dirty_pages.clear();
@@ -356,15 +357,15 @@ int SqliteStore::write_dirty(Slot& slot) {
       write.bind(8, row.state->due_ms);
       write.bind(9, row.state->every_ms);
     }
-    if ((rc = write.run()) != SQLITE_DONE) return rc;
+    if ((rc = write.run()) != kSqlDone) return rc;
   }
   slot.dirty_timers.clear();
-  return SQLITE_DONE;
+  return kSqlDone;
 }
 
 // ---- recording ----
 
-SqliteStore::Slot* SqliteStore::slot_for(const Session& session) {
+SqlStore::Slot* SqlStore::slot_for(const Session& session) {
   if (last_slot_ && last_slot_->bound == &session && last_slot_->code == session.code()) {
     return last_slot_;
   }
@@ -375,7 +376,7 @@ SqliteStore::Slot* SqliteStore::slot_for(const Session& session) {
   return last_slot_;
 }
 
-void SqliteStore::note_timer(Slot& slot, const Session& session, uint32_t app, uint32_t timer,
+void SqlStore::note_timer(Slot& slot, const Session& session, uint32_t app, uint32_t timer,
                              uint32_t owner) {
   Slot::TimerRow& row = slot.dirty_timers[{app, timer, owner}];
   const Game& game = *session.games()[app];
@@ -397,7 +398,7 @@ void SqliteStore::note_timer(Slot& slot, const Session& session, uint32_t app, u
   }
 }
 
-Status SqliteStore::record(const Session& session, const Event& event, const EventResult& result,
+Status SqlStore::record(const Session& session, const Event& event, const EventResult& result,
                            std::span<const Change> changes) {
   if (failure_) return *failure_;
   Slot* slot = slot_for(session);
@@ -453,7 +454,7 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
   }
   int rc = insert.run();
   insert.reset();
-  if (rc != SQLITE_DONE) return fail(rc);
+  if (rc != kSqlDone) return fail(rc);
 
   uint32_t copied_group = UINT32_MAX;
   uint32_t copied_player = UINT32_MAX;
@@ -471,7 +472,7 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
         for (size_t i = 0; i < group.fields().size(); ++i) {
           add.bind_value(static_cast<int>(i + 4), group.fields()[i]);
         }
-        if ((rc = add.run()) != SQLITE_DONE) return fail(rc);
+        if ((rc = add.run()) != kSqlDone) return fail(rc);
         for (const Player* member : group.players()) {
           Statement& place = statements.place_player;
           place.bind(1, static_cast<int64_t>(member->id_in_group()));
@@ -479,7 +480,7 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
           place.bind(3, std::string_view(slot->code));
           place.bind(4, static_cast<int64_t>(group.round_number()));
           place.bind(5, static_cast<int64_t>(member->id_in_session()));
-          if ((rc = place.run()) != SQLITE_DONE) return fail(rc);
+          if ((rc = place.run()) != kSqlDone) return fail(rc);
         }
         if (slot->group_values.size() != change.owner) {
           return Status::Error("group " + std::to_string(change.owner) +
@@ -505,7 +506,7 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
           add.bind_value(static_cast<int>(i + 7), row.values[i]);
         }
         rc = add.run();
-        if (rc != SQLITE_DONE) return fail(rc);
+        if (rc != kSqlDone) return fail(rc);
         break;
       }
       case Change::Scope::kGroupField:
@@ -570,20 +571,24 @@ Status SqliteStore::record(const Session& session, const Event& event, const Eve
 
 // ---- sessions ----
 
-store::GameStatements& SqliteStore::statements_for(const Game& game) {
+store::GameStatements& SqlStore::statements_for(const Game& game) {
   if (auto it = games_.find(&game); it != games_.end()) return *it->second;
-  sqlite3* db = db_->handle();
+  Database* db = db_.get();
   // The tables may be created or extended: inside the open batch, or in a
   // transaction of their own.
   if (in_batch_) {
     store::ensure_game_tables(db, game);
   } else {
-    store::exec(db, "BEGIN IMMEDIATE");
+    db->exec(db->begin_write());
     try {
       store::ensure_game_tables(db, game);
-      store::exec(db, "COMMIT");
+      db->exec("COMMIT");
     } catch (...) {
-      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      try {
+        db->exec("ROLLBACK");
+      } catch (const DatabaseError&) {
+        // The first failure is the one to report.
+      }
       throw;
     }
   }
@@ -629,7 +634,7 @@ store::GameStatements& SqliteStore::statements_for(const Game& game) {
   return result;
 }
 
-SqliteStore::Slot& SqliteStore::attach_slot(const Session& session) {
+SqlStore::Slot& SqlStore::attach_slot(const Session& session) {
   auto slot = std::make_unique<Slot>();
   slot->code = session.code();
   slot->bound = &session;
@@ -681,7 +686,7 @@ SqliteStore::Slot& SqliteStore::attach_slot(const Session& session) {
   return result;
 }
 
-Status SqliteStore::add_session(const Session& session, const std::string& origin,
+Status SqlStore::add_session(const Session& session, const std::string& origin,
                                 const Json& config) {
   if (failure_) return *failure_;
   if (db_->mode() == Database::Mode::kRead)
@@ -695,7 +700,7 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
   if (existing) return Status::Error(path() + " already holds a session " + session.code());
   if (Status status = begin_batch(); !status.ok()) return status;
 
-  sqlite3* db = db_->handle();
+  Database* db = db_.get();
   try {
     Slot& slot = attach_slot(session);  // creates the games' tables on first use
     // Dirty at once, so that a failed batch names it among the lost sessions.
@@ -723,7 +728,7 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
     insert.bind(11, std::string_view(session.params().dump()));
     insert.bind_value(12, Json(session.real_world_currency_per_point()));
     insert.bind_value(13, Json(session.participation_fee()));
-    if (const int rc = insert.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
+    if (const int rc = insert.run(); rc != kSqlDone) db->raise(rc);
 
     Statement participant(db,
                           "INSERT INTO participants (session, id_in_session, code, label, "
@@ -744,7 +749,7 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
         participant.bind_null(8);
       }
       participant.bind(9, static_cast<int64_t>(p.present ? 1 : 0));
-      if (const int rc = participant.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
+      if (const int rc = participant.run(); rc != kSqlDone) db->raise(rc);
       for (size_t app = 0; app < session.games().size(); ++app) {
         const std::vector<uint32_t>& fields = slot.participant_fields[app];
         if (fields.empty()) continue;
@@ -754,7 +759,7 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
         for (size_t i = 0; i < fields.size(); ++i) {
           add.bind_value(static_cast<int>(i + 3), p.fields[fields[i]]);
         }
-        if (const int rc = add.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
+        if (const int rc = add.run(); rc != kSqlDone) db->raise(rc);
       }
     }
     for (const Player& player : session.players()) {
@@ -772,7 +777,7 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
       for (size_t i = 0; i < player.fields().size(); ++i) {
         s.insert_player.bind_value(static_cast<int>(i + 6), player.fields()[i]);
       }
-      if (const int rc = s.insert_player.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
+      if (const int rc = s.insert_player.run(); rc != kSqlDone) db->raise(rc);
     }
     for (const Group& group : session.groups()) {
       store::GameStatements& s = *slot.statements[group.app()];
@@ -782,13 +787,13 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
       for (size_t i = 0; i < group.fields().size(); ++i) {
         s.insert_group.bind_value(static_cast<int>(i + 4), group.fields()[i]);
       }
-      if (const int rc = s.insert_group.run(); rc != SQLITE_DONE) throw_sqlite(db, rc);
+      if (const int rc = s.insert_group.run(); rc != kSqlDone) db->raise(rc);
     }
     // Timers the game started while the session was created.
     for (const ScheduledTimer& timer : session.timers()) {
       note_timer(slot, session, timer.app, timer.timer, timer.owner);
     }
-  } catch (const SqliteError& e) {
+  } catch (const DatabaseError& e) {
     Status status = fail(e.code());
     if (std::find(lost_.begin(), lost_.end(), session.code()) == lost_.end()) {
       lost_.push_back(session.code());
@@ -801,7 +806,7 @@ Status SqliteStore::add_session(const Session& session, const std::string& origi
   return Status();
 }
 
-Status SqliteStore::attach(const Session& session) {
+Status SqlStore::attach(const Session& session) {
   if (failure_) return *failure_;
   std::optional<StoredSession> stored;
   if (Status status = find_session(session.code(), &stored); !status.ok()) return status;
@@ -818,7 +823,7 @@ Status SqliteStore::attach(const Session& session) {
   if (db_->mode() == Database::Mode::kRead) return Status();  // nothing will be written
   try {
     Slot& slot = attach_slot(session);
-    Statement query(db_->handle(),
+    Statement query(db_.get(),
                     "SELECT id_in_session, page_event FROM participants WHERE session = ?1");
     query.bind(1, std::string_view(session.code()));
     while (query.next()) {
@@ -827,7 +832,7 @@ Status SqliteStore::attach(const Session& session) {
         slot.page_events[static_cast<size_t>(id - 1)] = query.column_int(1);
       }
     }
-  } catch (const SqliteError& e) {
+  } catch (const DatabaseError& e) {
     return fail(e.code());
   } catch (const std::invalid_argument& e) {
     return Status::Error(e.what());
