@@ -67,13 +67,26 @@ class StoreDurability final : public server::Durability {
   SqlStore& db_;
 };
 
-// Every session `serve` stored in `db` before, added to `host`.
-int resume_sessions(SqlStore& db, server::SessionHost& host) {
+// Every session `serve` stored in `db` before, added to `host`, but those
+// another process runs (several `serve` processes may share a PostgreSQL
+// database: SqlStore::claim), which `skipped` counts; with `only_new`,
+// those `host` has already are left out too. Returns how many were added.
+int resume_sessions(SqlStore& db, server::SessionHost& host, bool only_new = false,
+                    int* skipped = nullptr) {
   std::vector<StoredSession> stored;
   if (Status status = db.list_sessions(&stored); !status.ok()) throw UsageError(status.message());
   int resumed = 0;
   for (const StoredSession& entry : stored) {
     if (entry.origin != "serve") continue;
+    if (only_new && host.has_session(entry.code)) continue;
+    bool claimed = false;
+    if (Status status = db.claim(entry.code, &claimed); !status.ok()) {
+      throw UsageError(status.message());
+    }
+    if (!claimed) {
+      if (skipped) ++*skipped;
+      continue;
+    }
     std::vector<const Game*> games;
     for (const std::string& name : entry.game_names()) {
       const Game* game = find_game(name);
@@ -343,7 +356,8 @@ int run_serve(const ServeArgs& args) {
     room = std::make_unique<server::Room>(host, args.room, std::move(labels));
     host.set_room(room.get());
   }
-  const int resumed = resume_sessions(*db, host);
+  int elsewhere = 0;
+  const int resumed = resume_sessions(*db, host, false, &elsewhere);
   if (room) {
     if (const std::optional<uint32_t> index = stored_room_session(*db, host, args.room)) {
       room->open(*index);
@@ -388,6 +402,10 @@ int run_serve(const ServeArgs& args) {
     std::printf("resumed %d session%s from %s\n", resumed, resumed == 1 ? "" : "s",
                 db->path().c_str());
   }
+  if (elsewhere > 0) {
+    std::printf("%d session%s in %s run%s in another process\n", elsewhere,
+                elsewhere == 1 ? "" : "s", db->path().c_str(), elsewhere == 1 ? "s" : "");
+  }
   for (uint32_t s = 0; s < host.session_count(); ++s) {
     const Session& session = host.session(s);
     std::printf("session %s: %s, %zu participants\n", session.code().c_str(),
@@ -422,6 +440,29 @@ int run_serve(const ServeArgs& args) {
   std::printf("serving on %s (stored in %s; Ctrl-C stops)\n", base.c_str(), db->path().c_str());
   std::fflush(stdout);
 
+  if (SqlStore::is_postgres(args.db)) {
+    // Several processes may serve one PostgreSQL database: a session whose
+    // process died (its connection, and so its lock, gone) is taken over
+    // by whichever process claims it first, from what was committed.
+    server->set_housekeeping([&db, &host, last_error = std::string()]() mutable {
+      const size_t before = host.session_count();
+      try {
+        resume_sessions(*db, host, /*only_new=*/true);
+        last_error.clear();
+      } catch (const UsageError& e) {
+        if (e.what() != last_error) std::fprintf(stderr, "livectl: %s\n", e.what());
+        last_error = e.what();
+      }
+      for (size_t s = before; s < host.session_count(); ++s) {
+        const Session& session = host.session(static_cast<uint32_t>(s));
+        std::printf("took over session %s (%s, %zu participants, %llu events)\n",
+                    session.code().c_str(), session.games_text().c_str(),
+                    session.participant_count(),
+                    static_cast<unsigned long long>(session.last_seq()));
+        std::fflush(stdout);
+      }
+    });
+  }
   const Status status = server->run();
   server.reset();
   if (Status flushed = db->flush(); !flushed.ok()) throw std::runtime_error(flushed.message());
@@ -465,7 +506,9 @@ void add_serve_command(CLI::App& app, Runner& run) {
   command->add_option(
       "--db", args->db,
       "the database holding the sessions: an SQLite file or a postgresql:// URI\n"
-      "(docs/storage.md); a restart with the same database resumes them\n"
+      "(docs/storage.md); a restart with the same database resumes them. Several\n"
+      "serve processes may share a PostgreSQL database: each runs its own sessions\n"
+      "and takes over those of a process that died\n"
       "(default: $LIVECTL_DATABASE_URL, else livectl.db)")
       ->envname("LIVECTL_DATABASE_URL");
   command

@@ -323,6 +323,7 @@ Status Server::run() {
     host_.end_turn();
     if (const int64_t now = monotonic_ms(); now >= next_stall_check_ms) {
       next_stall_check_ms = now + kStallCheckMs;
+      if (housekeeping_) housekeeping_();
       host_.close_stalled(now, unsent_bytes);
     }
   }

@@ -3,6 +3,7 @@
 // and WebSockets on one port from one event-loop thread, which also owns the
 // SessionHost. Each turn of the loop services the sockets, then ends the
 // host's turn (one commit, then the released frames and pages).
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -41,6 +42,13 @@ class Server {
 
   SessionHost& host() { return host_; }
 
+  // Called on the loop's thread about once a second, between turns (nothing
+  // applied is uncommitted then): for work such as taking over the sessions
+  // of a process that died.
+  void set_housekeeping(std::function<void()> housekeeping) {
+    housekeeping_ = std::move(housekeeping);
+  }
+
   // The SessionHost::Wake for sockets this server serves.
   static void wake(lws* socket);
   // The SessionHost::Abort (Server::start sets it): the close frame is
@@ -51,6 +59,7 @@ class Server {
  private:
   explicit Server(SessionHost& host) : host_(host) {}
   SessionHost& host_;
+  std::function<void()> housekeeping_;
   lws_context* context_ = nullptr;
   int port_ = 0;
 };

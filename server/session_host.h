@@ -87,6 +87,13 @@ class SessionHost {
   const ServerLimits& limits() const { return limits_; }
   size_t session_count() const { return sessions_.size(); }
   const Session& session(uint32_t index) const { return *sessions_[index]; }
+  // Whether the session with this code is served here.
+  bool has_session(std::string_view code) const {
+    for (const auto& session : sessions_) {
+      if (session->code() == code) return true;
+    }
+    return false;
+  }
   // The participant with this code, in any session.
   std::optional<Seat> find(std::string_view code) const;
 

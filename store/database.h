@@ -79,6 +79,12 @@ class Database {
   // Writes a new database's identity and schema version. REQUIRES: inside a
   // write transaction.
   virtual void write_identity() = 0;
+  // Makes this connection the one that writes session `code`: true when it
+  // is (or already was), false when another connection is. SQLite: always
+  // true (the file has one writer). PostgreSQL: a session-level advisory
+  // lock, which the server drops by itself when the connection goes.
+  // Throws DatabaseError.
+  virtual bool claim(const std::string& code) = 0;
 
   // One sentence for a result code met on this database.
   virtual Status error(int code) const = 0;

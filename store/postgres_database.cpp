@@ -1,6 +1,7 @@
 // The PostgreSQL side of store::Database, over libpq: one connection, the
 // livectl tables in the connection's current schema, synchronous_commit on,
-// and an advisory lock that keeps a second writer out.
+// and an advisory lock per session that keeps a second writer of it out (so
+// several processes may write one database, each its own sessions).
 //
 // Inside a transaction, a write (INSERT, UPDATE, DELETE) is sent without
 // waiting for its reply (libpq's pipeline mode): a batch of events costs a
@@ -25,11 +26,12 @@ namespace livectl::store {
 
 namespace {
 
-// Advisory lock keys (pg_advisory_lock(int4, int4)): livectl's application
-// id, then what the lock is for.
+// Advisory lock keys. pg_advisory_xact_lock(int4, int4): livectl's
+// application id, then 1, while the schema is checked or created. A
+// session's lock is pg_try_advisory_lock(bigint) of a 64-bit hash of
+// "livectl session CODE" (claim()).
 constexpr int kLockSpace = kApplicationId;
-constexpr int kWriterLock = 0;  // held by the one writing process
-constexpr int kSchemaLock = 1;  // held while the schema is checked or created
+constexpr int kSchemaLock = 1;
 
 // Type OIDs (PostgreSQL's pg_type.h; stable across versions).
 constexpr Oid kBoolOid = 16;
@@ -241,6 +243,11 @@ class PostgresDatabase final : public Database {
   // keeps the 2 places, so the cell reads back as a real.
   std::string round_to_cents(const std::string& expression) const override {
     return "ROUND(CAST(" + expression + " AS NUMERIC), 2)";
+  }
+  bool claim(const std::string& code) override {
+    Statement lock(this, "SELECT pg_try_advisory_lock(hashtextextended('livectl session ' || ?1, 0))");
+    lock.bind(1, std::string_view(code));
+    return lock.next() && lock.column_int(0) == 1;
   }
   void write_identity() override {
     exec("CREATE TABLE livectl_schema (application_id BIGINT NOT NULL, version BIGINT NOT NULL)");
@@ -545,16 +552,11 @@ void PostgresDatabase::identify_and_prepare() {
   // whatever the server's default: deliveries are released after it.
   exec("SET synchronous_commit = on");
   exec("SET application_name = 'livectl'");
-  const std::string lock_args = std::to_string(kLockSpace) + ", ";
-  if (mode_ == Mode::kWrite) {
-    Statement lock(this, "SELECT pg_try_advisory_lock(" + lock_args +
-                             std::to_string(kWriterLock) + ")");
-    if (!lock.next() || lock.column_int(0) != 1) raise(kSqlBusy);
-  }
   exec(mode_ == Mode::kWrite ? "BEGIN" : begin_read());
   try {
     if (mode_ == Mode::kWrite) {
-      exec("SELECT pg_advisory_xact_lock(" + lock_args + std::to_string(kSchemaLock) + ")");
+      exec("SELECT pg_advisory_xact_lock(" + std::to_string(kLockSpace) + ", " +
+           std::to_string(kSchemaLock) + ")");
     }
     Statement tables(this,
                      "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "

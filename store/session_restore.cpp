@@ -116,6 +116,11 @@ Status SqlStore::list_sessions(std::vector<StoredSession>* out) {
 Status SqlStore::load_session(const std::string& code, std::vector<const Game*> games,
                                  std::unique_ptr<Session>* out, Store* records_to) {
   if (in_batch_) return Status::Error("load_session needs a flushed store");
+  // Claimed before anything is read: what is read is then what this store
+  // goes on from, whatever another process did before.
+  if (!records_to && db_->mode() == store::Database::Mode::kWrite) {
+    if (Status status = claim_or_refuse(code); !status.ok()) return status;
+  }
   std::optional<StoredSession> stored;
   if (Status status = find_session(code, &stored); !status.ok()) return status;
   if (!stored) return Status::Error(path() + " has no session " + code);

@@ -686,6 +686,33 @@ SqlStore::Slot& SqlStore::attach_slot(const Session& session) {
   return result;
 }
 
+Status SqlStore::claim(const std::string& code, bool* claimed) {
+  *claimed = false;
+  if (claimed_.count(code)) {
+    *claimed = true;
+    return Status();
+  }
+  if (db_->mode() == Database::Mode::kRead) return Status::Error(path() + " was opened for reading");
+  try {
+    if (db_->claim(code)) {
+      claimed_.insert(code);
+      *claimed = true;
+    }
+  } catch (const DatabaseError& e) {
+    return db_->error(e);
+  }
+  return Status();
+}
+
+Status SqlStore::claim_or_refuse(const std::string& code) {
+  bool claimed = false;
+  if (Status status = claim(code, &claimed); !status.ok()) return status;
+  if (!claimed) {
+    return Status::Error("session " + code + " in " + path() + " is run by another process");
+  }
+  return Status();
+}
+
 Status SqlStore::add_session(const Session& session, const std::string& origin,
                                 const Json& config) {
   if (failure_) return *failure_;
@@ -695,6 +722,7 @@ Status SqlStore::add_session(const Session& session, const std::string& origin,
     return Status::Error("session " + session.code() +
                          " has events already; add it before the first");
   }
+  if (Status status = claim_or_refuse(session.code()); !status.ok()) return status;
   std::optional<StoredSession> existing;
   if (Status status = find_session(session.code(), &existing); !status.ok()) return status;
   if (existing) return Status::Error(path() + " already holds a session " + session.code());
@@ -821,6 +849,7 @@ Status SqlStore::attach(const Session& session) {
                          " in memory");
   }
   if (db_->mode() == Database::Mode::kRead) return Status();  // nothing will be written
+  if (Status status = claim_or_refuse(session.code()); !status.ok()) return status;
   try {
     Slot& slot = attach_slot(session);
     Statement query(db_.get(),

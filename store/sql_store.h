@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/session.h"
@@ -125,6 +126,17 @@ class SqlStore final : public Store {
   // REQUIRES: its state equals the stored one (compare digest() with a
   // load_session()), and last_seq() equals the stored last_seq.
   Status attach(const Session& session);
+  // Makes this store the one that writes session `code` (claimed: true),
+  // or finds that another process does (false). SQLite: a file has one
+  // writer, so always true. PostgreSQL: several processes may write one
+  // database, each session from one of them at a time: an advisory lock
+  // held for the connection's life, which the server drops by itself when
+  // the process dies (docs/storage.md, "PostgreSQL"). add_session, attach
+  // and load_session claim the session themselves and fail with "session
+  // CODE in PATH is run by another process" when they cannot.
+  Status claim(const std::string& code, bool* claimed);
+  // claim(), with that error when another process has the session.
+  Status claim_or_refuse(const std::string& code);
   // The stored session `code`, or nullopt when there is none.
   Status find_session(const std::string& code, std::optional<StoredSession>* out);
   // Every stored session, oldest first.
@@ -182,6 +194,7 @@ class SqlStore final : public Store {
   int64_t batch_events_ = 0;
   std::optional<Status> failure_;  // set from a failed write until take_lost_sessions()
   std::vector<std::string> lost_;
+  std::unordered_set<std::string> claimed_;  // the sessions claim() took
   std::string scratch_;  // reused for the deliveries JSON of each event
 };
 

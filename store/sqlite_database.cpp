@@ -116,6 +116,7 @@ class SqliteDatabase final : public Database {
   std::string round_to_cents(const std::string& expression) const override {
     return "ROUND(" + expression + ", 2)";
   }
+  bool claim(const std::string&) override { return true; }
   void write_identity() override {
     exec("PRAGMA application_id = " + std::to_string(kApplicationId));
     exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));

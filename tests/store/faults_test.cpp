@@ -100,7 +100,10 @@ TEST_CASE("a missing file is an error for reading and created for writing" * doc
   CHECK(std::filesystem::exists(path));
 }
 
-TEST_CASE("a second writer is told the database is locked by another process") {
+// On PostgreSQL several writers share a database, each with its sessions
+// (postgres_cases.cpp).
+TEST_CASE("a second writer is told the database is locked by another process" *
+          doctest::test_suite("sqlite")) {
   TempDir dir;
   const std::string path = dir.database();
   auto first = open_store(path);

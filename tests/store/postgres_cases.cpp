@@ -206,17 +206,42 @@ TEST_CASE("a broken connection fails the batch, names the session to reload, and
   CHECK(sql_value(path, "SELECT max(seq) FROM events") == "20");
 }
 
-TEST_CASE("a second writer on a PostgreSQL database is told it is locked, readers are not" *
-          doctest::test_suite("postgres")) {
+TEST_CASE("several processes write one PostgreSQL database, each session from one of them at a "
+          "time" * doctest::test_suite("postgres")) {
   server();
   TempDir dir;
   const std::string path = dir.database();
+  const Game& auction = game_named("auction");
   auto first = open_store(path);
-  CHECK(open_error(path) == path + " is locked by another process");
-  CHECK(open_error(path, {SqlStore::Mode::kRead, 0}) == "");
-  // The lock is the connection's: it goes with it.
+  const PlayedSession mine = play_stored(*first, auction, 3, 1, 30);
+  // A second writer opens the database and writes sessions of its own...
+  auto second = open_store(path);
+  const PlayedSession theirs = play_stored(*second, auction, 3, 2, 30);
+  // ...but not the first one's, whose lock the first connection holds.
+  std::unique_ptr<Session> taken;
+  CHECK(second->load_session(mine.code, auction, &taken).message() ==
+        "session " + mine.code + " in " + path + " is run by another process");
+  bool claimed = true;
+  REQUIRE(second->claim(mine.code, &claimed).ok());
+  CHECK_FALSE(claimed);
+  CHECK(first->load_session(theirs.code, auction, &taken).message() ==
+        "session " + theirs.code + " in " + path + " is run by another process");
+  // Readers take no lock.
+  auto reader = open_for_reading(path);
+  std::vector<StoredSession> both;
+  REQUIRE(reader->list_sessions(&both).ok());
+  CHECK(both.size() == 2);
+  // The lock is the connection's: when the first writer goes (as a killed
+  // process's connection does), the second takes its session over, as
+  // committed.
   first.reset();
-  CHECK(open_error(path) == "");
+  REQUIRE(second->claim(mine.code, &claimed).ok());
+  CHECK(claimed);
+  const Status loaded = second->load_session(mine.code, auction, &taken);
+  INFO(loaded.message());
+  REQUIRE(loaded.ok());
+  CHECK(taken->digest() == mine.digest);
+  CHECK(taken->last_seq() == mine.last_seq);
 }
 
 }  // namespace
