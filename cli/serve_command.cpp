@@ -42,6 +42,7 @@ struct ServeArgs {
   bool dev = false;                // templates read from the games' folders at each request
   std::string room;                // --room: its name; empty for none
   std::string labels;              // --labels: the room's participant label file
+  std::string node;                // --node: this process's address for a proxy; "" = HOST:PORT
 };
 
 // The server's storage seam over the store: one commit per event-loop turn.
@@ -79,14 +80,8 @@ int resume_sessions(SqlStore& db, server::SessionHost& host, bool only_new = fal
   for (const StoredSession& entry : stored) {
     if (entry.origin != "serve") continue;
     if (only_new && host.has_session(entry.code)) continue;
-    bool claimed = false;
-    if (Status status = db.claim(entry.code, &claimed); !status.ok()) {
-      throw UsageError(status.message());
-    }
-    if (!claimed) {
-      if (skipped) ++*skipped;
-      continue;
-    }
+    // The games first: a session this binary cannot run is never claimed
+    // (its lock would keep a process that can run it away).
     std::vector<const Game*> games;
     for (const std::string& name : entry.game_names()) {
       const Game* game = find_game(name);
@@ -95,6 +90,14 @@ int resume_sessions(SqlStore& db, server::SessionHost& host, bool only_new = fal
                          "', which this livectl does not have");
       }
       games.push_back(game);
+    }
+    bool claimed = false;
+    if (Status status = db.claim(entry.code, &claimed); !status.ok()) {
+      throw UsageError(status.message());
+    }
+    if (!claimed) {
+      if (skipped) ++*skipped;
+      continue;
     }
     std::unique_ptr<Session> session;
     if (Status status = db.load_session(entry.code, games, &session); !status.ok()) {
@@ -441,6 +444,17 @@ int run_serve(const ServeArgs& args) {
   std::fflush(stdout);
 
   if (SqlStore::is_postgres(args.db)) {
+    // A proxy in front of several processes asks any of them where a
+    // participant's session runs (GET /_livectl/route).
+    const std::string node =
+        args.node.empty() ? args.host + ":" + std::to_string(server->port()) : args.node;
+    if (Status status = db->set_node_name(node); !status.ok()) throw UsageError(status.message());
+    host.set_router(node, [&db](const std::string& code, std::optional<std::string>* owner) {
+      return db->owner_of(code, owner);
+    });
+    std::printf("node %s\n", node.c_str());
+  }
+  if (SqlStore::is_postgres(args.db)) {
     // Several processes may serve one PostgreSQL database: a session whose
     // process died (its connection, and so its lock, gone) is taken over
     // by whichever process claims it first, from what was committed.
@@ -511,6 +525,10 @@ void add_serve_command(CLI::App& app, Runner& run) {
       "and takes over those of a process that died\n"
       "(default: $LIVECTL_DATABASE_URL, else livectl.db)")
       ->envname("LIVECTL_DATABASE_URL");
+  command->add_option("--node", args->node,
+                      "with a PostgreSQL --db: this process's address as a proxy in front of\n"
+                      "several processes reaches it, which GET /_livectl/route answers with\n"
+                      "(default: HOST:PORT)");
   command
       ->add_option("--admin-password", args->admin_password,
                    "password of the admin pages at /admin (any user name); also read from\n"

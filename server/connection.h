@@ -89,6 +89,7 @@ struct HttpExchange {
     content_type = nullptr;
     location.clear();
     set_cookie.clear();
+    node.clear();
     body.clear();
     headers_sent = false;
   }
@@ -105,6 +106,7 @@ struct HttpExchange {
   const char* content_type = nullptr;
   std::string location;    // for a redirect
   std::string set_cookie;  // a Set-Cookie header's value; empty: none
+  std::string node;        // an X-Livectl-Node header's value; empty: none
   std::string body;
   bool headers_sent = false;
 };

@@ -252,6 +252,42 @@ void answer_room(SessionHost& host, Room& room, lws* socket, HttpExchange& excha
 
 // ---- routing ----
 
+// GET /_livectl/route?path=/p/CODE (or /live/CODE): which process runs the
+// participant's session, for a proxy in front of several (docs/protocol.md,
+// "Several processes"). 200 with X-Livectl-Node: the node to send the
+// request to (this one for a participant it runs, and for a path that names
+// no participant: it answers those itself); 503 while nobody runs the
+// session (its process died and the takeover has not happened yet).
+void answer_route(SessionHost& host, lws* socket, HttpExchange& exchange) {
+  std::string code;
+  if (const std::optional<std::string> asked = query_value(socket, "path")) {
+    for (std::string_view prefix : {"/p/", "/live/"}) {
+      if (asked->starts_with(prefix)) {
+        code = asked->substr(prefix.size());
+        code = code.substr(0, code.find_first_of("/?"));
+      }
+    }
+  }
+  exchange.node = host.node_name();
+  if (code.empty() || host.find(code) || !host.router()) {
+    ready(exchange, 200, kText, "here\n");
+    return;
+  }
+  std::optional<std::string> node;
+  if (Status status = host.router()(code, &node); !status.ok()) {
+    exchange.node.clear();
+    ready(exchange, 500, kText, status.message() + "\n");
+    return;
+  }
+  if (node && node->empty()) {
+    exchange.node.clear();
+    ready(exchange, 503, kText, "this participant's session is being taken over; try again\n");
+    return;
+  }
+  if (node) exchange.node = *node;
+  ready(exchange, 200, kText, node ? "there\n" : "here\n");
+}
+
 int start_request(SessionHost& host, lws* socket, HttpExchange& exchange, std::string_view path) {
   if (const int refused = refuse_bad_framing(socket)) return refused;
   // lws hands over the path %-decoded and with "." and ".." resolved:
@@ -273,6 +309,10 @@ int start_request(SessionHost& host, lws* socket, HttpExchange& exchange, std::s
                             "There is no page at this address. Check the link you were given.\n");
   }
   const bool post = lws_hdr_total_length(socket, WSI_TOKEN_POST_URI) > 0;
+  if (path == "/_livectl/route" && !post) {
+    answer_route(host, socket, exchange);
+    return 0;
+  }
   if (Admin* admin = admin_for(host, path)) {
     if (!post) answer_admin(*admin, socket, exchange, path, false);
     return 0;  // a POST is answered when its body is complete
@@ -382,6 +422,11 @@ int write_response(lws* socket, HttpExchange& exchange) {
              socket, WSI_TOKEN_HTTP_SET_COOKIE,
              reinterpret_cast<const unsigned char*>(exchange.set_cookie.data()),
              static_cast<int>(exchange.set_cookie.size()), &p, end)) ||
+        (!exchange.node.empty() &&
+         lws_add_http_header_by_name(
+             socket, reinterpret_cast<const unsigned char*>("x-livectl-node:"),
+             reinterpret_cast<const unsigned char*>(exchange.node.data()),
+             static_cast<int>(exchange.node.size()), &p, end)) ||
         lws_finalize_write_http_header(socket, start, &p, end)) {
       return 1;
     }

@@ -87,6 +87,20 @@ class SessionHost {
   const ServerLimits& limits() const { return limits_; }
   size_t session_count() const { return sessions_.size(); }
   const Session& session(uint32_t index) const { return *sessions_[index]; }
+  // Where a participant's requests go when several processes serve one
+  // database behind a proxy (GET /_livectl/route, docs/protocol.md): this
+  // process's node name (its address as the proxy reaches it), and how to
+  // find the node that runs a session this process does not (ok with
+  // nullopt: no such participant; ok with "": nobody runs it right now).
+  using Router =
+      std::function<Status(const std::string& participant_code, std::optional<std::string>* node)>;
+  void set_router(std::string node_name, Router router) {
+    node_name_ = std::move(node_name);
+    router_ = std::move(router);
+  }
+  const std::string& node_name() const { return node_name_; }
+  const Router& router() const { return router_; }
+
   // Whether the session with this code is served here.
   bool has_session(std::string_view code) const {
     for (const auto& session : sessions_) {
@@ -234,6 +248,8 @@ class SessionHost {
   Room* room() const { return room_; }
 
  private:
+  std::string node_name_;
+  Router router_;
   // A frame held until the commit: for one connection, or for every
   // connection of a participant.
   struct Held {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <cstdio>
 #include <ctime>
 #include <map>
@@ -706,9 +707,55 @@ Status SqlStore::claim(const std::string& code, bool* claimed) {
 
 Status SqlStore::claim_or_refuse(const std::string& code) {
   bool claimed = false;
-  if (Status status = claim(code, &claimed); !status.ok()) return status;
+  // A lock goes when its server process has exited, a moment after its
+  // client hung up: a session whose last writer just closed (a restart,
+  // a store reopened) is waited for, up to a second.
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    if (Status status = claim(code, &claimed); !status.ok()) return status;
+    if (claimed) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   if (!claimed) {
     return Status::Error("session " + code + " in " + path() + " is run by another process");
+  }
+  return Status();
+}
+
+Status SqlStore::set_node_name(const std::string& name) {
+  if (db_->kind() != Database::Kind::kPostgres) return Status();
+  try {
+    Statement set(db_.get(), "SELECT set_config('application_name', ?1, false)");
+    set.bind(1, std::string_view("livectl " + name));
+    set.next();
+  } catch (const DatabaseError& e) {
+    return db_->error(e);
+  }
+  return Status();
+}
+
+Status SqlStore::owner_of(const std::string& participant_code, std::optional<std::string>* node) {
+  node->reset();
+  if (db_->kind() != Database::Kind::kPostgres) {
+    return Status::Error("owner_of is for PostgreSQL databases");
+  }
+  try {
+    // The advisory lock of claim() on the 64-bit key k shows in pg_locks
+    // as classid = k >> 32, objid = k & 0xffffffff, objsubid = 1.
+    Statement query(db_.get(),
+                    "WITH s AS (SELECT hashtextextended('livectl session ' || session, 0) AS k "
+                    "FROM participants WHERE code = ?1) "
+                    "SELECT (SELECT a.application_name FROM pg_locks l "
+                    "JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+                    "AND l.classid = ((s.k >> 32) & 4294967295)::oid "
+                    "AND l.objid = (s.k & 4294967295)::oid LIMIT 1) FROM s");
+    query.bind(1, std::string_view(participant_code));
+    if (query.next()) {
+      std::string name = query.column_text(0);
+      *node = name.starts_with("livectl ") ? name.substr(8) : std::string();
+    }
+  } catch (const DatabaseError& e) {
+    return db_->error(e);
   }
   return Status();
 }

@@ -135,8 +135,20 @@ class SqlStore final : public Store {
   // and load_session claim the session themselves and fail with "session
   // CODE in PATH is run by another process" when they cannot.
   Status claim(const std::string& code, bool* claimed);
-  // claim(), with that error when another process has the session.
+  // claim(), with that error when another process still has the session
+  // after a second.
   Status claim_or_refuse(const std::string& code);
+  // Names this process to the others sharing a PostgreSQL database: what
+  // owner_of() tells them (serve: the address its port is reached at).
+  // Nothing on SQLite.
+  Status set_node_name(const std::string& name);
+  // Who runs the session of the participant with `participant_code`: the
+  // node name of the process holding its claim (set_node_name), "" when
+  // the participant is known but nobody holds the claim now (its process
+  // died and nobody has taken it over yet); nullopt when no stored session
+  // has that participant. PostgreSQL only; on SQLite this store's own
+  // sessions are the file's.
+  Status owner_of(const std::string& participant_code, std::optional<std::string>* node);
   // The stored session `code`, or nullopt when there is none.
   Status find_session(const std::string& code, std::optional<StoredSession>* out);
   // Every stored session, oldest first.

@@ -85,6 +85,19 @@ async def main():
                 status, _, _ = b.http("GET", f"/p/{code}")
                 assert status == 404, (code, status)
 
+            # Any process tells a proxy where a participant's session runs.
+            def route(server, path):
+                status, headers, _ = server.http("GET", f"/_livectl/route?path={path}")
+                return status, headers.get("X-Livectl-Node")
+
+            node = {s: f"127.0.0.1:{s.port}" for s in (a, b, c)}
+            for asked in (a, b, c):
+                assert route(asked, f"/p/{codes[0]}") == (200, node[a])
+                assert route(asked, f"/live/{codes[1]}?page=1") == (200, node[a])
+            # A path that names no participant: the one asked answers it.
+            assert route(b, "/p/nosuchcode") == (200, node[b])
+            assert route(c, "/admin") == (200, node[c])
+
             # The auction on A: three bidders arrive, bid 10, then 12.
             bidders = [Bidder(code) for code in codes]
             for bidder in bidders:
@@ -125,6 +138,8 @@ async def main():
             assert owner is not None, "no survivor took the session over within 20 s"
             print(f"failover: {first_reply - killed_at:.2f} s from SIGKILL to the first reply "
                   f"from the new owner")
+            for asked in (b, c):
+                assert route(asked, f"/p/{codes[2]}") == (200, node[owner])
 
             # The others reconnect with what they handled: they get the bid
             # of 15 they missed, numbered on from before, and nothing twice.
