@@ -19,7 +19,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev doctest-dev
   libsqlite3-dev sqlite3 libwebsockets-dev libev-dev libbenchmark-dev
   libpq-dev  # the PostgreSQL store
-  postgresql nginx  # the tests start throwaway servers of their own (tests/support/servers.py)
+  postgresql  # the tests start a throwaway server of their own (tests/support/servers.py)
   python3 python3-websockets
   python3-pandas  # the public goods study test reads its export as a researcher does
   chromium
