@@ -370,7 +370,9 @@ int run_serve(const ServeArgs& args) {
   // on the admin page), unless the command line describes a session.
   const bool session_wanted = !args.game.empty() || !args.config.empty() ||
                               args.participants.has_value() || !args.sets.empty();
-  if (resumed == 0 && (!room || session_wanted)) {
+  // Nor does a process that joins others on a PostgreSQL database, unless
+  // told what session to make: the sessions are theirs.
+  if (resumed == 0 && (!room || session_wanted) && (elsewhere == 0 || session_wanted)) {
     const NewSession wanted = check_new_session(args);
     std::string code;
     if (Status status = create_session(wanted.games, wanted.config, *db, host, room.get(), &code);
