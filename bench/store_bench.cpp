@@ -5,8 +5,8 @@
 #include <memory>
 
 #include "bench/support.h"
-#include "engine/session.h"
 #include "engine/registry.h"
+#include "engine/session.h"
 #include "store/sql_store.h"
 
 namespace livectl::bench {

@@ -160,9 +160,10 @@ void add_bench_command(CLI::App& app, Runner& run) {
       "waits for its reply (or learns the game answers with nothing), and sends again. Start\n"
       "the server with --max-rate 0, or its rate limit answers a fast loop with errors.\n"
       "Exit 0: the run saw no errors; 1: errors, or nobody connected; 2: bad usage.");
-  command->add_option("--db", args->db,
-                      "the database the server was started with: an SQLite file or a\n"
-                      "postgresql:// URI (default: $LIVECTL_DATABASE_URL, else livectl.db)")
+  command
+      ->add_option("--db", args->db,
+                   "the database the server was started with: an SQLite file or a\n"
+                   "postgresql:// URI (default: $LIVECTL_DATABASE_URL, else livectl.db)")
       ->envname("LIVECTL_DATABASE_URL");
   command->add_option("--session", args->session,
                       "the served session to load (default: every served session in --db)");

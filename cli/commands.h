@@ -31,6 +31,10 @@ void add_export_command(CLI::App& app, Runner& run);
 void add_serve_command(CLI::App& app, Runner& run);
 void add_bench_command(CLI::App& app, Runner& run);
 
+// The --db option of a command that reads what simulate or serve stored
+// (replay, export): required, or LIVECTL_DATABASE_URL.
+void add_stored_db_option(CLI::App* command, std::string* db);
+
 // --config NAME (default: `game`) and each --set name=value, as the session
 // configuration a command creates its session with; --participants (0 =
 // the configuration's) overrides its size; `chosen` gets the games it

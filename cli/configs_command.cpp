@@ -6,6 +6,15 @@
 
 namespace livectl::cli {
 
+void add_stored_db_option(CLI::App* command, std::string* db) {
+  command
+      ->add_option("--db", *db,
+                   "the database written by simulate or serve: an SQLite file or a\n"
+                   "postgresql:// URI (docs/storage.md); default: $LIVECTL_DATABASE_URL")
+      ->envname("LIVECTL_DATABASE_URL")
+      ->required();
+}
+
 SessionConfig choose_config(const std::string& config, const std::string& game,
                             const std::vector<std::string>& sets, int participants,
                             std::vector<const Game*>* chosen) {

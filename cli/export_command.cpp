@@ -47,12 +47,7 @@ void add_export_command(CLI::App& app, Runner& run) {
       "Write the stored data for analysis with oTree's column names: sessions, per game a file\n"
       "of players (<game>_players) and one per extra-record type (<game>_<record>), and the event\n"
       "log (events). Existing files of those names in the folder are replaced.");
-  command
-      ->add_option("--db", args->db,
-                   "the database written by simulate or serve: an SQLite file or a\n"
-                      "postgresql:// URI (docs/storage.md); default: $LIVECTL_DATABASE_URL")
-      ->envname("LIVECTL_DATABASE_URL")
-      ->required();
+  add_stored_db_option(command, &args->db);
   command->add_option("--session", args->session, "export only the session with this code");
   command->add_option("--format", args->format, "csv (RFC 4180) or json")
       ->check(CLI::IsMember({"csv", "json"}))

@@ -75,12 +75,7 @@ void add_replay_command(CLI::App& app, Runner& run) {
       "events and with the recorded times, and compare every event's outcome and the final state\n"
       "with what is stored. Prints OK or MISMATCH (with the first event where they diverge) per\n"
       "session; exit 1 on any mismatch, 2 when the database cannot be read.");
-  command
-      ->add_option("--db", args->db,
-                   "the database written by simulate or serve: an SQLite file or a\n"
-                      "postgresql:// URI (docs/storage.md); default: $LIVECTL_DATABASE_URL")
-      ->envname("LIVECTL_DATABASE_URL")
-      ->required();
+  add_stored_db_option(command, &args->db);
   command->add_option("--session", args->session, "replay only the session with this code");
   command->callback([&run, args] { run = [args] { return run_replay(*args); }; });
 }

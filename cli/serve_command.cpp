@@ -519,13 +519,13 @@ void add_serve_command(CLI::App& app, Runner& run) {
                       "IP address to listen on; 0.0.0.0 serves a lab network\n"
                       "(default 127.0.0.1: this machine only, the safe choice)");
   command->add_option("--port", args->port, "port to listen on; 0 picks a free one (default 8000)");
-  command->add_option(
-      "--db", args->db,
-      "the database holding the sessions: an SQLite file or a postgresql:// URI\n"
-      "(docs/storage.md); a restart with the same database resumes them. Several\n"
-      "serve processes may share a PostgreSQL database: each runs its own sessions\n"
-      "and takes over those of a process that died\n"
-      "(default: $LIVECTL_DATABASE_URL, else livectl.db)")
+  command
+      ->add_option("--db", args->db,
+                   "the database holding the sessions: an SQLite file or a postgresql:// URI\n"
+                   "(docs/storage.md); a restart with the same database resumes them. Several\n"
+                   "serve processes may share a PostgreSQL database: each runs its own sessions\n"
+                   "and takes over those of a process that died\n"
+                   "(default: $LIVECTL_DATABASE_URL, else livectl.db)")
       ->envname("LIVECTL_DATABASE_URL");
   command->add_option("--node", args->node,
                       "with a PostgreSQL --db: this process's address as a proxy in front of\n"

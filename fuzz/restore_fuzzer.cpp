@@ -29,12 +29,12 @@
 #include <vector>
 
 #include "bots/simulation.h"
+#include "engine/registry.h"
 #include "engine/session.h"
 #include "fuzz/fuzz_input.h"
-#include "engine/registry.h"
+#include "games/examples.h"
 #include "store/replay.h"
 #include "store/sql_store.h"
-#include "games/examples.h"
 
 using livectl::Json;
 using livectl::fuzz::FuzzInput;
@@ -316,7 +316,7 @@ void check_restored(livectl::Session& session) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   livectl_register_examples();  // as a livectl binary's main does
-  static Template t_;  // its folder is removed at exit
+  static Template t_;           // its folder is removed at exit
   Template* t = &t_;
   FuzzInput in(data, size);
   const StoredCode& chosen = t->sessions[in.below(static_cast<uint32_t>(t->sessions.size()))];

@@ -423,10 +423,10 @@ int write_response(lws* socket, HttpExchange& exchange) {
              reinterpret_cast<const unsigned char*>(exchange.set_cookie.data()),
              static_cast<int>(exchange.set_cookie.size()), &p, end)) ||
         (!exchange.node.empty() &&
-         lws_add_http_header_by_name(
-             socket, reinterpret_cast<const unsigned char*>("x-livectl-node:"),
-             reinterpret_cast<const unsigned char*>(exchange.node.data()),
-             static_cast<int>(exchange.node.size()), &p, end)) ||
+         lws_add_http_header_by_name(socket,
+                                     reinterpret_cast<const unsigned char*>("x-livectl-node:"),
+                                     reinterpret_cast<const unsigned char*>(exchange.node.data()),
+                                     static_cast<int>(exchange.node.size()), &p, end)) ||
         lws_finalize_write_http_header(socket, start, &p, end)) {
       return 1;
     }

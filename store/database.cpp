@@ -30,6 +30,17 @@ Status Database::error(const DatabaseError& e) const {
   }
 }
 
+Status Database::identify() {
+  try {
+    identify_and_prepare();
+  } catch (const DatabaseError& e) {
+    return error(e);
+  } catch (const std::runtime_error& e) {
+    return Status::Error(e.what());
+  }
+  return Status();
+}
+
 void Database::check_identity(bool empty, bool ours, int64_t version) const {
   if (empty) {
     if (mode_ == Mode::kRead) throw std::runtime_error(path_ + " is not a livectl database");

@@ -93,6 +93,12 @@ class Database {
  protected:
   Database(std::string path, Mode mode, Kind kind)
       : path_(std::move(path)), mode_(mode), kind_(kind) {}
+  // Runs identify_and_prepare(), turning what it throws into a Status.
+  Status identify();
+  // After connecting: checks the identity (check_identity), creates the
+  // schema in an empty database, sets the connection up. Throws
+  // DatabaseError or std::runtime_error.
+  virtual void identify_and_prepare() = 0;
   // Refuses a database that is not ours (`ours` false and not `empty`), one
   // of another schema `version`, and an empty one in kRead. Throws
   // std::runtime_error with the sentence.

@@ -176,7 +176,8 @@ class Exporter {
            {"event.page_changes", "e.page_changes", Cell::kJsonText}},
           "FROM events e LEFT JOIN participants p "
           "ON p.session = e.session AND p.id_in_session = e.participant "
-          "WHERE e.session = ?1 ORDER BY e." + std::string(db_->event_order()),
+          "WHERE e.session = ?1 ORDER BY e." +
+              std::string(db_->event_order()),
           sessions_);
     return status_;
   }

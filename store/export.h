@@ -37,7 +37,6 @@ struct ExportedFile {
 // Writes the files; `files` lists them in the order written. Errors: the
 // session does not exist ("PATH has no session CODE"), a file cannot be
 // written, the database cannot be read.
-Status export_data(SqlStore& store, const ExportOptions& options,
-                   std::vector<ExportedFile>* files);
+Status export_data(SqlStore& store, const ExportOptions& options, std::vector<ExportedFile>* files);
 
 }  // namespace livectl

@@ -49,9 +49,10 @@ int code_of(PGconn* conn, const PGresult* result) {
   const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   if (!state) return kSqlIoError;
   const std::string_view s(state);
-  if (s == "53100") return kSqlFull;                                // disk_full
+  if (s == "53100") return kSqlFull;                                    // disk_full
   if (s.starts_with("08") || s.starts_with("57P")) return kSqlIoError;  // connection, shutdown
-  if (s == "40001" || s == "40P01" || s == "55P03") return kSqlBusy;   // serialization, deadlock, lock
+  if (s == "40001" || s == "40P01" || s == "55P03")
+    return kSqlBusy;  // serialization, deadlock, lock
   if (s == "25006") return kSqlReadOnly;
   return kSqlError;
 }
@@ -90,7 +91,8 @@ std::string dollar_parameters(std::string_view sql, int* count) {
     }
     int number = 0;
     size_t j = i + 1;
-    while (j < sql.size() && sql[j] >= '0' && sql[j] <= '9') number = number * 10 + (sql[j++] - '0');
+    while (j < sql.size() && sql[j] >= '0' && sql[j] <= '9')
+      number = number * 10 + (sql[j++] - '0');
     if (j == i + 1) number = next;
     next = number + 1;
     *count = std::max(*count, number);
@@ -245,7 +247,8 @@ class PostgresDatabase final : public Database {
     return "ROUND(CAST(" + expression + " AS NUMERIC), 2)";
   }
   bool claim(const std::string& code) override {
-    Statement lock(this, "SELECT pg_try_advisory_lock(hashtextextended('livectl session ' || ?1, 0))");
+    Statement lock(this,
+                   "SELECT pg_try_advisory_lock(hashtextextended('livectl session ' || ?1, 0))");
     lock.bind(1, std::string_view(code));
     return lock.next() && lock.column_int(0) == 1;
   }
@@ -272,9 +275,7 @@ class PostgresDatabase final : public Database {
   }
 
   // Whether a write may be sent without waiting: inside a transaction.
-  bool can_pipeline() {
-    return pipelined_ || PQtransactionStatus(conn_) == PQTRANS_INTRANS;
-  }
+  bool can_pipeline() { return pipelined_ || PQtransactionStatus(conn_) == PQTRANS_INTRANS; }
   // Before a write is sent without waiting; false if the connection refuses.
   bool enter_pipeline() {
     if (!pipelined_) {
@@ -301,7 +302,7 @@ class PostgresDatabase final : public Database {
   std::string next_statement_name() { return "livectl_" + std::to_string(++statements_); }
 
  private:
-  void identify_and_prepare();
+  void identify_and_prepare() override;
 
   static constexpr int kMaxPending = 1000;
 
@@ -362,10 +363,10 @@ int PostgresStatement::execute() const {
     name_ = std::move(name);
   }
   PQclear(result_);
-  result_ = name_.empty() ? PQexecParams(conn_, sql_.c_str(), count_, nullptr, values.data(),
-                                         nullptr, nullptr, 0)
-                          : PQexecPrepared(conn_, name_.c_str(), count_, values.data(), nullptr,
-                                           nullptr, 0);
+  result_ =
+      name_.empty()
+          ? PQexecParams(conn_, sql_.c_str(), count_, nullptr, values.data(), nullptr, nullptr, 0)
+          : PQexecPrepared(conn_, name_.c_str(), count_, values.data(), nullptr, nullptr, 0);
   ++executions_;
   executed_ = true;
   row_ = -1;
@@ -398,8 +399,8 @@ int PostgresStatement::send() const {
   }
   const int sent = name_.empty() ? PQsendQueryParams(conn_, sql_.c_str(), count_, nullptr,
                                                      values.data(), nullptr, nullptr, 0)
-                                 : PQsendQueryPrepared(conn_, name_.c_str(), count_,
-                                                       values.data(), nullptr, nullptr, 0);
+                                 : PQsendQueryPrepared(conn_, name_.c_str(), count_, values.data(),
+                                                       nullptr, nullptr, 0);
   ++executions_;
   if (sent != 1) {
     db_->note(nullptr);
@@ -494,8 +495,8 @@ int PostgresStatement::column_type(int column) const {
       const size_t digits = text.size() - (negative ? 1 : 0);
       if (digits < 19) return kSqlInteger;
       if (digits > 19) return kSqlBlob;
-      return text.substr(negative ? 1 : 0) <= (negative ? "9223372036854775808"
-                                                        : "9223372036854775807")
+      return text.substr(negative ? 1 : 0) <=
+                     (negative ? "9223372036854775808" : "9223372036854775807")
                  ? kSqlInteger
                  : kSqlBlob;
     }
@@ -537,14 +538,7 @@ Status PostgresDatabase::connect() {
   // "relation already exists, skipping" and the like are not for people.
   PQsetNoticeProcessor(
       conn_, [](void*, const char*) {}, nullptr);
-  try {
-    identify_and_prepare();
-  } catch (const DatabaseError& e) {
-    return Database::error(e);
-  } catch (const std::runtime_error& e) {
-    return Status::Error(e.what());
-  }
-  return Status();
+  return identify();
 }
 
 void PostgresDatabase::identify_and_prepare() {
@@ -558,9 +552,10 @@ void PostgresDatabase::identify_and_prepare() {
       exec("SELECT pg_advisory_xact_lock(" + std::to_string(kLockSpace) + ", " +
            std::to_string(kSchemaLock) + ")");
     }
-    Statement tables(this,
-                     "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                     "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f')");
+    Statement tables(
+        this,
+        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f')");
     tables.next();
     const bool empty = tables.column_int(0) == 0;
     bool ours = false;

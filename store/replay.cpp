@@ -177,11 +177,10 @@ Status replay_session(SqlStore& store, const StoredSession& stored_info, const G
       return diverge(0, "its configuration does not fit " + info.game + ": " + e.what());
     }
 
-    Statement events(db,
-                     std::string("SELECT seq, participant, kind, page_claimed, time_ms, data, "
-                                 "error, deliveries, page_changes, group_hash FROM events "
-                                 "WHERE session = ?1 ORDER BY ") +
-                         db->event_order());
+    Statement events(db, std::string("SELECT seq, participant, kind, page_claimed, time_ms, data, "
+                                     "error, deliveries, page_changes, group_hash FROM events "
+                                     "WHERE session = ?1 ORDER BY ") +
+                             db->event_order());
     events.bind(1, std::string_view(info.code));
     uint64_t expected = 1;
     std::string deliveries;

@@ -153,11 +153,11 @@ void ensure_table(Database* db, const Game& game, const std::string& table, cons
       sql += ",\n  " + column_declaration(*db, column.name, column.type);
     }
     sql += ",\n  PRIMARY KEY (" + primary_key + ")\n)" + db->keyed_table_options();
-    exec(db, sql);
+    db->exec(sql);
   } else {
     for (const Column& column : columns) {
       if (existing.count(column.name)) continue;
-      exec(db, "ALTER TABLE " + quote_identifier(table) + " ADD COLUMN " +
+      db->exec("ALTER TABLE " + quote_identifier(table) + " ADD COLUMN " +
                    column_declaration(*db, column.name, column.type) + " DEFAULT " +
                    sql_literal(column.initial));
     }

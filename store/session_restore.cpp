@@ -14,8 +14,8 @@
 
 namespace livectl {
 
-using store::quote_identifier;
 using store::DatabaseError;
+using store::quote_identifier;
 using store::Statement;
 
 namespace {
@@ -114,7 +114,7 @@ Status SqlStore::list_sessions(std::vector<StoredSession>* out) {
 }
 
 Status SqlStore::load_session(const std::string& code, std::vector<const Game*> games,
-                                 std::unique_ptr<Session>* out, Store* records_to) {
+                              std::unique_ptr<Session>* out, Store* records_to) {
   if (in_batch_) return Status::Error("load_session needs a flushed store");
   // Claimed before anything is read: what is read is then what this store
   // goes on from, whatever another process did before.
@@ -420,7 +420,7 @@ Status SqlStore::load_session(const std::string& code, std::vector<const Game*> 
 }
 
 Status SqlStore::page_deliveries(const Session& session, size_t limit,
-                                    std::vector<std::vector<PageDelivery>>* out) {
+                                 std::vector<std::vector<PageDelivery>>* out) {
   out->assign(session.participant_count(), {});
   try {
     std::vector<int64_t> page_events(session.participant_count(), 0);

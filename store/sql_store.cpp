@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 #include <cstdio>
 #include <ctime>
 #include <map>
 #include <stdexcept>
+#include <thread>
 #include <tuple>
 
 #include "store/database.h"
@@ -17,9 +17,9 @@
 namespace livectl {
 
 using store::Database;
-using store::quote_identifier;
 using store::DatabaseError;
 using store::kSqlDone;
+using store::quote_identifier;
 using store::Statement;
 
 namespace store {
@@ -161,8 +161,7 @@ const std::string& SqlStore::path() const {
   return db_->path();
 }
 
-Status SqlStore::open(const std::string& path, Options options,
-                         std::unique_ptr<SqlStore>* out) {
+Status SqlStore::open(const std::string& path, Options options, std::unique_ptr<SqlStore>* out) {
   std::unique_ptr<Database> db;
   const auto mode = options.mode == Mode::kWrite ? Database::Mode::kWrite : Database::Mode::kRead;
   if (Status status = Database::open(path, mode, &db); !status.ok()) return status;
@@ -378,7 +377,7 @@ SqlStore::Slot* SqlStore::slot_for(const Session& session) {
 }
 
 void SqlStore::note_timer(Slot& slot, const Session& session, uint32_t app, uint32_t timer,
-                             uint32_t owner) {
+                          uint32_t owner) {
   Slot::TimerRow& row = slot.dirty_timers[{app, timer, owner}];
   const Game& game = *session.games()[app];
   const TimerSpec& spec = game.timers()[timer];
@@ -400,7 +399,7 @@ void SqlStore::note_timer(Slot& slot, const Session& session, uint32_t app, uint
 }
 
 Status SqlStore::record(const Session& session, const Event& event, const EventResult& result,
-                           std::span<const Change> changes) {
+                        std::span<const Change> changes) {
   if (failure_) return *failure_;
   Slot* slot = slot_for(session);
   if (!slot) {
@@ -693,7 +692,8 @@ Status SqlStore::claim(const std::string& code, bool* claimed) {
     *claimed = true;
     return Status();
   }
-  if (db_->mode() == Database::Mode::kRead) return Status::Error(path() + " was opened for reading");
+  if (db_->mode() == Database::Mode::kRead)
+    return Status::Error(path() + " was opened for reading");
   try {
     if (db_->claim(code)) {
       claimed_.insert(code);
@@ -761,7 +761,7 @@ Status SqlStore::owner_of(const std::string& participant_code, std::optional<std
 }
 
 Status SqlStore::add_session(const Session& session, const std::string& origin,
-                                const Json& config) {
+                             const Json& config) {
   if (failure_) return *failure_;
   if (db_->mode() == Database::Mode::kRead)
     return Status::Error(path() + " was opened for reading");

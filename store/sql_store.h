@@ -207,7 +207,7 @@ class SqlStore final : public Store {
   std::optional<Status> failure_;  // set from a failed write until take_lost_sessions()
   std::vector<std::string> lost_;
   std::unordered_set<std::string> claimed_;  // the sessions claim() took
-  std::string scratch_;  // reused for the deliveries JSON of each event
+  std::string scratch_;                      // reused for the deliveries JSON of each event
 };
 
 }  // namespace livectl

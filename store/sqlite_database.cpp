@@ -145,7 +145,7 @@ class SqliteDatabase final : public Database {
   }
 
  private:
-  void identify_and_prepare();
+  void identify_and_prepare() override;
 
   sqlite3* db_ = nullptr;
   // Held (flock, exclusive) for the connection's life in kWrite mode, and
@@ -183,15 +183,7 @@ Status SqliteDatabase::connect() {
   if (rc != SQLITE_OK) return error(rc);
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
-
-  try {
-    identify_and_prepare();
-  } catch (const DatabaseError& e) {
-    return Database::error(e);
-  } catch (const std::runtime_error& e) {
-    return Status::Error(e.what());
-  }
-  return Status();
+  return identify();
 }
 
 void SqliteDatabase::identify_and_prepare() {

@@ -67,10 +67,6 @@ bool Statement::next() {
   return false;
 }
 
-void exec(Database* db, const std::string& sql) {
-  db->exec(sql);
-}
-
 ReadSnapshot::ReadSnapshot(Database* db) : db_(db->in_transaction() ? nullptr : db) {
   if (db_) db_->exec(db_->begin_read());
 }

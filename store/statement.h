@@ -21,17 +21,17 @@ class Database;
 // Result codes. They are SQLite's numbers; the PostgreSQL connection maps
 // its failures onto them, so that the store handles both alike.
 inline constexpr int kSqlOk = 0;
-inline constexpr int kSqlError = 1;      // any other failure; the message says which
-inline constexpr int kSqlBusy = 5;       // another process holds a lock
+inline constexpr int kSqlError = 1;  // any other failure; the message says which
+inline constexpr int kSqlBusy = 5;   // another process holds a lock
 inline constexpr int kSqlLocked = 6;
 inline constexpr int kSqlReadOnly = 8;
-inline constexpr int kSqlIoError = 10;   // PostgreSQL: the connection broke
+inline constexpr int kSqlIoError = 10;  // PostgreSQL: the connection broke
 inline constexpr int kSqlCorrupt = 11;
-inline constexpr int kSqlFull = 13;      // the disk is full
+inline constexpr int kSqlFull = 13;  // the disk is full
 inline constexpr int kSqlCantOpen = 14;
 inline constexpr int kSqlNotADb = 26;
-inline constexpr int kSqlRow = 100;      // step(): a row is ready
-inline constexpr int kSqlDone = 101;     // step(): no more rows
+inline constexpr int kSqlRow = 100;   // step(): a row is ready
+inline constexpr int kSqlDone = 101;  // step(): no more rows
 
 // What a cell holds (Statement::column_type), as SQLite's storage classes.
 // PostgreSQL's: bigint and boolean are integers, double precision is a
@@ -124,9 +124,6 @@ class Statement {
   Database* db_ = nullptr;
   std::unique_ptr<StatementImpl> impl_;
 };
-
-// Runs SQL without results (one or more statements); throws DatabaseError.
-void exec(Database* db, const std::string& sql);
 
 // Reads between construction and destruction see one snapshot of the
 // database, however much a writer in another process commits meanwhile.

@@ -6,7 +6,8 @@
 namespace livectl::testing {
 namespace {
 
-TEST_CASE("a file that is not SQLite is not a livectl database, and is left as it was" * doctest::test_suite("sqlite")) {
+TEST_CASE("a file that is not SQLite is not a livectl database, and is left as it was" *
+          doctest::test_suite("sqlite")) {
   TempDir dir;
   const std::string path = dir.file("notes.txt");
   const std::string text = "these are my notes, not a database\n" + std::string(5000, 'x');
@@ -18,7 +19,8 @@ TEST_CASE("a file that is not SQLite is not a livectl database, and is left as i
   CHECK(read_file(path) == text);
 }
 
-TEST_CASE("another program's SQLite database is not a livectl database, and is left as it was" * doctest::test_suite("sqlite")) {
+TEST_CASE("another program's SQLite database is not a livectl database, and is left as it was" *
+          doctest::test_suite("sqlite")) {
   TempDir dir;
   const std::string path = dir.file("other.db");
   sql(path, "CREATE TABLE people (name TEXT); INSERT INTO people VALUES ('ada');");
@@ -28,7 +30,8 @@ TEST_CASE("another program's SQLite database is not a livectl database, and is l
   CHECK(sql_value(path, "PRAGMA journal_mode") == "delete");
 }
 
-TEST_CASE("an empty file becomes a livectl database, but only when opened for writing" * doctest::test_suite("sqlite")) {
+TEST_CASE("an empty file becomes a livectl database, but only when opened for writing" *
+          doctest::test_suite("sqlite")) {
   TempDir dir;
   const std::string path = dir.file("empty.db");
   write_file(path, "");
@@ -88,7 +91,8 @@ TEST_CASE("a database from an older livectl is refused with both schema numbers"
   CHECK(contents(path) == before);
 }
 
-TEST_CASE("a missing file is an error for reading and created for writing" * doctest::test_suite("sqlite")) {
+TEST_CASE("a missing file is an error for reading and created for writing" *
+          doctest::test_suite("sqlite")) {
   TempDir dir;
   const std::string path = dir.file("new.db");
   SqlStore::Options read;
@@ -114,7 +118,8 @@ TEST_CASE("a second writer is told the database is locked by another process" *
   CHECK(open_error(path) == "");
 }
 
-TEST_CASE("a database another program holds a write lock on is locked by another process" * doctest::test_suite("sqlite")) {
+TEST_CASE("a database another program holds a write lock on is locked by another process" *
+          doctest::test_suite("sqlite")) {
   TempDir dir;
   const std::string path = dir.database();
   open_store(path);
@@ -137,7 +142,8 @@ std::unique_ptr<SqlStore> reopen_nearly_full(const std::string& path, int spare_
   return open_store(path, options);
 }
 
-TEST_CASE("a full disk fails the event, rolls back the batch and names the session to reload" * doctest::test_suite("sqlite")) {
+TEST_CASE("a full disk fails the event, rolls back the batch and names the session to reload" *
+          doctest::test_suite("sqlite")) {
   TempDir dir;
   const std::string path = dir.database();
   const Game& auction = game_named("auction");
@@ -200,7 +206,8 @@ TEST_CASE("a full disk fails the event, rolls back the batch and names the sessi
   CHECK(sql_value(path, "SELECT max(seq) FROM events") == std::to_string(committed_seq));
 }
 
-TEST_CASE("a full disk while a session is added leaves no trace of it" * doctest::test_suite("sqlite")) {
+TEST_CASE("a full disk while a session is added leaves no trace of it" *
+          doctest::test_suite("sqlite")) {
   TempDir dir;
   const std::string path = dir.database();
   open_store(path);

@@ -50,8 +50,10 @@ bool eventually(Done done) {
   return false;
 }
 
-TEST_CASE("every game's session is the same on PostgreSQL as on SQLite: digest, restart, "
-          "replay and export" * doctest::test_suite("postgres")) {
+TEST_CASE(
+    "every game's session is the same on PostgreSQL as on SQLite: digest, restart, "
+    "replay and export" *
+    doctest::test_suite("postgres")) {
   server();
   for (const Game* game : all_games()) {
     CAPTURE(game->name());
@@ -107,10 +109,18 @@ TEST_CASE("a number field keeps every double and whole number exactly on both st
     player[g.score] = data;
     return {};
   }};
-  const std::vector<Json> values = {
-      Json(10),     Json(10.0),    Json(-0.5),         Json(1e20),
-      Json(1.5e-7), Json(-0.0),    Json(0.1),          Json(1.7976931348623157e308),
-      Json(5e-324), Json(-123456789012345678), Json(9007199254740993.0), Json(2.5e-300)};
+  const std::vector<Json> values = {Json(10),
+                                    Json(10.0),
+                                    Json(-0.5),
+                                    Json(1e20),
+                                    Json(1.5e-7),
+                                    Json(-0.0),
+                                    Json(0.1),
+                                    Json(1.7976931348623157e308),
+                                    Json(5e-324),
+                                    Json(-123456789012345678),
+                                    Json(9007199254740993.0),
+                                    Json(2.5e-300)};
   TempDir dir;
   for (const std::string& path : {dir.file("livectl.db"), dir.database()}) {
     CAPTURE(path);
@@ -145,16 +155,19 @@ TEST_CASE("a number field keeps every double and whole number exactly on both st
   }
 }
 
-TEST_CASE("a PostgreSQL database of another application is not a livectl database, and is "
-          "left as it was" * doctest::test_suite("postgres")) {
+TEST_CASE(
+    "a PostgreSQL database of another application is not a livectl database, and is "
+    "left as it was" *
+    doctest::test_suite("postgres")) {
   server();
   TempDir dir;
   const std::string path = dir.database();
   sql(path, "CREATE TABLE orders (id INTEGER PRIMARY KEY); INSERT INTO orders VALUES (7)");
   CHECK(open_error(path) == path + " is not a livectl database");
   CHECK(open_error(path, {SqlStore::Mode::kRead, 0}) == path + " is not a livectl database");
-  CHECK(sql_value(path, "SELECT string_agg(relname, ',') FROM pg_class WHERE relnamespace = "
-                        "current_schema()::regnamespace AND relkind = 'r'") == "orders");
+  CHECK(sql_value(path,
+                  "SELECT string_agg(relname, ',') FROM pg_class WHERE relnamespace = "
+                  "current_schema()::regnamespace AND relkind = 'r'") == "orders");
   // An empty database is made a livectl one only when opened for writing.
   TempDir other;
   const std::string empty = other.database();
@@ -168,8 +181,9 @@ TEST_CASE("a PostgreSQL server that is not there is named, without the password"
   server();
   const std::string uri = "postgresql://someone:s3cret@127.0.0.1:1/livectl?connect_timeout=2";
   const std::string error = open_error(uri);
-  CHECK(error.rfind("cannot connect to postgresql://someone@127.0.0.1:1/livectl?connect_timeout=2: ",
-                    0) == 0);
+  CHECK(error.rfind(
+            "cannot connect to postgresql://someone@127.0.0.1:1/livectl?connect_timeout=2: ", 0) ==
+        0);
   CHECK(error.find("s3cret") == std::string::npos);
   const std::string in_query = "postgresql://127.0.0.1:1/livectl?password=s3cret&connect_timeout=2";
   const std::string second = open_error(in_query);
@@ -178,8 +192,10 @@ TEST_CASE("a PostgreSQL server that is not there is named, without the password"
   CHECK(second.find("s3cret") == std::string::npos);
 }
 
-TEST_CASE("a broken connection fails the batch, names the session to reload, and loses only "
-          "what was never released" * doctest::test_suite("postgres")) {
+TEST_CASE(
+    "a broken connection fails the batch, names the session to reload, and loses only "
+    "what was never released" *
+    doctest::test_suite("postgres")) {
   server();
   TempDir dir;
   const std::string path = dir.database();
@@ -202,8 +218,9 @@ TEST_CASE("a broken connection fails the batch, names the session to reload, and
   const std::string committed = session.digest();
   for (int i = 21; i <= 30; ++i) REQUIRE_FALSE(apply(i));
   // The server ends the store's connection, as a restart or a network cut would.
-  sql(path, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
-            "current_database() AND application_name = 'livectl'");
+  sql(path,
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+      "current_database() AND application_name = 'livectl'");
   const Status flushed = store->flush();
   CHECK(flushed.message().rfind("lost the connection to " + path + ": ", 0) == 0);
   CHECK(store->take_lost_sessions() == std::vector<std::string>{session.code()});
@@ -217,8 +234,10 @@ TEST_CASE("a broken connection fails the batch, names the session to reload, and
   CHECK(sql_value(path, "SELECT max(seq) FROM events") == "20");
 }
 
-TEST_CASE("several processes write one PostgreSQL database, each session from one of them at a "
-          "time" * doctest::test_suite("postgres")) {
+TEST_CASE(
+    "several processes write one PostgreSQL database, each session from one of them at a "
+    "time" *
+    doctest::test_suite("postgres")) {
   server();
   TempDir dir;
   const std::string path = dir.database();

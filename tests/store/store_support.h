@@ -75,8 +75,8 @@ class TempDir {
     std::error_code ignored;
     std::filesystem::remove_all(path_, ignored);
     if (!database_name_.empty()) {
-      postgres_exec(postgres_server(), "DROP DATABASE IF EXISTS \"" + database_name_ +
-                                           "\" WITH (FORCE)");
+      postgres_exec(postgres_server(),
+                    "DROP DATABASE IF EXISTS \"" + database_name_ + "\" WITH (FORCE)");
     }
   }
   TempDir(const TempDir&) = delete;
@@ -106,7 +106,7 @@ class TempDir {
 };
 
 inline std::unique_ptr<SqlStore> open_store(const std::string& path,
-                                               SqlStore::Options options = {}) {
+                                            SqlStore::Options options = {}) {
   std::unique_ptr<SqlStore> store;
   const Status status = SqlStore::open(path, options, &store);
   INFO(status.message());
@@ -190,8 +190,8 @@ struct PlayedSession {
   std::string transcript;
 };
 
-inline PlayedSession play_stored(SqlStore& store, const Game& game, int participants,
-                                 uint64_t seed, int64_t messages, int64_t commit_every = 100) {
+inline PlayedSession play_stored(SqlStore& store, const Game& game, int participants, uint64_t seed,
+                                 int64_t messages, int64_t commit_every = 100) {
   SessionConfig config;
   config.participants = participants;
   config.seed = seed;
