@@ -45,13 +45,26 @@ struct ServeArgs {
   std::string node;                // --node: this process's address for a proxy; "" = HOST:PORT
 };
 
-// The server's storage seam over the store: one commit per event-loop turn.
+// The server's storage seam over the store: a commit per event-loop turn,
+// on the store's writer thread once the server runs (SqlStore::start_writer),
+// one at a time, while the loop goes on.
 class StoreDurability final : public server::Durability {
  public:
   explicit StoreDurability(SqlStore& db) : db_(db) {}
   Store& store() override { return db_; }
   Status commit(std::vector<std::string>* lost) override {
     Status status = db_.flush();
+    if (!status.ok()) *lost = db_.take_lost_sessions();
+    return status;
+  }
+  Status start_commit(bool* started, std::vector<std::string>* lost) override {
+    Status status = db_.flush_async(started);
+    if (!status.ok()) *lost = db_.take_lost_sessions();
+    return status;
+  }
+  bool commit_finished() override { return db_.flush_finished(); }
+  Status finish_commit(std::vector<std::string>* lost) override {
+    Status status = db_.finish_flush();
     if (!status.ok()) *lost = db_.take_lost_sessions();
     return status;
   }
@@ -114,9 +127,9 @@ int resume_sessions(SqlStore& db, server::SessionHost& host, bool only_new = fal
 // A new session of `game` with `base`'s participants, parameters and money
 // settings (the configuration chosen), a random seed and codes from
 // the OS's CSPRNG: stored and committed in `db`, then served by `host`. At
-// start and from the admin pages alike. REQUIRES: `db` has no open batch
-// (nothing the host applied is uncommitted), so that a failed commit loses
-// only this session, which is not served yet. Errors: participants that do
+// start and from the admin pages alike. The host is settled first (nothing
+// it applied is uncommitted), so that a failed commit loses only this
+// session, which is not served yet. Errors: participants that do
 // not fit the game (Session's message), page templates that do not compile,
 // storage; after any of them nothing is served and nothing is stored. (The
 // one error after storing, a participant code another session has, is a
@@ -145,6 +158,7 @@ Status create_session(const std::vector<const Game*>& games, const SessionConfig
   for (const Game* game : games) {
     if (Status status = host.load_pages(*game); !status.ok()) return status;
   }
+  host.settle();
   Status stored =
       db.add_session(*session, "serve", room ? Json{{"room", room->name()}} : Json::object());
   if (stored.ok()) stored = db.flush();
@@ -442,6 +456,9 @@ int run_serve(const ServeArgs& args) {
   } else {
     std::printf("admin: %s/admin (the password given with --admin-password)\n", base.c_str());
   }
+  // From here on the event loop commits on the store's writer thread, which
+  // wakes the loop when a commit ends.
+  db->start_writer([server = server.get()] { server->interrupt(); });
   std::printf("serving on %s (stored in %s; Ctrl-C stops)\n", base.c_str(), db->path().c_str());
   std::fflush(stdout);
 

@@ -226,7 +226,7 @@ AdminResponse Admin::handle(const AdminRequest& request, int64_t now_ms) {
   // is committed (and its frames released) before any page reads the
   // sessions, so no admin sees a state a failed commit would take back. A
   // new session is then a commit of its own.
-  host_.end_turn();
+  host_.settle();
 
   std::string_view path = request.path;
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);

@@ -2,7 +2,9 @@
 // What the server needs from storage: the Store its sessions record into, a
 // commit at the end of every event-loop turn that applied events (group
 // commit), and the rebuilding of sessions a failed commit left ahead of
-// storage. The CLI implements it over SQLite; MemoryDurability keeps nothing.
+// storage. The CLI implements it over its SQL store, committing on a writer
+// thread while the loop goes on (start_commit); MemoryDurability keeps
+// nothing.
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +25,22 @@ class Durability {
   // `lost` with the codes of the sessions whose unflushed events were rolled
   // back in storage: their Session objects must be rebuilt with reload().
   virtual Status commit(std::vector<std::string>* lost) = 0;
+  // Commits off the event loop. start_commit() starts making everything
+  // recorded so far durable and returns at once: `*started` true when a
+  // commit now runs beside the loop; false when there was nothing to
+  // commit or this storage commits on the caller's thread (then the
+  // status and `lost` are commit()'s). While one runs, no other may start,
+  // and events recorded meanwhile belong to the next. commit_finished()
+  // says without blocking whether it ended (the storage wakes the loop
+  // when it does); finish_commit() waits for the end and gives the outcome
+  // as commit() does. On failure, `lost` names the sessions of that
+  // commit and of every event recorded after it: all were rolled back.
+  virtual Status start_commit(bool* started, std::vector<std::string>* lost) {
+    *started = false;
+    return commit(lost);
+  }
+  virtual bool commit_finished() { return true; }
+  virtual Status finish_commit(std::vector<std::string>* /*lost*/) { return Status(); }
   // Session `code` of `games` (its app sequence) as storage holds it,
   // recording into store().
   virtual Status reload(const std::string& code, const std::vector<const Game*>& games,

@@ -295,6 +295,10 @@ void Server::wake(lws* socket) {
   lws_callback_on_writable(socket);
 }
 
+void Server::interrupt() {
+  lws_cancel_service(context_);
+}
+
 void Server::abort(lws* socket) {
   // The writable callback, if it comes, sends the close frame; if it never
   // comes, the timeout releases the socket anyway.
@@ -323,11 +327,14 @@ Status Server::run() {
     host_.end_turn();
     if (const int64_t now = monotonic_ms(); now >= next_stall_check_ms) {
       next_stall_check_ms = now + kStallCheckMs;
-      if (housekeeping_) housekeeping_();
+      if (housekeeping_) {
+        host_.settle();
+        housekeeping_();
+      }
       host_.close_stalled(now, unsent_bytes);
     }
   }
-  host_.end_turn();
+  host_.settle();
   // What was committed was promised: give the sockets a moment to write it.
   const int64_t drain_until = monotonic_ms() + kDrainMs;
   while (result.ok() && host_.sending() && monotonic_ms() < drain_until) {

@@ -42,12 +42,17 @@ class Server {
 
   SessionHost& host() { return host_; }
 
-  // Called on the loop's thread about once a second, between turns (nothing
-  // applied is uncommitted then): for work such as taking over the sessions
-  // of a process that died.
+  // Called on the loop's thread about once a second, between turns, after
+  // SessionHost::settle() (nothing applied is uncommitted then): for work
+  // such as taking over the sessions of a process that died.
   void set_housekeeping(std::function<void()> housekeeping) {
     housekeeping_ = std::move(housekeeping);
   }
+
+  // Wakes the event loop from any thread, such as a storage's writer
+  // thread whose commit ended (SessionHost::end_turn then releases what it
+  // held). REQUIRES: run() has not returned.
+  void interrupt();
 
   // The SessionHost::Wake for sockets this server serves.
   static void wake(lws* socket);

@@ -167,7 +167,9 @@ void SessionHost::detach(Connection& connection) {
         sessions_[connection.seat.session]->player(connection.seat.participant).participant();
     if (participant.arrived && participant.present) expect_departure(connection.seat);
   }
-  std::erase_if(held_, [&](const Held& held) { return held.only_to == &connection; });
+  auto for_it = [&](const Held& held) { return held.only_to == &connection; };
+  std::erase_if(held_, for_it);
+  std::erase_if(releasing_, for_it);
 }
 
 void SessionHost::receive(Connection& connection, std::string_view text, int64_t monotonic_ms) {
@@ -258,6 +260,7 @@ void SessionHost::await_turn_end(HttpExchange& exchange) {
 
 void SessionHost::forget(HttpExchange& exchange) {
   std::erase(awaiting_, &exchange);
+  std::erase_if(answers_, [&](const Answer& answer) { return answer.exchange == &exchange; });
 }
 
 void SessionHost::respond(HttpExchange& exchange) {
@@ -266,7 +269,6 @@ void SessionHost::respond(HttpExchange& exchange) {
     exchange.content_type = "text/plain; charset=utf-8";
     exchange.set_cookie.clear();
     exchange.body = *reason + "\n";
-    wake_(exchange.socket);
     return;
   }
   const Session& session = *sessions_[exchange.seat.session];
@@ -291,7 +293,6 @@ void SessionHost::respond(HttpExchange& exchange) {
   } else {
     render_page(exchange, player, refused ? &*exchange.refused : nullptr);
   }
-  wake_(exchange.socket);
 }
 
 void SessionHost::render_page(HttpExchange& exchange, const Player& player,
@@ -512,12 +513,59 @@ void SessionHost::close_stalled(int64_t now_ms, Unsent unsent) {
 }
 
 void SessionHost::end_turn() {
+  if (committing_ && durability_.commit_finished()) finish_commit();
+  if (uncommitted_ && !committing_) {
+    uncommitted_ = false;
+    bool started = false;
+    std::vector<std::string> lost;
+    if (Status status = durability_.start_commit(&started, &lost); !status.ok()) {
+      recover(status, lost);
+    }
+    committing_ = started;
+  }
+  // Frames and pages of the events not handed to a commit yet wait for it.
+  if (uncommitted_) return;
+  // The rest show what the running commit holds, or what storage holds.
+  take_held();
+  if (!committing_) release();
+}
+
+void SessionHost::settle() {
+  if (committing_) finish_commit();
   if (uncommitted_) {
     uncommitted_ = false;
     std::vector<std::string> lost;
     if (Status status = durability_.commit(&lost); !status.ok()) recover(status, lost);
   }
-  for (Held& held : held_) {
+  take_held();
+  release();
+}
+
+void SessionHost::finish_commit() {
+  committing_ = false;
+  std::vector<std::string> lost;
+  if (Status status = durability_.finish_commit(&lost); !status.ok()) recover(status, lost);
+  release();
+}
+
+void SessionHost::take_held() {
+  if (releasing_.empty()) {
+    releasing_.swap(held_);
+  } else {
+    std::move(held_.begin(), held_.end(), std::back_inserter(releasing_));
+    held_.clear();
+  }
+  // Rendered now, from exactly the state being committed; sent once it is.
+  for (HttpExchange* exchange : awaiting_) {
+    respond(*exchange);
+    answers_.push_back({exchange, exchange->status});
+    exchange->status = 0;  // not ready before the release (http_endpoint.cpp)
+  }
+  awaiting_.clear();
+}
+
+void SessionHost::release() {
+  for (Held& held : releasing_) {
     if (held.only_to) {
       deliver(*held.only_to, held.frame);
     } else {
@@ -525,9 +573,12 @@ void SessionHost::end_turn() {
     }
     if (held.seq != 0) keep_sent(held.seat, {held.seq, std::move(held.payload)});
   }
-  held_.clear();
-  for (HttpExchange* exchange : awaiting_) respond(*exchange);
-  awaiting_.clear();
+  releasing_.clear();
+  for (const Answer& answer : answers_) {
+    answer.exchange->status = answer.status;
+    wake_(answer.exchange->socket);
+  }
+  answers_.clear();
 }
 
 bool SessionHost::sending() const {
@@ -547,15 +598,28 @@ void SessionHost::recover(const Status& failure, const std::vector<std::string>&
                                     [&](const auto& session) { return session->code() == code; });
     if (found == sessions_.end()) continue;
     const auto index = static_cast<uint32_t>(found - sessions_.begin());
-    std::erase_if(held_, [&](const Held& held) { return held.seat.session == index; });
+    auto of_it = [&](const Held& held) { return held.seat.session == index; };
+    std::erase_if(held_, of_it);
+    std::erase_if(releasing_, of_it);
+    // Its pages rendered for the lost commit show what was lost: again.
+    auto answer_again = [&] {
+      for (Answer& answer : answers_) {
+        if (answer.exchange->seat.session != index) continue;
+        respond(*answer.exchange);
+        answer.status = answer.exchange->status;
+        answer.exchange->status = 0;
+      }
+    };
     std::unique_ptr<Session> reloaded;
     if (Status status = durability_.reload(code, (*found)->games(), &reloaded); !status.ok()) {
       // Nothing consistent is left to serve this session from.
       take_offline(index, "the session could not be stored: " + failure.message() +
                               "; reloading it failed too: " + status.message());
+      answer_again();
       continue;
     }
     *found = std::move(reloaded);
+    answer_again();
     load_sent(index);
     // Every page of the session may show what was lost: each reloads.
     const Session& session = **found;

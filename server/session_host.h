@@ -201,15 +201,27 @@ class SessionHost {
   // second.
   void close_stalled(int64_t now_ms, Unsent unsent);
 
-  // The end of an event-loop turn: commits what this turn applied, then
-  // releases the frames and HTTP responses it held. Never throws. After a
-  // failed commit, the sessions storage lost are reloaded, their held frames
-  // dropped, and their pages told to reload. A session that cannot be
-  // reloaded either goes offline (one policy, whoever ended the turn): its
-  // pages are closed with 1011 and the reason, its HTTP pages answer 503,
-  // and it takes no more events until the server is restarted, which
-  // resumes it from what storage holds. Other sessions go on.
+  // The end of an event-loop turn. Commits run beside the loop
+  // (Durability::start_commit), one at a time: when the last one has
+  // ended, its frames and HTTP responses are released; then what the
+  // turns since applied is handed to the next commit. Frames and pages
+  // of events wait for the commit that holds them; the rest (a page
+  // frame for a new connection, a page asked for) for the commit running
+  // when they were made, as what they show may come from it. An HTTP page
+  // is rendered when its commit starts, from the state being committed.
+  // Never throws. After a failed commit, the sessions storage lost (those
+  // of that commit and of every event applied after it) are reloaded,
+  // their held frames dropped, their pages rendered again, and their
+  // pages told to reload. A session that cannot be reloaded either goes
+  // offline (one policy, whoever ended the turn): its pages are closed
+  // with 1011 and the reason, its HTTP pages answer 503, and it takes no
+  // more events until the server is restarted, which resumes it from what
+  // storage holds. Other sessions go on.
   void end_turn();
+  // Waits for the running commit, commits the rest here, and releases
+  // everything held: storage then has no open batch. Before creating or
+  // taking over a session, and at the end.
+  void settle();
 
   // Why session `index` is offline ("the session could not be stored:
   // ..."), or nullopt while it is served.
@@ -320,9 +332,22 @@ class SessionHost {
   std::unordered_map<const Game*, std::unique_ptr<GamePages>> pages_;
   // [session][participant - 1] -> open connections
   std::vector<std::vector<std::vector<Connection*>>> connections_;
-  bool uncommitted_ = false;  // events applied since the last commit
+  bool uncommitted_ = false;  // events applied since the last commit started
+  bool committing_ = false;   // a commit runs beside the loop
+  // Made since the last commit started, and waiting for its own.
   std::vector<Held> held_;
   std::vector<HttpExchange*> awaiting_;
+  // Waiting for the running commit (released at once when none runs): the
+  // frames, and the rendered responses with the status they get then.
+  struct Answer {
+    HttpExchange* exchange;
+    int status;
+  };
+  std::vector<Held> releasing_;
+  std::vector<Answer> answers_;
+  void take_held();      // held_ and awaiting_ (rendered) to releasing_ and answers_
+  void release();        // sends releasing_ and answers_
+  void finish_commit();  // waits for the running commit's end, then release()
   uint64_t events_applied_ = 0;
   std::vector<uint64_t> timer_lateness_ = std::vector<uint64_t>(1001, 0);
   Admin* admin_ = nullptr;  // see set_admin

@@ -86,6 +86,12 @@ class Database {
   // Throws DatabaseError.
   virtual bool claim(const std::string& code) = 0;
 
+  // While `writes` is set, Statements on this connection take their writes
+  // down in it instead of executing them (a batch for a writer thread,
+  // CapturedWrites); null, the default: they execute at once.
+  void capture(CapturedWrites* writes) { capture_ = writes; }
+  CapturedWrites* captured_writes() const { return capture_; }
+
   // One sentence for a result code met on this database.
   virtual Status error(int code) const = 0;
   Status error(const DatabaseError& e) const;
@@ -107,6 +113,9 @@ class Database {
   std::string path_;
   Mode mode_;
   Kind kind_;
+
+ private:
+  CapturedWrites* capture_ = nullptr;
 };
 
 // Opens an SQLite file (store/sqlite_database.cpp) or a PostgreSQL database

@@ -88,6 +88,7 @@ std::vector<std::string> StoredSession::game_names() const {
 }
 
 Status SqlStore::find_session(const std::string& code, std::optional<StoredSession>* out) {
+  settle();
   try {
     Statement query(db_.get(), std::string(kSelectSession) + " WHERE code = ?1");
     query.bind(1, std::string_view(code));
@@ -103,6 +104,7 @@ Status SqlStore::find_session(const std::string& code, std::optional<StoredSessi
 }
 
 Status SqlStore::list_sessions(std::vector<StoredSession>* out) {
+  settle();
   out->clear();
   try {
     Statement query(db_.get(), std::string(kSelectSession) + " ORDER BY " + db_->session_order());
@@ -115,6 +117,7 @@ Status SqlStore::list_sessions(std::vector<StoredSession>* out) {
 
 Status SqlStore::load_session(const std::string& code, std::vector<const Game*> games,
                               std::unique_ptr<Session>* out, Store* records_to) {
+  settle();
   if (in_batch_) return Status::Error("load_session needs a flushed store");
   // Claimed before anything is read: what is read is then what this store
   // goes on from, whatever another process did before.
@@ -421,6 +424,7 @@ Status SqlStore::load_session(const std::string& code, std::vector<const Game*> 
 
 Status SqlStore::page_deliveries(const Session& session, size_t limit,
                                  std::vector<std::vector<PageDelivery>>* out) {
+  settle();
   out->assign(session.participant_count(), {});
   try {
     std::vector<int64_t> page_events(session.participant_count(), 0);

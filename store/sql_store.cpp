@@ -9,6 +9,7 @@
 #include <thread>
 #include <tuple>
 
+#include "store/batch_writer.h"
 #include "store/database.h"
 #include "store/event_codec.h"
 #include "store/schema.h"
@@ -27,9 +28,10 @@ namespace store {
 // The prepared statements that write one game's tables.
 struct GameStatements {
   const Game* game = nullptr;
-  // True while the batch that created this game's tables is open: if it is
-  // rolled back, so are the tables, and these statements must be rebuilt.
-  bool made_in_open_batch = false;
+  // The number of the batch that created this game's tables while it is
+  // not committed (0 once it is): if it is rolled back, so are the tables,
+  // and these statements must be rebuilt.
+  uint64_t made_in_batch = 0;
   Statement insert_group, insert_player, insert_participant;
   // Unprepared when the game has no such fields.
   Statement update_group, update_player, update_participant;
@@ -84,6 +86,18 @@ struct SqlStore::Slot {
 };
 
 namespace {
+
+// Makes `db`'s writes go to `writes` while it lives (none: executed at once).
+class CaptureScope {
+ public:
+  CaptureScope(Database& db, store::CapturedWrites* writes) : db_(db) { db_.capture(writes); }
+  ~CaptureScope() { db_.capture(nullptr); }
+  CaptureScope(const CaptureScope&) = delete;
+  CaptureScope& operator=(const CaptureScope&) = delete;
+
+ private:
+  Database& db_;
+};
 
 std::optional<int64_t> entered_of(const Participant& participant) {
   if (!participant.arrived) return std::nullopt;
@@ -148,7 +162,11 @@ SessionConfig StoredSession::session_config() const {
 SqlStore::SqlStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
 
 SqlStore::~SqlStore() {
-  if (in_batch_) rollback_->run();
+  // The writer's batch commits (nothing of it was released; keeping it
+  // loses nothing); the open batch is rolled back.
+  if (writer_ && writer_->running()) writer_->wait(spare_.get());
+  writer_.reset();
+  if (in_batch_ && db_->in_transaction()) rollback_->run();
   // Statements before the connection (member order does the rest).
   games_.clear();
 }
@@ -213,18 +231,98 @@ void SqlStore::prepare_statements() {
 Status SqlStore::fail(int code) {
   Status status = db_->error(code);
   if (db_->in_transaction()) rollback_->run();
+  return lose_open_batch(std::move(status));
+}
+
+Status SqlStore::lose_open_batch(Status failure) {
   in_batch_ = false;
   batch_events_ = 0;
+  if (captured_) captured_->clear();
   for (Slot* slot : dirty_) {
-    lost_.push_back(slot->code);
+    if (std::find(lost_.begin(), lost_.end(), slot->code) == lost_.end()) {
+      lost_.push_back(slot->code);
+    }
     slots_.erase(slot->code);
   }
   dirty_.clear();
   last_slot_ = nullptr;
   for (auto it = games_.begin(); it != games_.end();) {
-    it = it->second->made_in_open_batch ? games_.erase(it) : std::next(it);
+    it = it->second->made_in_batch != 0 ? games_.erase(it) : std::next(it);
   }
-  failure_ = status;
+  failure_ = failure;
+  return failure;
+}
+
+void SqlStore::start_writer(std::function<void()> done) {
+  settle();
+  captured_ = std::make_unique<store::CapturedWrites>();
+  spare_ = std::make_unique<store::CapturedWrites>();
+  writer_ = std::make_unique<store::BatchWriter>(*db_, std::move(done));
+}
+
+void SqlStore::join_writer() {
+  if (!writer_ || !writer_->running()) return;
+  Status status = writer_->wait(spare_.get());
+  if (status.ok()) {
+    for (auto& [game, statements] : games_) {
+      if (statements->made_in_batch == writing_batch_) statements->made_in_batch = 0;
+    }
+  } else {
+    // Everything after it was built on it: the open batch goes too. The
+    // writer rolled its batch back, and nothing ran on the connection since.
+    lose_open_batch(status);
+    for (const std::string& code : writing_sessions_) {
+      if (std::find(lost_.begin(), lost_.end(), code) == lost_.end()) lost_.push_back(code);
+      slots_.erase(code);
+    }
+  }
+  writing_sessions_.clear();
+  outcome_ = std::move(status);
+}
+
+void SqlStore::settle() {
+  join_writer();
+  if (!captured_ || captured_->empty()) return;
+  std::swap(captured_, spare_);
+  const int rc = spare_->run();
+  spare_->clear();
+  if (rc != store::kSqlOk) fail(rc);
+}
+
+Status SqlStore::flush_async(bool* started) {
+  *started = false;
+  if (!writer_) return flush();
+  join_writer();
+  if (failure_) return *failure_;
+  if (!in_batch_) return Status();
+  {
+    CaptureScope capture(*db_, captured_.get());
+    for (Slot* slot : dirty_) write_dirty(*slot);  // captured: nothing can fail here
+    commit_->run();
+  }
+  for (Slot* slot : dirty_) {
+    slot->dirty = false;
+    writing_sessions_.push_back(slot->code);
+  }
+  dirty_.clear();
+  in_batch_ = false;
+  batch_events_ = 0;
+  writing_batch_ = batch_++;
+  writer_->start(std::move(*captured_));
+  std::swap(captured_, spare_);
+  captured_->clear();
+  *started = true;
+  return Status();
+}
+
+bool SqlStore::flush_finished() {
+  return !writer_ || !writer_->running() || writer_->finished();
+}
+
+Status SqlStore::finish_flush() {
+  join_writer();
+  Status status = outcome_.value_or(Status());
+  outcome_.reset();
   return status;
 }
 
@@ -243,6 +341,8 @@ std::vector<std::string> SqlStore::take_lost_sessions() {
 }
 
 Status SqlStore::flush() {
+  settle();
+  outcome_.reset();  // reported here, if it failed, as failure_
   if (failure_) return *failure_;
   if (!in_batch_) return Status();
   for (Slot* slot : dirty_) {
@@ -251,7 +351,8 @@ Status SqlStore::flush() {
   if (const int rc = commit_->run(); rc != kSqlDone) return fail(rc);
   for (Slot* slot : dirty_) slot->dirty = false;
   dirty_.clear();
-  for (auto& [game, statements] : games_) statements->made_in_open_batch = false;
+  for (auto& [game, statements] : games_) statements->made_in_batch = 0;
+  ++batch_;
   in_batch_ = false;
   batch_events_ = 0;
   return Status();
@@ -401,6 +502,7 @@ void SqlStore::note_timer(Slot& slot, const Session& session, uint32_t app, uint
 Status SqlStore::record(const Session& session, const Event& event, const EventResult& result,
                         std::span<const Change> changes) {
   if (failure_) return *failure_;
+  CaptureScope capture(*db_, captured_.get());
   Slot* slot = slot_for(session);
   if (!slot) {
     return Status::Error("session " + session.code() + " is not attached to " + path() +
@@ -594,7 +696,7 @@ store::GameStatements& SqlStore::statements_for(const Game& game) {
   }
   auto s = std::make_unique<store::GameStatements>();
   s->game = &game;
-  s->made_in_open_batch = in_batch_;
+  s->made_in_batch = in_batch_ ? batch_ : 0;
   s->insert_group = Statement(
       db, insert_sql(
               store::group_table(game),
@@ -687,6 +789,7 @@ SqlStore::Slot& SqlStore::attach_slot(const Session& session) {
 }
 
 Status SqlStore::claim(const std::string& code, bool* claimed) {
+  settle();
   *claimed = false;
   if (claimed_.count(code)) {
     *claimed = true;
@@ -722,6 +825,7 @@ Status SqlStore::claim_or_refuse(const std::string& code) {
 }
 
 Status SqlStore::set_node_name(const std::string& name) {
+  settle();
   if (db_->kind() != Database::Kind::kPostgres) return Status();
   try {
     Statement set(db_.get(), "SELECT set_config('application_name', ?1, false)");
@@ -734,6 +838,7 @@ Status SqlStore::set_node_name(const std::string& name) {
 }
 
 Status SqlStore::owner_of(const std::string& participant_code, std::optional<std::string>* node) {
+  settle();
   node->reset();
   if (db_->kind() != Database::Kind::kPostgres) {
     return Status::Error("owner_of is for PostgreSQL databases");
@@ -762,6 +867,7 @@ Status SqlStore::owner_of(const std::string& participant_code, std::optional<std
 
 Status SqlStore::add_session(const Session& session, const std::string& origin,
                              const Json& config) {
+  settle();
   if (failure_) return *failure_;
   if (db_->mode() == Database::Mode::kRead)
     return Status::Error(path() + " was opened for reading");
@@ -882,6 +988,7 @@ Status SqlStore::add_session(const Session& session, const std::string& origin,
 }
 
 Status SqlStore::attach(const Session& session) {
+  settle();
   if (failure_) return *failure_;
   std::optional<StoredSession> stored;
   if (Status status = find_session(session.code(), &stored); !status.ok()) return status;

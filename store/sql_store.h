@@ -18,8 +18,20 @@
 // are ahead of the database and must be rebuilt with load_session(); the
 // deliveries of their unflushed events must be dropped, never released.
 //
-// Single-threaded, like the sessions it records.
+// Commits off the caller's thread (serve): after start_writer(),
+// flush_async() hands the batch to a thread of the store's own, which
+// executes and commits it while record() goes on into the next batch. The
+// writes of a batch are captured at record() and flush_async() (values
+// copied; the thread never sees a Session); finish_flush() gives the
+// outcome. A failed batch loses its sessions and those of every event
+// recorded after it. Every other call that uses the database first waits
+// for the running batch and executes the open batch's captured writes, so
+// it behaves as without a writer.
+//
+// Single-threaded, like the sessions it records: only the writer's own
+// thread runs beside the caller's, and only on what flush_async() gave it.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +45,8 @@
 namespace livectl {
 
 namespace store {
+class BatchWriter;
+class CapturedWrites;
 class Database;
 class Statement;
 struct GameStatements;
@@ -114,6 +128,26 @@ class SqlStore final : public Store {
                 std::span<const Change> changes) override;
   Status flush() override;
 
+  // ---- Commits off the caller's thread ----
+  // Starts the writer thread. `done` is called on it each time a batch it
+  // was given ends (quick and thread-safe: serve wakes its event loop).
+  void start_writer(std::function<void()> done);
+  // Hands everything recorded since the last flush to the writer and
+  // returns at once: `*started` is true when it did, false when there was
+  // nothing to commit. Without a writer: flush(), `*started` false. Errors:
+  // an earlier failure not yet taken (take_lost_sessions()).
+  // REQUIRES: no batch running (flush_finished() and finish_flush() after
+  // the last start).
+  Status flush_async(bool* started);
+  // Whether the batch flush_async() started has ended (true when none
+  // runs); never blocks.
+  bool flush_finished();
+  // Waits for the batch flush_async() started: ok when it is durable (its
+  // deliveries may be released). On failure it was rolled back, and so
+  // was everything recorded after it: take_lost_sessions() names the
+  // sessions of both. Ok when none was started.
+  Status finish_flush();
+
   // ---- Sessions ----
   // Writes a new session (configuration, participants, initial group and
   // player rows, creating the game's tables on first use) into the open
@@ -192,6 +226,14 @@ class SqlStore final : public Store {
   // Marks the timer's row to be written (or deleted) at the next flush.
   void note_timer(Slot& slot, const Session& session, uint32_t app, uint32_t timer, uint32_t owner);
   Status fail(int code);
+  // Drops the open batch after `failure` (the connection holds none of
+  // it any more): its sessions are lost, recording refuses.
+  Status lose_open_batch(Status failure);
+  // Waits for the writer's batch and takes its outcome (outcome_).
+  void join_writer();
+  // join_writer(), then executes the open batch's captured writes here: the
+  // connection is this thread's and as up to date as without a writer.
+  void settle();
   void prepare_statements();
 
   std::unique_ptr<store::Database> db_;
@@ -208,6 +250,17 @@ class SqlStore final : public Store {
   std::vector<std::string> lost_;
   std::unordered_set<std::string> claimed_;  // the sessions claim() took
   std::string scratch_;                      // reused for the deliveries JSON of each event
+
+  // With a writer (start_writer): the open batch's writes, the batch the
+  // writer has (its number and sessions), and its outcome once taken by
+  // join_writer() and not yet given by finish_flush().
+  std::unique_ptr<store::CapturedWrites> captured_, spare_;
+  uint64_t batch_ = 1;  // the open batch's number (GameStatements::made_in_batch)
+  uint64_t writing_batch_ = 0;
+  std::vector<std::string> writing_sessions_;
+  std::optional<Status> outcome_;
+  // Last: stopped before the statements it may be executing are finalized.
+  std::unique_ptr<store::BatchWriter> writer_;
 };
 
 }  // namespace livectl

@@ -16,7 +16,93 @@ std::string quote_identifier(std::string_view name) {
   return quoted;
 }
 
+void CapturedWrites::add(StatementImpl* impl, const std::vector<Value>& values) {
+  writes_.push_back(
+      {impl, static_cast<uint32_t>(values_.size()), static_cast<uint32_t>(values.size())});
+  values_.insert(values_.end(), values.begin(), values.end());
+}
+
+int CapturedWrites::run() const {
+  for (const Write& write : writes_) {
+    StatementImpl& impl = *write.impl;
+    impl.reset();
+    for (uint32_t i = 0; i < write.count; ++i) {
+      const Value& value = values_[write.first + i];
+      const int index = static_cast<int>(i + 1);
+      switch (value.type) {
+        case Value::Type::kUnset:
+          break;
+        case Value::Type::kNull:
+          impl.bind_null(index);
+          break;
+        case Value::Type::kInteger:
+          impl.bind(index, value.integer);
+          break;
+        case Value::Type::kReal:
+          impl.bind(index, value.real);
+          break;
+        case Value::Type::kText:
+          impl.bind(index, std::string_view(value.text));
+          break;
+        case Value::Type::kBigInteger:
+          impl.bind_big_integer(index, value.text);
+          break;
+      }
+    }
+    int rc;
+    while ((rc = impl.step()) == kSqlRow) {
+    }
+    impl.reset();
+    if (rc != kSqlDone) return rc;
+  }
+  return kSqlOk;
+}
+
 Statement::Statement(Database* db, std::string_view sql) : db_(db), impl_(db->prepare(sql)) {}
+
+CapturedWrites* Statement::capturing() const {
+  return db_->captured_writes();
+}
+
+CapturedWrites::Value& Statement::captured(int index) {
+  const auto slot = static_cast<size_t>(index - 1);
+  if (captured_.size() <= slot) captured_.resize(slot + 1);
+  return captured_[slot];
+}
+
+void Statement::bind(int index, int64_t value) {
+  if (!capturing()) return impl_->bind(index, value);
+  CapturedWrites::Value& to = captured(index);
+  to.type = CapturedWrites::Value::Type::kInteger;
+  to.integer = value;
+}
+
+void Statement::bind(int index, double value) {
+  if (!capturing()) return impl_->bind(index, value);
+  CapturedWrites::Value& to = captured(index);
+  to.type = CapturedWrites::Value::Type::kReal;
+  to.real = value;
+}
+
+void Statement::bind(int index, std::string_view text) {
+  if (!capturing()) return impl_->bind(index, text);
+  CapturedWrites::Value& to = captured(index);
+  to.type = CapturedWrites::Value::Type::kText;
+  to.text.assign(text);
+}
+
+void Statement::bind_null(int index) {
+  if (!capturing()) return impl_->bind_null(index);
+  captured(index).type = CapturedWrites::Value::Type::kNull;
+}
+
+void Statement::reset() {
+  if (capturing()) {
+    captured_.clear();
+  } else {
+    impl_->reset();
+  }
+}
 
 void Statement::bind_value(int index, const Json& value) {
   switch (value.type()) {
@@ -36,7 +122,13 @@ void Statement::bind_value(int index, const Json& value) {
       } else {
         // Digits, because a 64-bit integer column would turn a number this
         // long into a lossy real; read_value() parses them back.
-        impl_->bind_big_integer(index, std::to_string(number));
+        if (capturing()) {
+          CapturedWrites::Value& to = captured(index);
+          to.type = CapturedWrites::Value::Type::kBigInteger;
+          to.text = std::to_string(number);
+        } else {
+          impl_->bind_big_integer(index, std::to_string(number));
+        }
       }
       break;
     }
@@ -53,6 +145,10 @@ void Statement::bind_value(int index, const Json& value) {
 }
 
 int Statement::run() {
+  if (CapturedWrites* writes = capturing()) {
+    writes->add(impl_.get(), captured_);
+    return kSqlDone;
+  }
   int rc;
   while ((rc = step()) == kSqlRow) {
   }

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/json.h"
 
@@ -81,6 +82,40 @@ class StatementImpl {
   virtual std::string column_text(int column) const = 0;
 };
 
+// The writes of a batch taken down instead of executed (Database::capture),
+// to be executed later, in order, on whichever thread then owns the
+// connection (run_captured): a writer thread commits a batch while the
+// event loop goes on. Each write keeps the values bound to it.
+class CapturedWrites {
+ public:
+  struct Value {
+    enum class Type : uint8_t { kUnset, kNull, kInteger, kReal, kText, kBigInteger };
+    Type type = Type::kUnset;
+    int64_t integer = 0;
+    double real = 0;
+    std::string text;  // kText, kBigInteger
+  };
+  bool empty() const { return writes_.empty(); }
+  size_t size() const { return writes_.size(); }
+  void clear() {
+    writes_.clear();
+    values_.clear();
+  }
+  // Takes down one execution of `impl` with `values` (by parameter, from 1).
+  void add(StatementImpl* impl, const std::vector<Value>& values);
+  // Executes every write in order, each as Statement::run() would: kSqlOk,
+  // or the failing write's result code (the writes after it are not run).
+  int run() const;
+
+ private:
+  struct Write {
+    StatementImpl* impl;
+    uint32_t first, count;  // its values in values_, parameter 1 first
+  };
+  std::vector<Write> writes_;
+  std::vector<Value> values_;
+};
+
 class Statement {
  public:
   Statement() = default;
@@ -93,22 +128,27 @@ class Statement {
 
   // Parameters count from 1. Text is copied, so the argument need not
   // outlive the call. An unbound parameter is NULL.
-  void bind(int index, int64_t value) { impl_->bind(index, value); }
-  void bind(int index, double value) { impl_->bind(index, value); }
-  void bind(int index, std::string_view text) { impl_->bind(index, text); }
-  void bind_null(int index) { impl_->bind_null(index); }
+  //
+  // While the database captures writes (Database::capture), binds are kept
+  // here and run() takes the statement down with them instead of executing
+  // it (it then returns kSqlDone); reset() drops them. The prepared
+  // statement itself is not touched then: another thread may be executing it.
+  void bind(int index, int64_t value);
+  void bind(int index, double value);
+  void bind(int index, std::string_view text);
+  void bind_null(int index);
   // A field or record cell: null, boolean (0/1), integer, real or text.
   // Unsigned integers above INT64_MAX are stored as their decimal digits
   // (SQLite: a BLOB; PostgreSQL: numeric).
   void bind_value(int index, const Json& value);
 
-  // kSqlRow, kSqlDone or an error code.
+  // kSqlRow, kSqlDone or an error code. Not while capturing.
   int step() { return impl_->step(); }
   // Steps to the end, then rewinds (keeping the bindings); returns kSqlDone
   // or the error.
   int run();
   // Makes the statement reusable and drops its bindings.
-  void reset() { impl_->reset(); }
+  void reset();
   // Steps once and throws on anything but a row or the end. Returns true on a row.
   bool next();
 
@@ -121,8 +161,12 @@ class Statement {
   std::string column_text(int column) const { return impl_->column_text(column); }
 
  private:
+  CapturedWrites* capturing() const;
+  CapturedWrites::Value& captured(int index);
+
   Database* db_ = nullptr;
   std::unique_ptr<StatementImpl> impl_;
+  std::vector<CapturedWrites::Value> captured_;  // by parameter - 1, while capturing
 };
 
 // Reads between construction and destruction see one snapshot of the

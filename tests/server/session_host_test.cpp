@@ -27,12 +27,39 @@ std::optional<std::string_view> tiny_templates(std::string_view) {
 }
 
 // Commits into memory, counting; can be told to lose the next commit.
+// With `off_loop`, a commit runs beside the loop (start_commit) until the
+// test sets `ended`, as a writer thread's would.
 class FakeDurability final : public server::Durability {
  public:
   Store& store() override { return store_; }
   Status commit(std::vector<std::string>* lost) override {
     ++commits;
+    recorded_ = store_.events_recorded();
     if (!lose_next.empty()) {
+      *lost = {lose_next};
+      lose_next.clear();
+      return Status::Error(commit_error);
+    }
+    return Status();
+  }
+  Status start_commit(bool* started, std::vector<std::string>* lost) override {
+    if (!off_loop) return Durability::start_commit(started, lost);
+    REQUIRE_FALSE(running);
+    *started = store_.events_recorded() > recorded_;
+    if (!*started) return Status();
+    ++commits;
+    recorded_ = store_.events_recorded();
+    running = true;
+    ended = false;
+    return Status();
+  }
+  bool commit_finished() override { return !running || ended; }
+  Status finish_commit(std::vector<std::string>* lost) override {
+    REQUIRE(ended);
+    running = false;
+    if (!lose_next.empty()) {
+      // What was recorded after it goes too (SqlStore::finish_flush).
+      recorded_ = store_.events_recorded();
       *lost = {lose_next};
       lose_next.clear();
       return Status::Error(commit_error);
@@ -47,6 +74,9 @@ class FakeDurability final : public server::Durability {
   }
 
   int commits = 0;
+  bool off_loop = false;
+  bool running = false;
+  bool ended = false;
   std::string lose_next;
   bool reload_fails = false;
   std::string commit_error = "the disk is full";
@@ -54,6 +84,7 @@ class FakeDurability final : public server::Durability {
 
  private:
   MemoryStore store_;
+  uint64_t recorded_ = 0;  // events_recorded() at the last commit's start
 };
 
 // Broadcasts what it is sent; throws on "boom".
@@ -306,6 +337,88 @@ TEST_CASE("a lost commit drops the turn's frames and makes every page reload") {
   for (uint32_t id = 1; id <= 3; ++id) CHECK(f.frames(id) == expected);
   // The session was rebuilt as storage holds it: without the lost event.
   CHECK(f.host.session(0).player(1).group()[f.game.counter] == 0);
+}
+
+TEST_CASE("with commits off the loop, frames wait for the commit that holds their event") {
+  Fixture f;
+  f.durability.off_loop = true;
+  f.send(1, R"({"data":5})");
+  f.host.end_turn();
+  CHECK(f.durability.commits == 1);
+  CHECK(f.durability.running);
+  // The loop goes on while it runs: the next events wait for their own commit.
+  f.send(2, R"({"data":6})");
+  f.host.end_turn();
+  f.send(3, R"({"data":7})");
+  f.host.end_turn();
+  CHECK(f.durability.commits == 1);
+  for (uint32_t id = 1; id <= 3; ++id) CHECK(f.frames(id).empty());
+  f.durability.ended = true;
+  f.host.end_turn();  // releases the first; hands the other two to one commit
+  CHECK(f.durability.commits == 2);
+  for (uint32_t id = 1; id <= 3; ++id) {
+    CHECK(f.frames(id) == std::vector<std::string>{R"({"type":"live","seq":1,"data":5})"});
+  }
+  f.durability.ended = true;
+  f.host.end_turn();
+  for (uint32_t id = 1; id <= 3; ++id) {
+    CHECK(f.frames(id) == std::vector<std::string>{R"({"type":"live","seq":2,"data":6})",
+                                                   R"({"type":"live","seq":3,"data":7})"});
+  }
+  CHECK_FALSE(f.durability.running);
+}
+
+TEST_CASE("with commits off the loop, a page shows what the commit running then holds") {
+  Fixture f;
+  f.durability.off_loop = true;
+  f.send(1, R"({"data":5})");  // the group's counter becomes 1
+  f.host.end_turn();
+  REQUIRE(f.durability.running);
+  server::HttpExchange asked(nullptr);
+  asked.request = server::HttpExchange::Request::kPage;
+  asked.seat = server::Seat{0, 2};
+  f.host.await_turn_end(asked);
+  f.host.end_turn();           // nothing new to commit: it waits for the running one
+  f.send(3, R"({"data":6})");  // counter 2, not committed when the page is sent
+  f.host.end_turn();
+  CHECK(asked.status == 0);
+  f.durability.ended = true;
+  f.host.end_turn();
+  CHECK(asked.status == 200);
+  CHECK(asked.body.find("<p>1</p>") != std::string::npos);
+  f.durability.ended = true;
+  f.host.end_turn();
+  // settle() leaves nothing running and nothing held.
+  f.send(1, R"({"data":8})");
+  f.host.end_turn();
+  f.durability.ended = true;
+  f.host.settle();
+  CHECK_FALSE(f.durability.running);
+  CHECK(f.frames(1).size() == 3);
+}
+
+TEST_CASE("with commits off the loop, a lost commit takes the events after it too") {
+  Fixture f;
+  f.durability.off_loop = true;
+  f.durability.lose_next = f.host.session(0).code();
+  f.send(1, R"({"data":7})");
+  f.host.end_turn();
+  f.send(2, R"({"data":8})");  // after the doomed commit started
+  f.host.end_turn();
+  f.durability.ended = true;
+  f.host.end_turn();
+  const std::vector<std::string> expected = {
+      R"({"type":"error","message":"the server could not store the latest changes (the disk is full); the page reloads"})",
+      R"({"type":"page","page":0,"name":"live"})"};
+  for (uint32_t id = 1; id <= 3; ++id) CHECK(f.frames(id) == expected);
+  CHECK(f.host.session(0).player(1).group()[f.game.counter] == 0);
+  CHECK_FALSE(f.durability.running);  // nothing left to commit
+  // The session goes on from what storage holds.
+  f.send(3, R"({"data":9})");
+  f.host.end_turn();
+  f.durability.ended = true;
+  f.host.end_turn();
+  CHECK(f.frames(1) == std::vector<std::string>{R"({"type":"live","seq":1,"data":9})"});
 }
 
 TEST_CASE("a session that can be neither stored nor reloaded goes offline, others go on") {
