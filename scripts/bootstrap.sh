@@ -19,7 +19,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev doctest-dev
   libsqlite3-dev sqlite3 libwebsockets-dev libev-dev libbenchmark-dev
   libpq-dev  # the PostgreSQL store
-  postgresql  # the tests start a throwaway server of their own (tests/support/servers.py)
+  postgresql nginx openssl  # the tests start throwaway servers of their own (tests/support/servers.py)
   python3 python3-websockets
   python3-pandas  # the public goods study test reads its export as a researcher does
   chromium
@@ -57,9 +57,41 @@ if [ ${#missing[@]} -gt 0 ]; then
     as_root=(sudo)
   fi
   echo "bootstrap: installing ${missing[*]}" >&2
+  # nginx's package starts a server on port 80 as it installs, and enables
+  # it for every boot; the tests want none (they start nginx instances of
+  # their own), and port 80 may be another server's. So while apt-get runs,
+  # /usr/sbin/policy-rc.d forbids nginx's service to start (exit 101 is
+  # "action forbidden by policy" to invoke-rc.d and deb-systemd-invoke,
+  # which ask it with the service's name, nginx or nginx.service, and the
+  # action), and the service is disabled after. Other services start as
+  # usual (the PostgreSQL that docs/deploying.md uses). A policy-rc.d that
+  # is there already (Docker images have one that forbids every start) is
+  # left as it is; ours is removed however apt-get ends.
+  policy_rc_d=/usr/sbin/policy-rc.d
+  ours=false
+  if [[ " ${missing[*]} " == *" nginx "* ]] && [ ! -e "$policy_rc_d" ]; then
+    ours=true
+    trap '"${as_root[@]}" rm -f "$policy_rc_d"' EXIT
+    printf '%s\n' '#!/bin/sh' \
+      '# scripts/bootstrap.sh, while it installs packages: nginx does not start' \
+      'for arg; do case "$arg" in nginx | nginx.service) exit 101 ;; esac; done' \
+      'exit 0' | "${as_root[@]}" tee "$policy_rc_d" >/dev/null
+    "${as_root[@]}" chmod 755 "$policy_rc_d"
+  fi
   "${as_root[@]}" apt-get update -qq
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends "${missing[@]}" >&2
+  if [ "$ours" = true ]; then
+    "${as_root[@]}" rm -f "$policy_rc_d"
+    trap - EXIT
+  fi
+  if [[ " ${missing[*]} " == *" nginx "* ]]; then
+    # Where systemd runs (it made /run/systemd/system); elsewhere nothing
+    # started it. A failure here leaves a server on port 80, not a broken setup.
+    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+      "${as_root[@]}" systemctl disable --now nginx >&2 || true
+    fi
+  fi
 fi
 
 # playwright-core for the browser test, exactly as package-lock.json pins it

@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""Throwaway servers for the tests: a PostgreSQL cluster of its own.
+"""Throwaway servers for the tests: a PostgreSQL cluster of its own, and an
+nginx of its own.
 
 As a module:
 
     with PostgresCluster() as pg:
         pg.create_database("t1")      # -> "postgresql://livectl@127.0.0.1:PORT/t1"
+
+    cert, key = self_signed_certificate(folder)   # for 127.0.0.1, valid a day
+    with Nginx(site) as nginx:        # site: what a conf.d file holds
+        ...
 
 From the command line (CTest fixtures), the cluster living in FOLDER:
 
@@ -15,12 +20,16 @@ The cluster is Debian's PostgreSQL (scripts/bootstrap.sh installs it), made
 with initdb in a fresh folder, listening on 127.0.0.1 only, on a free port,
 with a Unix socket in its own folder. PostgreSQL refuses to run as root, so
 as root the cluster belongs to the `postgres` user the package creates.
+nginx is Debian's too (/usr/sbin/nginx), run in the foreground from a folder
+of its own: nothing of /etc/nginx or /var is read or written.
 Nothing here is skipped: a missing server is an error.
 """
 import glob
 import os
 import pwd
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -106,6 +115,145 @@ class PostgresCluster:
         if os.path.exists(os.path.join(self.data, "postmaster.pid")):
             self._run(postgres_bin("pg_ctl"), "-D", self.data, "-m", "immediate", "-w", "stop",
                       check=False)
+        if self.own_folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def self_signed_certificate(folder, host="127.0.0.1"):
+    """Writes FOLDER/cert.pem and FOLDER/key.pem (unencrypted): a certificate
+    for the IP address `host`, valid for a day and signed by its own key.
+    Returns (cert path, key path). A client trusts it by taking cert.pem as
+    its only certificate authority; the address is in subjectAltName, where
+    TLS clients look for it (not in the CN)."""
+    cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+    result = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", f"/CN={host}", "-addext", f"subjectAltName=IP:{host}",
+         "-keyout", key, "-out", cert],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+    if result.returncode != 0:
+        raise RuntimeError(f"openssl req failed:\n{result.stdout}")
+    return cert, key
+
+
+NGINX = "/usr/sbin/nginx"
+NGINX_START_TIMEOUT = 10  # seconds; it starts in milliseconds
+
+
+class Nginx:
+    """Debian's nginx serving `site` (the text of a conf.d file: what goes in
+    the http block) from `folder` (a fresh temporary one by default), which
+    holds its nginx.conf, pid file, logs and temporary files. One worker;
+    in the foreground (daemon off), in a process group of its own so that
+    stop() ends the workers with the master. As root its workers run as
+    root too: they read and write the folder, which is root's alone.
+
+    start() checks the configuration (nginx -t) and returns once every
+    `listen 127.0.0.1:PORT` of `site` accepts connections; it raises with
+    the error log if nginx refuses the configuration or exits, or after
+    NGINX_START_TIMEOUT seconds. stop() ends nginx at once (open WebSockets
+    are cut, as a fast shutdown does) and removes a folder of its own."""
+
+    def __init__(self, site, folder=None):
+        if not os.access(NGINX, os.X_OK):
+            raise RuntimeError(f"no nginx: {NGINX} is missing (scripts/bootstrap.sh installs "
+                               "Debian's nginx)")
+        self.site = site
+        self.own_folder = folder is None
+        self.folder = folder or tempfile.mkdtemp(prefix="livectl-nginx-")
+        self.conf = os.path.join(self.folder, "nginx.conf")
+        self.error_log_path = os.path.join(self.folder, "error.log")
+        self.ports = [int(port) for port in
+                      re.findall(r"^\s*listen\s+127\.0\.0\.1:(\d+)", site, re.M)]
+        if not self.ports:
+            raise ValueError("the site listens on no 127.0.0.1:PORT")
+        self.proc = None
+
+    def _command(self, *extra):
+        return [NGINX, "-p", self.folder + "/", "-c", self.conf, "-e", self.error_log_path,
+                *extra]
+
+    def _write_conf(self):
+        temp = os.path.join(self.folder, "temp")
+        os.makedirs(temp, exist_ok=True)
+        # Debian's defaults write to /run/nginx.pid and /var/lib/nginx.
+        paths = "\n".join(f"  {kind}_temp_path {temp}/{kind};"
+                          for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        with open(self.conf, "w") as out:
+            out.write(f"""{"user root;" if os.geteuid() == 0 else ""}
+daemon off;
+worker_processes 1;
+pid {self.folder}/nginx.pid;
+error_log {self.error_log_path} notice;
+events {{ worker_connections 512; }}
+http {{
+  access_log {self.folder}/access.log;
+{paths}
+{self.site}
+}}
+""")
+
+    def error_log(self):
+        try:
+            with open(self.error_log_path) as log:
+                return log.read()
+        except FileNotFoundError:
+            return ""
+
+    def _accepts(self, port):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def start(self):
+        os.makedirs(self.folder, exist_ok=True)
+        self._write_conf()
+        checked = subprocess.run(self._command("-t"), stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True, timeout=30)
+        if checked.returncode != 0:
+            raise RuntimeError(f"nginx -t refused {self.conf}:\n{checked.stdout}")
+        self.proc = subprocess.Popen(self._command(), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        deadline = time.monotonic() + NGINX_START_TIMEOUT
+        waiting = list(self.ports)
+        while waiting:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"nginx exited ({self.proc.returncode}):\n{self.error_log()}")
+            if time.monotonic() > deadline:
+                log = self.error_log()
+                self.stop()
+                raise RuntimeError(f"nginx did not listen on {waiting} within "
+                                   f"{NGINX_START_TIMEOUT} s:\n{log}")
+            waiting = [port for port in waiting if not self._accepts(port)]
+            if waiting:
+                time.sleep(0.02)
+        return self
+
+    def stop(self):
+        """Ends nginx (at once: open WebSockets are cut) and removes a folder
+        of its own. Does nothing the second time."""
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                # SIGTERM to the group: a fast shutdown, the master ending
+                # its workers first; SIGQUIT's graceful one would wait for
+                # open WebSockets.
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                try:
+                    self.proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    # Before the master is reaped, so the group is still ours.
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                    self.proc.wait(timeout=10)
+            self.proc = None
         if self.own_folder:
             shutil.rmtree(self.folder, ignore_errors=True)
 
