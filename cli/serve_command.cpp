@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -83,16 +84,14 @@ class StoreDurability final : public server::Durability {
 
 // Every session `serve` stored in `db` before, added to `host`, but those
 // another process runs (several `serve` processes may share a PostgreSQL
-// database: SqlStore::claim), which `skipped` counts; with `only_new`,
-// those `host` has already are left out too. Returns how many were added.
-int resume_sessions(SqlStore& db, server::SessionHost& host, bool only_new = false,
-                    int* skipped = nullptr) {
+// database: SqlStore::claim), which `skipped` counts. Returns how many were
+// added.
+int resume_sessions(SqlStore& db, server::SessionHost& host, int* skipped = nullptr) {
   std::vector<StoredSession> stored;
   if (Status status = db.list_sessions(&stored); !status.ok()) throw UsageError(status.message());
   int resumed = 0;
   for (const StoredSession& entry : stored) {
     if (entry.origin != "serve") continue;
-    if (only_new && host.has_session(entry.code)) continue;
     // The games first: a session this binary cannot run is never claimed
     // (its lock would keep a process that can run it away).
     std::vector<const Game*> games;
@@ -124,6 +123,79 @@ int resume_sessions(SqlStore& db, server::SessionHost& host, bool only_new = fal
   return resumed;
 }
 
+// The node with the fewest participants in the sessions it runs (ties: the
+// first name), among `nodes` and `own`.
+std::string least_loaded(const std::vector<SqlStore::Placement>& sessions,
+                         const std::vector<std::string>& nodes, const std::string& own) {
+  std::map<std::string, int64_t> load;
+  load[own] = 0;
+  for (const std::string& node : nodes) load[node] = 0;
+  for (const SqlStore::Placement& place : sessions) {
+    if (!place.node.empty()) load[place.node] += place.session.participants;
+  }
+  std::string least = own;
+  for (const auto& [node, participants] : load) {
+    if (participants < load[least] || (participants == load[least] && node < least)) least = node;
+  }
+  return least;
+}
+
+// Takes over the sessions of processes that died (no process holds them),
+// for several serve processes on one PostgreSQL database: each orphan goes
+// to the least loaded process (least_loaded), which claims it at its next
+// round; any process claims one that is still an orphan after three rounds
+// (the least loaded one may be stuck). `rounds` counts, by session code,
+// the rounds a session was seen an orphan. Prints each session taken over;
+// a session of a game this binary lacks is reported once and left alone.
+void take_over_orphans(SqlStore& db, server::SessionHost& host, const std::string& own,
+                       std::map<std::string, int>* rounds) {
+  std::vector<SqlStore::Placement> sessions;
+  std::vector<std::string> nodes;
+  if (Status status = db.placements(&sessions, &nodes); !status.ok()) {
+    throw UsageError(status.message());
+  }
+  std::map<std::string, int> seen;
+  for (const SqlStore::Placement& place : sessions) {
+    const StoredSession& entry = place.session;
+    if (!place.node.empty() || entry.origin != "serve" || host.has_session(entry.code)) continue;
+    const int round = seen[entry.code] = (*rounds)[entry.code] + 1;
+    if (least_loaded(sessions, nodes, own) != own && round < 3) continue;
+    std::vector<const Game*> games;
+    for (const std::string& name : entry.game_names()) {
+      if (const Game* game = find_game(name)) games.push_back(game);
+    }
+    if (games.size() != entry.game_names().size()) {
+      if (round == 1) {
+        std::fprintf(stderr, "livectl: session %s plays '%s', which this livectl does not have\n",
+                     entry.code.c_str(), entry.game.c_str());
+      }
+      continue;
+    }
+    bool claimed = false;
+    if (Status status = db.claim(entry.code, &claimed); !status.ok()) {
+      throw UsageError(status.message());
+    }
+    if (!claimed) continue;  // another process was quicker
+    std::unique_ptr<Session> session;
+    if (Status status = db.load_session(entry.code, games, &session); !status.ok()) {
+      throw UsageError(status.message());
+    }
+    std::printf("took over session %s (%s, %zu participants, %llu events)\n",
+                session->code().c_str(), session->games_text().c_str(),
+                session->participant_count(), static_cast<unsigned long long>(session->last_seq()));
+    std::fflush(stdout);
+    if (Status status = host.add_session(std::move(session)); !status.ok()) {
+      throw UsageError(status.message());
+    }
+    seen.erase(entry.code);
+    // Counted at once, so that the next orphan may go to another process.
+    for (SqlStore::Placement& mine : sessions) {
+      if (mine.session.code == entry.code) mine.node = own;
+    }
+  }
+  rounds->swap(seen);
+}
+
 // A new session of `game` with `base`'s participants, parameters and money
 // settings (the configuration chosen), a random seed and codes from
 // the OS's CSPRNG: stored and committed in `db`, then served by `host`. At
@@ -136,9 +208,13 @@ int resume_sessions(SqlStore& db, server::SessionHost& host, bool only_new = fal
 // one-in-2^80 event.) With a `room`, the session is stored with the config
 // {"room": NAME} (no schema change: the sessions table's origin JSON) and
 // becomes the room's current session.
+// With `place_from` (this process's node name, serve on PostgreSQL, not
+// for a room): the session goes to the least loaded process: when that is
+// another, it is stored, committed and given up (SqlStore::release), and
+// that process takes it over within a second (take_over_orphans).
 Status create_session(const std::vector<const Game*>& games, const SessionConfig& base,
                       SqlStore& db, server::SessionHost& host, server::Room* room,
-                      std::string* code) {
+                      std::string* code, const std::string& place_from = "") {
   SessionConfig config = base;
   config.seed = server::random_seed();
   config.code = server::random_code();
@@ -167,6 +243,19 @@ Status create_session(const std::vector<const Game*>& games, const SessionConfig
     return stored;
   }
   *code = session->code();
+  if (!place_from.empty() && !room) {
+    std::vector<SqlStore::Placement> sessions;
+    std::vector<std::string> nodes;
+    if (Status status = db.placements(&sessions, &nodes); !status.ok()) return status;
+    if (const std::string node = least_loaded(sessions, nodes, place_from); node != place_from) {
+      if (Status status = db.release(*code); !status.ok()) return status;
+      std::printf("session %s (%s, %zu participants) goes to %s, the least loaded process\n",
+                  code->c_str(), session->games_text().c_str(), session->participant_count(),
+                  node.c_str());
+      std::fflush(stdout);
+      return Status();
+    }
+  }
   if (Status status = host.add_session(std::move(session)); !status.ok()) return status;
   if (room) room->open(static_cast<uint32_t>(host.session_count() - 1));
   return Status();
@@ -374,7 +463,7 @@ int run_serve(const ServeArgs& args) {
     host.set_room(room.get());
   }
   int elsewhere = 0;
-  const int resumed = resume_sessions(*db, host, false, &elsewhere);
+  const int resumed = resume_sessions(*db, host, &elsewhere);
   if (room) {
     if (const std::optional<uint32_t> index = stored_room_session(*db, host, args.room)) {
       room->open(*index);
@@ -395,11 +484,33 @@ int run_serve(const ServeArgs& args) {
     }
   }
 
+  // This process's name for the others on a PostgreSQL database (set once
+  // the port is known); "" on SQLite.
+  std::string node;
   server::AdminHooks hooks;
   hooks.create_session = [&](const std::vector<const Game*>& games, const SessionConfig& base,
                              const std::string& room_name, std::string* code) {
-    return create_session(games, base, *db, host, room_name.empty() ? nullptr : room.get(), code);
+    return create_session(games, base, *db, host, room_name.empty() ? nullptr : room.get(), code,
+                          node);
   };
+  if (SqlStore::is_postgres(args.db)) {
+    hooks.sessions_everywhere = [&](std::vector<server::SessionPlace>* out) {
+      std::vector<SqlStore::Placement> sessions;
+      std::vector<std::string> nodes;
+      if (Status status = db->placements(&sessions, &nodes); !status.ok()) return status;
+      out->clear();
+      for (const SqlStore::Placement& place : sessions) {
+        if (place.session.origin != "serve") continue;
+        std::string games = place.session.game;
+        for (size_t at = games.find(','); at != std::string::npos; at = games.find(',', at + 2)) {
+          games.replace(at, 1, ", ");
+        }
+        out->push_back({place.session.code, games, place.session.participants,
+                        place.session.last_seq, place.node});
+      }
+      return Status();
+    };
+  }
   hooks.export_session = [&](const std::string& code, server::ExportFormat format,
                              std::vector<server::ExportFile>* files) {
     return export_session(args.db, code, format, files);
@@ -465,8 +576,7 @@ int run_serve(const ServeArgs& args) {
   if (SqlStore::is_postgres(args.db)) {
     // A proxy in front of several processes asks any of them where a
     // participant's session runs (GET /_livectl/route).
-    const std::string node =
-        args.node.empty() ? args.host + ":" + std::to_string(server->port()) : args.node;
+    node = args.node.empty() ? args.host + ":" + std::to_string(server->port()) : args.node;
     if (Status status = db->set_node_name(node); !status.ok()) throw UsageError(status.message());
     host.set_router(node, [&db](const std::string& code, std::optional<std::string>* owner) {
       return db->owner_of(code, owner);
@@ -476,23 +586,15 @@ int run_serve(const ServeArgs& args) {
   if (SqlStore::is_postgres(args.db)) {
     // Several processes may serve one PostgreSQL database: a session whose
     // process died (its connection, and so its lock, gone) is taken over
-    // by whichever process claims it first, from what was committed.
-    server->set_housekeeping([&db, &host, last_error = std::string()]() mutable {
-      const size_t before = host.session_count();
+    // by the least loaded survivor (take_over_orphans), from what was committed.
+    server->set_housekeeping([&db, &host, &node, rounds = std::map<std::string, int>(),
+                              last_error = std::string()]() mutable {
       try {
-        resume_sessions(*db, host, /*only_new=*/true);
+        take_over_orphans(*db, host, node, &rounds);
         last_error.clear();
       } catch (const UsageError& e) {
         if (e.what() != last_error) std::fprintf(stderr, "livectl: %s\n", e.what());
         last_error = e.what();
-      }
-      for (size_t s = before; s < host.session_count(); ++s) {
-        const Session& session = host.session(static_cast<uint32_t>(s));
-        std::printf("took over session %s (%s, %zu participants, %llu events)\n",
-                    session.code().c_str(), session.games_text().c_str(),
-                    session.participant_count(),
-                    static_cast<unsigned long long>(session.last_seq()));
-        std::fflush(stdout);
       }
     });
   }

@@ -302,6 +302,32 @@ AdminResponse Admin::sessions_page() {
     }
     body += "</table>\n";
   }
+  if (hooks_.sessions_everywhere) {
+    std::vector<SessionPlace> places;
+    if (Status status = hooks_.sessions_everywhere(&places); !status.ok()) {
+      body += "<p id=\"everywhere\">The sessions of the other processes cannot be listed: " +
+              escaped(status.message()) + "</p>\n";
+    } else {
+      body +=
+          "<h2>Every process</h2>\n<table id=\"everywhere\">\n<tr><th>Session</th><th>Game</th>"
+          "<th>Participants</th><th>Events</th><th>Runs on</th></tr>\n";
+      for (const SessionPlace& place : places) {
+        const std::string code = escaped(place.code);
+        const bool here = host_.has_session(place.code);
+        body += "<tr><td>" +
+                (here ? "<a href=\"/admin/s/" + code + "\"><code>" + code + "</code></a>"
+                      : "<code>" + code + "</code>") +
+                "</td><td>" + escaped(place.games) + "</td><td>" +
+                std::to_string(place.participants) + "</td><td>" + std::to_string(place.events) +
+                "</td><td>" +
+                (place.node.empty()
+                     ? std::string("nobody (being taken over)")
+                     : escaped(place.node) + (here ? " (this process)" : std::string())) +
+                "</td></tr>\n";
+      }
+      body += "</table>\n";
+    }
+  }
   if (room_) {
     body += "<p id=\"room\">Room <a href=\"" + escaped(room_->path()) + "\">" +
             escaped(room_->name()) + "</a>: ";
@@ -399,6 +425,8 @@ AdminResponse Admin::create(const AdminRequest& request) {
   if (Status status = hooks_.create_session(games, base, room, &code); !status.ok()) {
     return problem(500, "Not created", "The session could not be stored: " + status.message());
   }
+  // Placed on another process: the list says which.
+  if (!host_.has_session(code)) return redirect("/admin");
   return redirect(std::string(kSessionPrefix) + code);
 }
 

@@ -57,10 +57,22 @@ struct ExportFile {
   std::string bytes;
 };
 
+// A stored session and the process that runs it, for the admin of one of
+// several processes on one database.
+struct SessionPlace {
+  std::string code;
+  std::string games;  // Session::games_text()'s form: "auction", "survey, auction"
+  int participants = 0;
+  uint64_t events = 0;  // committed
+  std::string node;     // "": nobody runs it right now (being taken over)
+};
+
 struct AdminHooks {
   // Creates a session of `games` with `base`'s participants, parameters and
   // money settings (engine/study_config.h), stores and commits it, then
-  // serves it from the host; sets `*code` to its code. With a `room` (not
+  // serves it from the host (or, when several processes share the
+  // database, from the least loaded of them: then this host does not
+  // have it); sets `*code` to its code. With a `room` (not
   // empty: the name of the Admin's room), it becomes that room's current
   // session, remembered in storage. REQUIRES:
   // check_participants(games, base.participants) is ok; nothing the host
@@ -75,6 +87,10 @@ struct AdminHooks {
   std::function<Status(const std::string& code, ExportFormat format,
                        std::vector<ExportFile>* files)>
       export_session;
+  // Every stored session and where it runs, when several processes share
+  // the database (serve on PostgreSQL); unset: the sessions page lists this
+  // process's own only. Errors are one sentence.
+  std::function<Status(std::vector<SessionPlace>*)> sessions_everywhere;
 };
 
 struct AdminRequest {

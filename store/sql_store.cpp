@@ -824,6 +824,67 @@ Status SqlStore::claim_or_refuse(const std::string& code) {
   return Status();
 }
 
+Status SqlStore::release(const std::string& code) {
+  settle();
+  if (db_->kind() != Database::Kind::kPostgres) {
+    return Status::Error("a session of an SQLite file cannot be handed to another process");
+  }
+  if (const auto slot = slots_.find(code); slot != slots_.end() && slot->second->dirty) {
+    return Status::Error("session " + code + " has uncommitted events");
+  }
+  try {
+    Statement unlock(db_.get(),
+                     "SELECT pg_advisory_unlock(hashtextextended('livectl session ' || ?1, 0))");
+    unlock.bind(1, std::string_view(code));
+    unlock.next();
+  } catch (const DatabaseError& e) {
+    return db_->error(e);
+  }
+  claimed_.erase(code);
+  slots_.erase(code);
+  last_slot_ = nullptr;
+  return Status();
+}
+
+Status SqlStore::placements(std::vector<Placement>* sessions, std::vector<std::string>* nodes) {
+  sessions->clear();
+  nodes->clear();
+  std::vector<StoredSession> stored;
+  if (Status status = list_sessions(&stored); !status.ok()) return status;
+  if (db_->kind() != Database::Kind::kPostgres) {
+    for (StoredSession& session : stored) sessions->push_back({std::move(session), ""});
+    return Status();
+  }
+  std::unordered_map<std::string, std::string> holders;
+  try {
+    // As owner_of: the advisory lock of claim() on key k is classid = k >>
+    // 32, objid = k & 0xffffffff in pg_locks.
+    Statement held(db_.get(),
+                   "SELECT s.code, a.application_name FROM sessions s "
+                   "JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+                   "AND l.classid = ((hashtextextended('livectl session ' || s.code, 0) >> 32) "
+                   "& 4294967295)::oid "
+                   "AND l.objid = (hashtextextended('livectl session ' || s.code, 0) "
+                   "& 4294967295)::oid "
+                   "JOIN pg_stat_activity a ON a.pid = l.pid");
+    while (held.next()) {
+      const std::string name = held.column_text(1);
+      if (name.starts_with("livectl ")) holders[held.column_text(0)] = name.substr(8);
+    }
+    Statement connected(db_.get(),
+                        "SELECT DISTINCT substr(application_name, 9) FROM pg_stat_activity "
+                        "WHERE application_name LIKE 'livectl %' ORDER BY 1");
+    while (connected.next()) nodes->push_back(connected.column_text(0));
+  } catch (const DatabaseError& e) {
+    return db_->error(e);
+  }
+  for (StoredSession& session : stored) {
+    const auto holder = holders.find(session.code);
+    sessions->push_back({std::move(session), holder == holders.end() ? "" : holder->second});
+  }
+  return Status();
+}
+
 Status SqlStore::set_node_name(const std::string& name) {
   settle();
   if (db_->kind() != Database::Kind::kPostgres) return Status();

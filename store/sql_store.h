@@ -172,6 +172,21 @@ class SqlStore final : public Store {
   // claim(), with that error when another process still has the session
   // after a second.
   Status claim_or_refuse(const std::string& code);
+  // Gives up session `code`, which this store claimed and has committed
+  // everything of (no unflushed event of it): another process may claim it
+  // now, and this store writes it no more (it is detached). PostgreSQL
+  // only: on SQLite the file's one writer cannot hand a session on.
+  Status release(const std::string& code);
+  // Where each stored session runs, for several processes on one
+  // PostgreSQL database: every session with its node (owner_of's name, ""
+  // while nobody holds it), oldest first, and the node names of the
+  // processes connected now (set_node_name), sorted. On SQLite: this
+  // store's own sessions, each with node "", and no nodes.
+  struct Placement {
+    StoredSession session;
+    std::string node;
+  };
+  Status placements(std::vector<Placement>* sessions, std::vector<std::string>* nodes);
   // Names this process to the others sharing a PostgreSQL database: what
   // owner_of() tells them (serve: the address its port is reached at).
   // Nothing on SQLite.

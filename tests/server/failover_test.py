@@ -16,13 +16,14 @@ every server is stopped or killed at the end.
 import asyncio
 import json
 import os
+import re
 import sys
 import time
 
 import websockets
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from livectl_client import Serve, run, stop_all  # noqa: E402
+from livectl_client import Serve, run, stop_all, until  # noqa: E402
 from servers import PostgresCluster  # noqa: E402
 
 LIVECTL = sys.argv[1]
@@ -164,9 +165,35 @@ async def main():
             other = c if owner is b else b
             status, _, _ = other.http("GET", f"/p/{codes[0]}")
             assert status == 404, status
+
+            # The orphan went to the least loaded survivor (by participants:
+            # B ran 3, C 2), and a session created on the admin page of the
+            # most loaded process goes to the least loaded one, which takes
+            # it within seconds. Every admin lists every session and where.
+            assert owner is c, "the auction should have gone to C, which ran 2 participants"
+            status, headers, _ = c.http("POST", "/admin/sessions",
+                                        {"game": "auction", "participants": "3"},
+                                        headers={"Origin": c.base}, admin=True)
+            assert status == 303 and headers["Location"] == "/admin", (status, headers)
+
+            def admin_rows(server):
+                _, _, body = server.http("GET", "/admin", admin=True)
+                table = body.split('<table id="everywhere">', 1)[1].split("</table>", 1)[0]
+                return re.findall(r"<code>(\w+)</code>.*?<td>(\d+)</td><td>(\d+)</td>"
+                                  r"<td>([^<]*)</td></tr>", table)
+            def on_b():
+                rows = [row for row in admin_rows(c) if row[3] == node[b]]
+                return rows if len(rows) == 2 else None  # its own and the new one
+            until(on_b, seconds=10)
+            for server in (b, c):
+                rows = admin_rows(server)
+                assert len(rows) == 4, rows
+                runs_on = {row[0]: row[3].replace(" (this process)", "") for row in rows}
+                assert sorted(runs_on.values()) == sorted([node[b]] * 2 + [node[c]] * 2), rows
             b.stop()
             c.stop()
-            assert f"took over session" in owner.proc.stdout.read()
+            assert "took over session" in b.proc.stdout.read()
+            assert "goes to " + node[b] + ", the least loaded process" in c.proc.stdout.read()
         finally:
             stop_all()
     print("ok: a session survived the SIGKILL of its process on another one")
