@@ -565,7 +565,9 @@ int run_serve(const ServeArgs& args) {
   if (generated) {
     std::printf("admin: %s/admin (any user name, password %s)\n", base.c_str(), password.c_str());
   } else {
-    std::printf("admin: %s/admin (the password given with --admin-password)\n", base.c_str());
+    std::printf(
+        "admin: %s/admin (the password given with --admin-password or LIVECTL_ADMIN_PASSWORD)\n",
+        base.c_str());
   }
   // From here on the event loop commits on the store's writer thread, which
   // wakes the loop when a commit ends.

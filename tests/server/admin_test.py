@@ -53,7 +53,8 @@ def auth(password, user="admin"):
 
 def test_the_admin_link_is_printed_and_a_given_password_is_not():
     s = serve("--game", "auction", "--participants", "3", db="printed.db", password=PASSWORD)
-    assert admin_line(s) == (f"admin: {s.base}/admin (the password given with --admin-password)")
+    assert admin_line(s) == (f"admin: {s.base}/admin (the password given with --admin-password "
+                             "or LIVECTL_ADMIN_PASSWORD)")
     assert PASSWORD not in s.stdout
     # The line comes after the participants' links, before "serving on".
     assert s.stdout.index("participant 3:") < s.stdout.index("admin:") < s.stdout.index(

@@ -21,7 +21,6 @@ import asyncio
 import collections
 import json
 import os
-import re
 import shutil
 import ssl
 import sys
@@ -35,35 +34,12 @@ import websockets
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 from livectl_client import OPENER, NoRedirects, Serve, run, stop_all  # noqa: E402
-from servers import Nginx, PostgresCluster, free_port, self_signed_certificate  # noqa: E402
+from servers import (Nginx, PostgresCluster, deploying_site, free_port,  # noqa: E402
+                     self_signed_certificate)
 
 LIVECTL = sys.argv[1]
-DEPLOYING = os.path.join(HERE, "..", "..", "docs", "deploying.md")
 LIVE = 1  # the auction's bidding page
 FAILOVER_LIMIT = 20  # seconds; a takeover takes about one
-
-
-def site_from_the_docs(http_port, https_port, nodes, cert, key, access_log):
-    """docs/deploying.md's nginx configuration, with this test's ports,
-    certificate and log in place of the ones written there. Fails if the
-    text to replace is not there exactly once: the configuration the docs
-    show is the one this test runs."""
-    with open(DEPLOYING) as doc:
-        blocks = re.findall(r"^```nginx\n(.*?)^```", doc.read(), re.S | re.M)
-    assert len(blocks) == 1, f"{DEPLOYING}: {len(blocks)} nginx blocks; the test runs the one"
-    site = blocks[0]
-    replacements = [
-        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
-        ("listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;"),
-        ("/etc/ssl/certs/livectl.pem", cert),
-        ("/etc/ssl/private/livectl.key", key),
-        ("/var/log/nginx/livectl.log", access_log),
-    ] + [(f"127.0.0.1:{8001 + i}", node) for i, node in enumerate(nodes)]
-    for written, ours in replacements:
-        assert site.count(written) == 1, \
-            f"{DEPLOYING}: the nginx configuration has {site.count(written)} '{written}', not 1"
-        site = site.replace(written, ours)
-    return site
 
 
 async def recv(ws, timeout=5):
@@ -167,8 +143,8 @@ async def main():
             http_port = https_port = free_port()
             while https_port == http_port:
                 https_port = free_port()
-            nginx = Nginx(site_from_the_docs(http_port, https_port, [node[a], node[b], node[c]],
-                                             cert, key, access_log), folder).start()
+            nginx = Nginx(deploying_site(http_port, https_port, [node[a], node[b], node[c]],
+                                         cert, key, access_log), folder).start()
             proxy = Proxy(https_port, cert, access_log)
 
             # Plain HTTP is sent to HTTPS (the standard port: $host has none).

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Throwaway servers for the tests: a PostgreSQL cluster of its own, and an
-nginx of its own.
+"""Throwaway servers for the tests (and scripts/cluster.py): a PostgreSQL
+cluster of its own, and an nginx of its own.
 
 As a module:
 
@@ -8,6 +8,7 @@ As a module:
         pg.create_database("t1")      # -> "postgresql://livectl@127.0.0.1:PORT/t1"
 
     cert, key = self_signed_certificate(folder)   # for 127.0.0.1, valid a day
+    site = deploying_site(http_port, https_port, nodes, cert, key, access_log)
     with Nginx(site) as nginx:        # site: what a conf.d file holds
         ...
 
@@ -37,6 +38,8 @@ import tempfile
 import time
 
 USER = "livectl"
+DEPLOYING = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                         "deploying.md")
 
 
 def postgres_bin(program):
@@ -140,6 +143,36 @@ def self_signed_certificate(folder, host="127.0.0.1"):
     if result.returncode != 0:
         raise RuntimeError(f"openssl req failed:\n{result.stdout}")
     return cert, key
+
+
+def deploying_site(http_port, https_port, nodes, cert, key, access_log):
+    """docs/deploying.md's nginx configuration (its one ```nginx block), with
+    127.0.0.1:`http_port` and 127.0.0.1:`https_port` for its ports 80 and
+    443, the three HOST:PORT of `nodes` for 127.0.0.1:8001-8003, and the
+    given certificate, key and access log for the paths written there.
+    Raises ValueError if the text to replace is not there exactly once: the
+    configuration the docs show is the one that runs
+    (tests/server/nginx_failover_test.py, scripts/cluster.py)."""
+    with open(DEPLOYING) as doc:
+        blocks = re.findall(r"^```nginx\n(.*?)^```", doc.read(), re.S | re.M)
+    if len(blocks) != 1:
+        raise ValueError(f"{DEPLOYING}: {len(blocks)} nginx blocks, not 1")
+    if len(nodes) != 3:
+        raise ValueError(f"{len(nodes)} nodes: {DEPLOYING} has three")
+    site = blocks[0]
+    replacements = [
+        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
+        ("listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;"),
+        ("/etc/ssl/certs/livectl.pem", cert),
+        ("/etc/ssl/private/livectl.key", key),
+        ("/var/log/nginx/livectl.log", access_log),
+    ] + [(f"127.0.0.1:{8001 + i}", node) for i, node in enumerate(nodes)]
+    for written, ours in replacements:
+        if site.count(written) != 1:
+            raise ValueError(f"{DEPLOYING}: the nginx configuration has "
+                             f"{site.count(written)} '{written}', not 1")
+        site = site.replace(written, ours)
+    return site
 
 
 NGINX = "/usr/sbin/nginx"
