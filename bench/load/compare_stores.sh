@@ -3,8 +3,9 @@
 # PostgreSQL (a throwaway server on 127.0.0.1 with fsync on, as a real one
 # has it), runs interleaved, each measured by `livectl bench` from outside:
 # the auction, PARTICIPANTS participants, closed loop, DURATION seconds.
-#   bench/load/compare_stores.sh [LIVECTL] [RUNS] [PARTICIPANTS] [DURATION]
-# Defaults: build/livectl, 2 runs each, 300 participants, 10 s. Prints one
+#   bench/load/compare_stores.sh [LIVECTL] [RUNS] [PARTICIPANTS] [DURATION] [RATE]
+# Defaults: build/livectl, 2 runs each, 300 participants, 10 s, closed loop
+# (RATE: an open loop of RATE messages a second per participant instead). Prints one
 # line per run: store, msg/s, round trip p50 and p99 (ms). Needs Debian's
 # postgresql (scripts/bootstrap.sh installs it).
 set -euo pipefail
@@ -13,6 +14,7 @@ livectl=$(realpath "${1:-build/livectl}")
 runs=${2:-2}
 participants=${3:-300}
 duration=${4:-10}
+rate=(${5:+--rate "$5"})
 port=8199
 work=$(mktemp -d /tmp/livectl-compare-XXXXXX)
 chmod 755 "$work"  # the cluster inside belongs to the postgres user when run as root
@@ -32,7 +34,7 @@ one_run() {  # one_run NAME DB
     --db "$2" >"$work/serve.out" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do grep -q "serving on" "$work/serve.out" && break; sleep 0.1; done
-  "$livectl" bench --db "$2" --port "$port" --duration "$duration" --quiet --json >"$work/bench.json"
+  "$livectl" bench --db "$2" --port "$port" --duration "$duration" "${rate[@]}" --quiet --json >"$work/bench.json"
   kill "$server_pid"
   wait "$server_pid" || true
   server_pid=
