@@ -57,6 +57,7 @@ Status SessionHost::add_session(std::unique_ptr<Session> session) {
   connections_.emplace_back(session->participant_count());
   offline_.emplace_back();
   sent_.emplace_back(session->participant_count());
+  released_.emplace_back(session->participant_count(), 0);
   // A resumed session's clock may be ahead of this machine's (it was set
   // back since): served time never goes below it.
   served_ms_ = std::max(served_ms_, session->now_ms());
@@ -115,16 +116,19 @@ Status SessionHost::attach(Connection& connection, int32_t page_seen,
   if (page_seen != kPageNotNamed && static_cast<int64_t>(page_seen) != page) {
     hold_for(connection, page_frame(page, session.page_spec(page).name));
   } else if (after && *after < participant.delivered) {
-    // What the page missed, from what was committed and released: the
-    // frames this turn holds follow at its end, in order.
+    // What the page missed, from what was committed and released; those
+    // not released yet (their commit has not ended) follow when it ends,
+    // in order, as this connection is the participant's now.
     const uint64_t from = std::max(*after, participant.page_delivered);
+    const uint64_t released = released_[connection.seat.session][connection.seat.participant - 1];
     const std::deque<Sent>& sent = sent_[connection.seat.session][connection.seat.participant - 1];
-    if (sent.empty() || sent.front().seq > from + 1) {
-      deliver(connection,
-              gap_frame(from, sent.empty() ? participant.delivered + 1 : sent.front().seq));
-    }
-    for (const Sent& each : sent) {
-      if (each.seq > from) deliver(connection, live_frame(each.seq, *each.payload));
+    if (from < released) {
+      if (sent.empty() || sent.front().seq > from + 1) {
+        deliver(connection, gap_frame(from, sent.empty() ? released + 1 : sent.front().seq));
+      }
+      for (const Sent& each : sent) {
+        if (each.seq > from) deliver(connection, live_frame(each.seq, *each.payload));
+      }
     }
   }
   // After the check: if arriving moves the page on, the page frame of that
@@ -451,6 +455,10 @@ void SessionHost::load_sent(uint32_t index) {
   std::vector<std::vector<PageDelivery>> stored;
   auto& kept = sent_[index];
   kept.assign(session.participant_count(), {});
+  // What storage holds was released (or is told of again on reload).
+  for (uint32_t p = 0; p < session.participant_count(); ++p) {
+    released_[index][p] = session.player(p + 1).participant().delivered;
+  }
   if (Status status = durability_.page_deliveries(session, kHistoryLimit, &stored); !status.ok()) {
     // Pages that reconnect are told of a gap and ask for the state.
     std::fprintf(stderr, "livectl: session %s: %s\n", session.code().c_str(),
@@ -571,7 +579,11 @@ void SessionHost::release() {
     } else {
       for (Connection* connection : connections_of(held.seat)) deliver(*connection, held.frame);
     }
-    if (held.seq != 0) keep_sent(held.seat, {held.seq, std::move(held.payload)});
+    if (held.seq != 0) {
+      uint64_t& released = released_[held.seat.session][held.seat.participant - 1];
+      released = std::max(released, held.seq);
+      keep_sent(held.seat, {held.seq, std::move(held.payload)});
+    }
   }
   releasing_.clear();
   for (const Answer& answer : answers_) {

@@ -357,6 +357,9 @@ class SessionHost {
   // [session][participant - 1] -> the deliveries of their current page
   // that were released, oldest first, at most kHistoryLimit.
   std::vector<std::vector<std::deque<Sent>>> sent_;
+  // [session][participant - 1] -> the number of the last delivery released
+  // to them: those after it are held for a commit.
+  std::vector<std::vector<uint64_t>> released_;
 };
 
 }  // namespace livectl::server

@@ -397,6 +397,35 @@ TEST_CASE("with commits off the loop, a page shows what the commit running then 
   CHECK(f.frames(1).size() == 3);
 }
 
+TEST_CASE(
+    "with commits off the loop, a page that reconnects meanwhile gets the rest when it ends") {
+  Fixture f;
+  f.durability.off_loop = true;
+  f.send(2, R"({"data":1})");
+  f.host.end_turn();  // delivery 1 is being committed, nothing was released
+  // Participant 1's page handled nothing and comes back: no gap, 1 follows.
+  Connection early(nullptr, server::Seat{0, 1}, f.host.limits());
+  REQUIRE(f.host.attach(early, 0, 0).ok());
+  f.host.end_turn();
+  CHECK(take_frames(early).empty());
+  f.durability.ended = true;
+  f.host.end_turn();
+  CHECK(take_frames(early) == std::vector<std::string>{R"({"type":"live","seq":1,"data":1})"});
+  f.send(2, R"({"data":2})");
+  f.host.end_turn();  // delivery 2 is being committed
+  // Another page comes back: 1 was released, 2 follows when its commit ends.
+  Connection back(nullptr, server::Seat{0, 1}, f.host.limits());
+  REQUIRE(f.host.attach(back, 0, 0).ok());
+  f.host.end_turn();
+  CHECK(take_frames(back) == std::vector<std::string>{R"({"type":"live","seq":1,"data":1})"});
+  f.durability.ended = true;
+  f.host.end_turn();
+  CHECK(take_frames(back) == std::vector<std::string>{R"({"type":"live","seq":2,"data":2})"});
+  CHECK(take_frames(early) == std::vector<std::string>{R"({"type":"live","seq":2,"data":2})"});
+  f.host.detach(back);
+  f.host.detach(early);
+}
+
 TEST_CASE("with commits off the loop, a lost commit takes the events after it too") {
   Fixture f;
   f.durability.off_loop = true;
