@@ -158,8 +158,8 @@ void ensure_table(Database* db, const Game& game, const std::string& table, cons
     for (const Column& column : columns) {
       if (existing.count(column.name)) continue;
       db->exec("ALTER TABLE " + quote_identifier(table) + " ADD COLUMN " +
-                   column_declaration(*db, column.name, column.type) + " DEFAULT " +
-                   sql_literal(column.initial));
+               column_declaration(*db, column.name, column.type) + " DEFAULT " +
+               sql_literal(column.initial));
     }
   }
   Statement describe(db,

@@ -23,15 +23,11 @@ import time
 import websockets
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from livectl_client import Serve, run, stop_all, until  # noqa: E402
+from livectl_client import LivePage, Serve, run, stop_all, until  # noqa: E402
 from servers import PostgresCluster  # noqa: E402
 
 LIVECTL = sys.argv[1]
 WAITING, LIVE = 0, 1
-
-
-async def recv(ws, timeout=5):
-    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
 
 
 async def bid(ws, amount):
@@ -43,31 +39,12 @@ def ws_url(server, code, after=None):
         ("" if after is None else f"&after={after}")
 
 
-class Bidder:
-    """One participant's page: the live frames it handled, by number."""
-
-    def __init__(self, code):
-        self.code = code
-        self.seen = []  # (seq, data) of every live frame, in order
-        self.ws = None
+class Bidder(LivePage):
+    """A bidder's page, connected as this test reaches the server."""
 
     async def connect(self, server, after=None):
         self.ws = await websockets.connect(ws_url(server, self.code, after), open_timeout=2,
                                            close_timeout=1)
-
-    async def live(self):
-        while True:
-            frame = await recv(self.ws)
-            if frame["type"] == "live":
-                if self.seen:
-                    # Exactly the next one: nothing lost, nothing twice.
-                    assert frame["seq"] == self.seen[-1][0] + 1, (frame, self.seen[-1])
-                self.seen.append((frame["seq"], frame["data"]))
-                return frame["data"]
-            assert frame["type"] == "page", frame
-
-    def last(self):
-        return self.seen[-1][0] if self.seen else 0
 
 
 async def main():

@@ -33,17 +33,13 @@ import websockets
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
-from livectl_client import OPENER, NoRedirects, Serve, run, stop_all  # noqa: E402
+from livectl_client import LivePage, OPENER, NoRedirects, Serve, run, stop_all  # noqa: E402
 from servers import (Nginx, PostgresCluster, deploying_site, free_port,  # noqa: E402
                      self_signed_certificate)
 
 LIVECTL = sys.argv[1]
 LIVE = 1  # the auction's bidding page
 FAILOVER_LIMIT = 20  # seconds; a takeover takes about one
-
-
-async def recv(ws, timeout=5):
-    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
 
 
 async def bid(ws, amount):
@@ -93,30 +89,11 @@ class Proxy:
         return websockets.connect(url, ssl=self.tls, open_timeout=2, close_timeout=1)
 
 
-class Bidder:
-    """One participant's page: the live frames it handled, by number."""
-
-    def __init__(self, code):
-        self.code = code
-        self.seen = []  # (seq, data) of every live frame, in order
-        self.ws = None
+class Bidder(LivePage):
+    """A bidder's page, connected as this test reaches the server."""
 
     async def connect(self, proxy, after=None):
         self.ws = await proxy.ws(self.code, after)
-
-    async def live(self):
-        while True:
-            frame = await recv(self.ws)
-            if frame["type"] == "live":
-                if self.seen:
-                    # Exactly the next one: nothing lost, nothing twice.
-                    assert frame["seq"] == self.seen[-1][0] + 1, (frame, self.seen[-1])
-                self.seen.append((frame["seq"], frame["data"]))
-                return frame["data"]
-            assert frame["type"] == "page", frame
-
-    def last(self):
-        return self.seen[-1][0] if self.seen else 0
 
 
 async def main():

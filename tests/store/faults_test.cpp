@@ -133,15 +133,6 @@ TEST_CASE("a database another program holds a write lock on is locked by another
   CHECK(sql_value(path, "PRAGMA integrity_check") == "ok");
 }
 
-// A database capped a few pages above its current size: the next writes
-// fail with SQLITE_FULL exactly as on a full disk.
-std::unique_ptr<SqlStore> reopen_nearly_full(const std::string& path, int spare_pages) {
-  const int pages = std::stoi(sql_value(path, "PRAGMA page_count"));
-  SqlStore::Options options;
-  options.max_page_count = pages + spare_pages;
-  return open_store(path, options);
-}
-
 TEST_CASE("a full disk fails the event, rolls back the batch and names the session to reload" *
           doctest::test_suite("sqlite")) {
   TempDir dir;

@@ -179,6 +179,15 @@ inline std::string sql_value(const std::string& path, const std::string& query) 
   return value;
 }
 
+// An SQLite file reopened capped a few pages above its current size: the
+// next writes fail with SQLITE_FULL exactly as on a full disk.
+inline std::unique_ptr<SqlStore> reopen_nearly_full(const std::string& path, int spare_pages) {
+  const int pages = std::stoi(sql_value(path, "PRAGMA page_count"));
+  SqlStore::Options options;
+  options.max_page_count = pages + spare_pages;
+  return open_store(path, options);
+}
+
 // A session of `game` stored in `store` and played by bots for `messages`
 // liveSends, committing every `commit_every` events.
 struct PlayedSession {

@@ -132,15 +132,6 @@ TEST_CASE("a session can be added and the sessions listed while a batch is writt
   }
 }
 
-// A database capped a few pages above its current size: the next writes
-// fail with SQLITE_FULL exactly as on a full disk.
-std::unique_ptr<SqlStore> reopen_capped(const std::string& path, int spare_pages) {
-  const int pages = std::stoi(sql_value(path, "PRAGMA page_count"));
-  SqlStore::Options options;
-  options.max_page_count = pages + spare_pages;
-  return open_store(path, options);
-}
-
 TEST_CASE("a batch the writer cannot store loses its sessions and those recorded after it" *
           doctest::test_suite("sqlite")) {
   TempDir dir;
@@ -156,7 +147,7 @@ TEST_CASE("a batch the writer cannot store loses its sessions and those recorded
     }
     REQUIRE(store->flush().ok());
   }
-  auto store = reopen_capped(path, 8);
+  auto store = reopen_nearly_full(path, 8);
   store->start_writer(nullptr);
   // a: in every batch; b: only ever recorded after a batch started;
   // bystander: played once at the start, then left alone.

@@ -207,6 +207,32 @@ def links_of(html):
     return re.findall(r'<a href="(http://[^"]+/p/(\w+))">', html)
 
 
+class LivePage:
+    """One participant's page over a WebSocket (`ws`, set by whoever
+    connects it): the live frames it handled, by number. Each must be exactly
+    the next one: nothing lost, nothing twice, across reconnects."""
+
+    def __init__(self, code):
+        self.code = code
+        self.seen = []  # (seq, data) of every live frame, in order
+        self.ws = None
+
+    async def live(self, timeout=5):
+        """The data of the next live frame (page frames are skipped)."""
+        while True:
+            frame = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+            if frame["type"] == "live":
+                if self.seen:
+                    assert frame["seq"] == self.seen[-1][0] + 1, (frame, self.seen[-1])
+                self.seen.append((frame["seq"], frame["data"]))
+                return frame["data"]
+            assert frame["type"] == "page", frame
+
+    def last(self):
+        """The number of the last live frame handled (0: none)."""
+        return self.seen[-1][0] if self.seen else 0
+
+
 def until(check, seconds=5):
     """Polls `check` until it returns a true value, which it returns; fails
     after `seconds`."""
