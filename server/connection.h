@@ -70,6 +70,11 @@ struct Connection {
   int64_t waiting_since_ms = 0;
   bool choked = false;
   size_t os_unsent = 0;  // the OS's unsent bytes at the last stall check
+  bool wrote = false;    // wrote to the OS since the last stall check
+  // The page sent a close frame: lws answers it, and nothing is written after.
+  bool peer_closed = false;
+  // Listed to be written at the end of the turn (Server::wake).
+  bool write_listed = false;
 };
 
 // One HTTP request to a participant's page. Its response is built at the end

@@ -20,6 +20,12 @@ int on_http(SessionHost& host, lws* socket, lws_callback_reasons reason, HttpExc
 int on_websocket(SessionHost& host, lws* socket, lws_callback_reasons reason,
                  Connection*& connection, void* in, size_t len);
 
+// Writes `connection`'s queued frames now, outside any lws callback (the
+// end of a turn, Server::wake): one send for all of them when the socket
+// takes it. A socket that is closing, or that lws still holds bytes for,
+// is left to its writable callback.
+void write_now(lws* socket, Connection& connection);
+
 // After a failure nothing else handled, inside an HTTP callback: a 500
 // with `what` when no response has been started on the socket, then the
 // connection closes. Returns the callback's value.

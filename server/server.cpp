@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <arpa/inet.h>
+#include <ev.h>
 #include <libwebsockets.h>
 #include <linux/sockios.h>
 #include <netdb.h>
@@ -33,21 +34,9 @@ struct PerSocket {
 
 volatile sig_atomic_t stop_requested = 0;
 
-// Wakes the event loop when the next page timeout or game timer is due
-// (SessionHost::fire_due), and at least every kTimeoutResolutionMs, when no
-// socket has anything to say.
-constexpr lws_usec_t kTickUs = SessionHost::kTimeoutResolutionMs * LWS_US_PER_MS;
-lws_sorted_usec_list_t tick;
-lws_context* tick_context = nullptr;
-
-// lws runs a due sul inside lws_service, before its poll, and then polls
-// until its next event of any kind: with no socket busy, that can be many
-// seconds (a tick that came due while the last turn committed would wait
-// for it). Cancelling the service makes that poll return at once, so the
-// loop fires what is due.
-void on_tick(lws_sorted_usec_list_t*) {
-  if (tick_context) lws_cancel_service(tick_context);
-}
+// What SIGINT and SIGTERM wake (ev_async_send is safe in a signal handler).
+struct ev_loop* signal_loop = nullptr;
+ev_async* signal_wakeup = nullptr;
 
 // On a graceful stop, how long the frames of the last turns may take to be
 // written before the connections are closed.
@@ -55,6 +44,7 @@ constexpr int64_t kDrainMs = 500;
 
 void request_stop(int) {
   stop_requested = 1;
+  if (signal_loop) ev_async_send(signal_loop, signal_wakeup);
 }
 
 // Installed as soon as the server listens, before its address is printed:
@@ -163,8 +153,13 @@ int callback(lws* socket, lws_callback_reasons reason, void* user, void* in, siz
       case LWS_CALLBACK_ESTABLISHED:
       case LWS_CALLBACK_RECEIVE:
       case LWS_CALLBACK_SERVER_WRITEABLE:
+      case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
       case LWS_CALLBACK_CLOSED:
         if (!per_socket) return 0;
+        if (reason == LWS_CALLBACK_CLOSED && per_socket->connection &&
+            per_socket->connection->write_listed) {
+          Server::unlist(socket);
+        }
         return on_websocket(server->host(), socket, reason, per_socket->connection, in, len);
       default:
         return lws_callback_http_dummy(socket, reason, user, in, len);
@@ -179,7 +174,9 @@ int callback(lws* socket, lws_callback_reasons reason, void* user, void* in, siz
 const lws_protocols kProtocols[] = {
     // Clients that name no subprotocol get the first one: browsers and
     // Python clients connect without one.
-    {"livectl", callback, sizeof(PerSocket), 4096, 0, nullptr, 0},
+    // tx_packet_size: what one send may hand the kernel (a turn's frames for
+    // a socket go in one write of up to 64 KiB, websocket_endpoint.cpp).
+    {"livectl", callback, sizeof(PerSocket), 4096, 0, nullptr, 64 * 1024 + 16},
     {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
 
@@ -260,6 +257,17 @@ Status Server::check_address(const std::string& host_address, int port) {
   return check_listen(host_address, port);
 }
 
+// libev's watchers for the loop: the end of each turn, the next timer, and
+// the wake-up from other threads and signals.
+struct Server::Watchers {
+  ev_prepare turn_end;
+  ev_timer tick;
+  ev_async wakeup;
+  Server* server;
+};
+
+Server::Server(SessionHost& host) : host_(host) {}
+
 Status Server::start(SessionHost& host, const std::string& host_address, int port,
                      std::unique_ptr<Server>* out) {
   raise_open_file_limit();
@@ -267,6 +275,8 @@ Status Server::start(SessionHost& host, const std::string& host_address, int por
   if (Status status = check_listen(host_address, port); !status.ok()) return status;
 
   std::unique_ptr<Server> server(new Server(host));
+  server->loop_ = ev_loop_new(EVBACKEND_EPOLL);
+  if (!server->loop_) return Status::Error("cannot create the event loop (epoll)");
   lws_set_log_level(LLL_ERR, log_to_stderr);
   lws_context_creation_info info;
   std::memset(&info, 0, sizeof(info));
@@ -279,12 +289,40 @@ Status Server::start(SessionHost& host, const std::string& host_address, int por
   info.user = server.get();
   info.gid = -1;
   info.uid = -1;
+  // lws on our libev loop: lws loads its libev glue as a plugin, from
+  // Debian's libwebsockets-evlib-ev (a dependency of libwebsockets-dev).
+  void* foreign_loops[] = {server->loop_};
+  info.options |= LWS_SERVER_OPTION_LIBEV;
+  info.foreign_loops = foreign_loops;
   server->context_ = lws_create_context(&info);
   if (!server->context_) {
+    // Without libev: tell a missing plugin from a failure to listen.
+    info.options &= ~LWS_SERVER_OPTION_LIBEV;
+    info.foreign_loops = nullptr;
+    if (lws_context* plain = lws_create_context(&info)) {
+      lws_context_destroy(plain);
+      return Status::Error(
+          "libwebsockets could not load its libev plugin; install Debian's "
+          "libwebsockets-evlib-ev (scripts/bootstrap.sh does)");
+    }
     return Status::Error("cannot listen on port " + std::to_string(port) + " on " + host_address);
   }
   server->port_ = lws_get_vhost_listen_port(lws_get_vhost_by_name(server->context_, "default"));
   if (server->port_ <= 0) server->port_ = port;
+
+  server->watchers_ = std::make_unique<Watchers>();
+  Watchers& watchers = *server->watchers_;
+  watchers.server = server.get();
+  ev_prepare_init(&watchers.turn_end, [](struct ev_loop*, ev_prepare* watcher, int) {
+    reinterpret_cast<Watchers*>(watcher)->server->end_turn();
+  });
+  ev_timer_init(
+      &watchers.tick, [](struct ev_loop*, ev_timer*, int) {}, 0., 0.);
+  // Waking is all it does: the turn's end follows.
+  ev_async_init(&watchers.wakeup, [](struct ev_loop*, ev_async*, int) {});
+  ev_async_start(server->loop_, &watchers.wakeup);
+  signal_loop = server->loop_;
+  signal_wakeup = &watchers.wakeup;
   install_stop_handlers();
   host.set_abort(&Server::abort);
   *out = std::move(server);
@@ -292,11 +330,36 @@ Status Server::start(SessionHost& host, const std::string& host_address, int por
 }
 
 void Server::wake(lws* socket) {
-  lws_callback_on_writable(socket);
+  auto* per_socket = static_cast<PerSocket*>(lws_wsi_user(socket));
+  Connection* connection = per_socket ? per_socket->connection : nullptr;
+  if (!connection) {
+    lws_callback_on_writable(socket);
+    return;
+  }
+  if (connection->write_listed) return;
+  connection->write_listed = true;
+  auto* server = static_cast<Server*>(lws_context_user(lws_get_context(socket)));
+  server->to_write_.push_back(socket);
+}
+
+void Server::unlist(lws* socket) {
+  auto* server = static_cast<Server*>(lws_context_user(lws_get_context(socket)));
+  std::erase(server->to_write_, socket);
+}
+
+void Server::write_listed() {
+  // Nothing in here closes a socket or lists another (write_now calls no
+  // lws callback), so the list holds still while it is written.
+  for (lws* socket : to_write_) {
+    Connection& connection = *static_cast<PerSocket*>(lws_wsi_user(socket))->connection;
+    connection.write_listed = false;
+    write_now(socket, connection);
+  }
+  to_write_.clear();
 }
 
 void Server::interrupt() {
-  lws_cancel_service(context_);
+  ev_async_send(loop_, &watchers_->wakeup);
 }
 
 void Server::abort(lws* socket) {
@@ -309,43 +372,53 @@ void Server::abort(lws* socket) {
 Server::~Server() {
   if (context_) lws_context_destroy(context_);
   restore_stop_handlers();
+  signal_loop = nullptr;
+  signal_wakeup = nullptr;
+  if (loop_) ev_loop_destroy(loop_);
+}
+
+void Server::end_turn() {
+  if (stop_requested) {
+    ev_break(loop_, EVBREAK_ALL);
+    return;
+  }
+  int64_t due_in_ms = host_.fire_due();
+  host_.end_turn();
+  const int64_t now = monotonic_ms();
+  if (now >= next_stall_check_ms_) {
+    next_stall_check_ms_ = now + kStallCheckMs;
+    if (housekeeping_) {
+      host_.settle();
+      housekeeping_();
+    }
+    host_.close_stalled(now, unsent_bytes);
+  }
+  write_listed();
+  // Wake when the next page timeout or game timer is due, or the next
+  // stall check, if no socket has anything to say before.
+  due_in_ms = std::max<int64_t>(0, std::min(due_in_ms, next_stall_check_ms_ - now));
+  watchers_->tick.repeat = static_cast<ev_tstamp>(due_in_ms) / 1000.;
+  ev_timer_again(loop_, &watchers_->tick);
 }
 
 Status Server::run() {
-  Status result;
-  std::memset(&tick, 0, sizeof(tick));
-  tick_context = context_;
-  lws_sul_schedule(context_, 0, &tick, on_tick, kTickUs);
-  int64_t next_stall_check_ms = monotonic_ms() + kStallCheckMs;
-  while (!stop_requested) {
-    if (lws_service(context_, 0) < 0) {
-      result = Status::Error("the event loop failed");
-      break;
-    }
-    const int64_t due_in_ms = host_.fire_due();
-    lws_sul_schedule(context_, 0, &tick, on_tick, due_in_ms * LWS_US_PER_MS);
-    host_.end_turn();
-    if (const int64_t now = monotonic_ms(); now >= next_stall_check_ms) {
-      next_stall_check_ms = now + kStallCheckMs;
-      if (housekeeping_) {
-        host_.settle();
-        housekeeping_();
-      }
-      host_.close_stalled(now, unsent_bytes);
-    }
-  }
+  next_stall_check_ms_ = monotonic_ms() + kStallCheckMs;
+  ev_prepare_start(loop_, &watchers_->turn_end);
+  if (!stop_requested) ev_run(loop_, 0);  // until end_turn() breaks it
+  ev_prepare_stop(loop_, &watchers_->turn_end);
   host_.settle();
+  write_listed();
   // What was committed was promised: give the sockets a moment to write it.
   const int64_t drain_until = monotonic_ms() + kDrainMs;
-  while (result.ok() && host_.sending() && monotonic_ms() < drain_until) {
-    if (lws_service(context_, 0) < 0) break;
+  for (int64_t now = monotonic_ms(); host_.sending() && now < drain_until; now = monotonic_ms()) {
+    watchers_->tick.repeat = static_cast<ev_tstamp>(drain_until - now) / 1000.;
+    ev_timer_again(loop_, &watchers_->tick);
+    ev_run(loop_, EVRUN_ONCE);
   }
-  lws_sul_cancel(&tick);
-  tick_context = nullptr;
+  ev_timer_stop(loop_, &watchers_->tick);
   lws_context_destroy(context_);
   context_ = nullptr;
   restore_stop_handlers();
-  return result;
+  return Status();
 }
-
 }  // namespace livectl::server

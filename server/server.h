@@ -1,17 +1,22 @@
 #pragma once
 // `livectl serve`'s network side: one libwebsockets context serving HTTP
 // and WebSockets on one port from one event-loop thread, which also owns the
-// SessionHost. Each turn of the loop services the sockets, then ends the
-// host's turn (one commit, then the released frames and pages).
+// SessionHost. lws runs on a libev loop, which waits with epoll: a turn
+// costs what the sockets that are ready cost, not a poll over every socket.
+// Each turn services the ready sockets, then ends the host's turn (one
+// commit, then the released frames and pages) and writes what each
+// WebSocket was given, one send per socket.
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/status.h"
 #include "server/session_host.h"
 
 struct lws;
 struct lws_context;
+struct ev_loop;
 
 namespace livectl::server {
 
@@ -54,19 +59,33 @@ class Server {
   // held). REQUIRES: run() has not returned.
   void interrupt();
 
-  // The SessionHost::Wake for sockets this server serves.
+  // The SessionHost::Wake for sockets this server serves: a WebSocket is
+  // listed to be written at the end of the turn, without waiting to be
+  // told it is writable; an HTTP exchange asks for a writable callback.
   static void wake(lws* socket);
+  // Takes `socket` off the end-of-turn list: it is closing.
+  static void unlist(lws* socket);
   // The SessionHost::Abort (Server::start sets it): the close frame is
   // written if the socket becomes writable; it is dropped after a short
   // grace either way.
   static void abort(lws* socket);
 
  private:
-  explicit Server(SessionHost& host) : host_(host) {}
+  struct Watchers;  // libev's, in server.cpp
+  explicit Server(SessionHost& host);
+  // The end of a turn: libev calls it before it waits for the sockets again.
+  void end_turn();
+  // Writes what end_turn() listed.
+  void write_listed();
+
   SessionHost& host_;
   std::function<void()> housekeeping_;
+  struct ev_loop* loop_ = nullptr;
+  std::unique_ptr<Watchers> watchers_;
   lws_context* context_ = nullptr;
   int port_ = 0;
+  int64_t next_stall_check_ms_ = 0;
+  std::vector<lws*> to_write_;  // WebSockets given frames this turn
 };
 
 }  // namespace livectl::server

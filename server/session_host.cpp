@@ -506,7 +506,12 @@ void SessionHost::close_stalled(int64_t now_ms, Unsent unsent) {
     for (auto& participant : session) {
       for (Connection* connection : participant) {
         if (connection->close_code != 0) continue;
-        const size_t in_os = unsent ? unsent(connection->socket) : 0;
+        // The OS's queue only shrinks while nothing is written: a socket
+        // that was empty at the last check and has written nothing since
+        // is not asked (an idle session's sockets cost no system call).
+        const bool asked = connection->wrote || connection->os_unsent != 0;
+        connection->wrote = false;
+        const size_t in_os = unsent && asked ? unsent(connection->socket) : 0;
         const bool progress = in_os < connection->os_unsent;
         connection->os_unsent = in_os;
         if (connection->outgoing.empty() && !connection->choked && in_os == 0) continue;
@@ -597,7 +602,7 @@ bool SessionHost::sending() const {
   for (const auto& session : connections_) {
     for (const auto& participant : session) {
       for (const Connection* connection : participant) {
-        if (!connection->outgoing.empty()) return true;
+        if (!connection->outgoing.empty() || connection->choked) return true;
       }
     }
   }

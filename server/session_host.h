@@ -43,7 +43,7 @@ int64_t served_clock_ms();
 
 class SessionHost {
  public:
-  // Asks for a writable callback on `socket` (lws_callback_on_writable).
+  // Tells the server `socket` has something to write (Server::wake).
   using Wake = void (*)(lws* socket);
   // Closes `socket` within a bounded time even when it never becomes
   // writable again (a reader that reads nothing): its close code and reason
@@ -197,8 +197,9 @@ class SessionHost {
   // to write (frames queued here, bytes lws holds, or `unsent` bytes in the
   // OS) and made no progress for limits().stall_timeout_ms (monotonic
   // `now_ms`): no frame taken, and no fewer bytes in the OS than at the
-  // last check. `unsent` may be null (no OS to ask). Cheap enough for once a
-  // second.
+  // last check. `unsent` may be null (no OS to ask); it is asked only about
+  // sockets that wrote since the last check or still had bytes in the OS
+  // then (Connection::wrote). Cheap enough for once a second.
   void close_stalled(int64_t now_ms, Unsent unsent);
 
   // The end of an event-loop turn. Commits run beside the loop

@@ -126,30 +126,63 @@ int receive(SessionHost& host, lws* socket, Connection& connection, const char* 
   return 0;
 }
 
-// Writes queued frames until the queue is empty or the socket would block.
-// One frame per writable callback would cost a whole poll over every socket
-// per frame: a participant who is sent three broadcasts in one turn would
-// wait three turns (and three commits) for the last (docs/performance.md).
-// lws_send_pipe_choked() is lws's way to ask whether another write in the
-// same callback goes straight to the kernel.
-int write_next(lws* socket, Connection& connection) {
-  if (connection.close_code != 0) {
-    return close_with(socket, connection.close_code, connection.close_reason);
+// How many bytes of queued frames one write hands to lws at most (and lws
+// to the kernel, kProtocols' tx_packet_size): a queue that grew while its
+// page read slowly is written in pieces, the rest staying in the bounded
+// outgoing queue instead of lws's unbounded buffer.
+constexpr size_t kMaxWriteBytes = 64 * 1024;
+
+// The bytes of an unmasked, final text frame's header for a payload of
+// `size` bytes (RFC 6455 section 5.2), written at `out`; returns its length.
+size_t put_text_header(size_t size, unsigned char* out) {
+  out[0] = 0x81;  // FIN, text
+  if (size < 126) {
+    out[1] = static_cast<unsigned char>(size);
+    return 2;
   }
-  // A writable callback is progress: whatever lws held has left.
+  if (size <= 0xffff) {
+    out[1] = 126;
+    out[2] = static_cast<unsigned char>(size >> 8);
+    out[3] = static_cast<unsigned char>(size);
+    return 4;
+  }
+  out[1] = 127;
+  for (int i = 0; i < 8; ++i)
+    out[2 + i] = static_cast<unsigned char>(uint64_t{size} >> (56 - 8 * i));
+  return 10;
+}
+
+// Writes the queued frames, up to kMaxWriteBytes of them, in one send:
+// each frame is framed here and the lot goes to lws as raw bytes, so that
+// a page sent three frames in one turn costs one system call, not three
+// plus a writability poll after each (docs/performance.md). lws keeps
+// what the kernel does not take (lws_partial_buffered) and asks for a
+// writable callback, which writes the rest; until then the socket counts
+// as waiting (SessionHost::close_stalled). Returns -1 when the socket failed.
+int write_queued(lws* socket, Connection& connection) {
+  // A write is progress: whatever lws held has left.
   connection.waiting_since_ms = monotonic_ms();
+  thread_local std::string batch;
+  batch.assign(LWS_PRE, '\0');
   while (!connection.outgoing.empty()) {
-    const Frame& frame = connection.outgoing.front();
-    const size_t size = frame_text(frame).size();
-    if (lws_write(socket, frame_start(frame), size, LWS_WRITE_TEXT) < static_cast<int>(size)) {
-      return -1;
-    }
+    const std::string_view text = frame_text(connection.outgoing.front());
+    const size_t at = batch.size();
+    if (at > LWS_PRE && at - LWS_PRE + text.size() > kMaxWriteBytes) break;
+    batch.resize(at + 10 + text.size());
+    auto* out = reinterpret_cast<unsigned char*>(batch.data()) + at;
+    const size_t header = put_text_header(text.size(), out);
+    std::memcpy(out + header, text.data(), text.size());
+    batch.resize(at + header + text.size());
     connection.outgoing.pop();
-    if (lws_send_pipe_choked(socket)) break;
   }
-  // lws keeps what the kernel did not take and calls back when it has
-  // left; until then the socket counts as waiting (SessionHost::close_stalled).
-  connection.choked = lws_send_pipe_choked(socket);
+  const size_t size = batch.size() - LWS_PRE;
+  // LWS_WRITE_HTTP: bytes as they are, already framed.
+  if (size > 0 && lws_write(socket, reinterpret_cast<unsigned char*>(batch.data()) + LWS_PRE, size,
+                            LWS_WRITE_HTTP) < static_cast<int>(size)) {
+    return -1;
+  }
+  connection.wrote = true;
+  connection.choked = lws_partial_buffered(socket);
   if (!connection.outgoing.empty() || connection.choked) lws_callback_on_writable(socket);
   return 0;
 }
@@ -201,7 +234,14 @@ int on_websocket(SessionHost& host, lws* socket, lws_callback_reasons reason,
       return receive(host, socket, *connection, static_cast<const char*>(in), len);
     case LWS_CALLBACK_SERVER_WRITEABLE:
       if (!connection) return 0;
-      return write_next(socket, *connection);
+      if (connection->close_code != 0) {
+        return close_with(socket, connection->close_code, connection->close_reason);
+      }
+      return write_queued(socket, *connection);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+      // lws answers the close; nothing may be written after it.
+      if (connection) connection->peer_closed = true;
+      return 0;
     case LWS_CALLBACK_CLOSED:
       if (connection) {
         unwatch(lws_get_socket_fd(socket));
@@ -212,6 +252,19 @@ int on_websocket(SessionHost& host, lws* socket, lws_callback_reasons reason,
       return 0;
     default:
       return 0;
+  }
+}
+
+void write_now(lws* socket, Connection& connection) {
+  // A closing connection writes its close frame from the writable
+  // callback, which was asked for (SessionHost::close); a socket lws still
+  // holds bytes for is written again from there too.
+  if (connection.close_code != 0 || connection.peer_closed || lws_partial_buffered(socket)) return;
+  if (write_queued(socket, connection) < 0) {
+    // The peer is gone (the send failed): lws closes the socket at its next
+    // service, which detaches the connection.
+    connection.outgoing.clear();
+    lws_set_timeout(socket, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
   }
 }
 

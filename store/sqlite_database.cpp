@@ -11,6 +11,7 @@
 
 #include "store/database.h"
 #include "store/schema.h"
+#include "store/wal_vfs.h"
 
 namespace livectl::store {
 
@@ -174,7 +175,9 @@ Status SqliteDatabase::connect() {
   // query_only and writes nothing itself.
   const int flags = SQLITE_OPEN_READWRITE | (mode_ == Mode::kWrite ? SQLITE_OPEN_CREATE : 0) |
                     SQLITE_OPEN_NOMUTEX;
-  int rc = sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr);
+  // The writer gathers each commit's log writes into one (store/wal_vfs.h).
+  int rc = sqlite3_open_v2(path_.c_str(), &db_, flags,
+                           mode_ == Mode::kWrite ? batched_wal_vfs() : nullptr);
   if (rc != SQLITE_OK && mode_ == Mode::kRead) {
     sqlite3_close_v2(db_);
     db_ = nullptr;

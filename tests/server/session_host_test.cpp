@@ -279,6 +279,33 @@ TEST_CASE("messages over the rate are dropped and the sender is told once") {
   CHECK(f.frames(2).size() == 2);
 }
 
+// What the stall check asks the OS, by socket; the answer is `os_bytes`.
+std::vector<lws*> asked_os;
+size_t os_bytes = 0;
+size_t count_unsent(lws* socket) {
+  asked_os.push_back(socket);
+  return os_bytes;
+}
+
+TEST_CASE("the stall check asks the OS only about sockets that wrote or still had bytes there") {
+  Fixture f;
+  auto* socket = reinterpret_cast<lws*>(f.pages[0].get());
+  f.pages[0]->socket = socket;
+  asked_os.clear();
+  f.host.close_stalled(1'000, count_unsent);
+  CHECK(asked_os.empty());  // nobody wrote: an idle session costs no system call
+  f.pages[0]->wrote = true;
+  os_bytes = 100;  // the peer has not taken it yet
+  f.host.close_stalled(2'000, count_unsent);
+  CHECK(asked_os == std::vector<lws*>{socket});
+  os_bytes = 0;  // still bytes in the OS at the last check: asked again
+  f.host.close_stalled(3'000, count_unsent);
+  CHECK(asked_os.size() == 2);
+  f.host.close_stalled(4'000, count_unsent);  // empty and nothing written since
+  CHECK(asked_os.size() == 2);
+  CHECK(f.pages[0]->close_code == 0);
+}
+
 TEST_CASE("a page whose queue passes the limit is closed with a named reason") {
   server::ServerLimits limits;
   limits.max_queue_bytes = 100;
@@ -371,7 +398,7 @@ TEST_CASE("with commits off the loop, frames wait for the commit that holds thei
 TEST_CASE("with commits off the loop, a page shows what the commit running then holds") {
   Fixture f;
   f.durability.off_loop = true;
-  f.send(1, R"({"data":5})");  // the group's counter becomes 1
+  f.send(1, R"({"data":5})");         // the group's counter becomes 1
   f.host.end_turn();
   REQUIRE(f.durability.running);
   server::HttpExchange asked(nullptr);
