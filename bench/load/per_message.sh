@@ -23,6 +23,14 @@
 # syscall tracepoints. Prints one line per run and keeps each run's JSON
 # (`livectl bench --json` and the perf counts) in OUT_DIR.
 set -u
+if [ $# -lt 3 ]; then
+  echo "usage: bench/load/per_message.sh OUT_DIR ROUNDS LIVECTL [LIVECTL...]" >&2
+  exit 2
+fi
+if [ "${COUNT:-calls}" != none ] && ! command -v perf >/dev/null; then
+  echo "per_message.sh: perf is missing (apt-get install linux-perf), or run with COUNT=none" >&2
+  exit 2
+fi
 out=$1
 rounds=$2
 shift 2
