@@ -398,7 +398,7 @@ TEST_CASE("with commits off the loop, frames wait for the commit that holds thei
 TEST_CASE("with commits off the loop, a page shows what the commit running then holds") {
   Fixture f;
   f.durability.off_loop = true;
-  f.send(1, R"({"data":5})");         // the group's counter becomes 1
+  f.send(1, R"({"data":5})");  // the group's counter becomes 1
   f.host.end_turn();
   REQUIRE(f.durability.running);
   server::HttpExchange asked(nullptr);
