@@ -47,8 +47,9 @@ struct ServeArgs {
 };
 
 // The server's storage seam over the store: a commit per event-loop turn,
-// on the store's writer thread once the server runs (SqlStore::start_writer),
-// one at a time, while the loop goes on.
+// one at a time. Once the server runs, a commit is made on the loop while
+// commits are quick, and on the store's writer thread while the loop goes on
+// after one was slow (SqlStore::start_writer).
 class StoreDurability final : public server::Durability {
  public:
   explicit StoreDurability(SqlStore& db) : db_(db) {}
@@ -569,8 +570,8 @@ int run_serve(const ServeArgs& args) {
         "admin: %s/admin (the password given with --admin-password or LIVECTL_ADMIN_PASSWORD)\n",
         base.c_str());
   }
-  // From here on the event loop commits on the store's writer thread, which
-  // wakes the loop when a commit ends.
+  // From here on a slow commit moves the next ones to the store's writer
+  // thread, which wakes the loop when a commit ends.
   db->start_writer([server = server.get()] { server->interrupt(); });
   std::printf("serving on %s (stored in %s; Ctrl-C stops)\n", base.c_str(), db->path().c_str());
   std::fflush(stdout);

@@ -2,9 +2,9 @@
 // What the server needs from storage: the Store its sessions record into, a
 // commit at the end of every event-loop turn that applied events (group
 // commit), and the rebuilding of sessions a failed commit left ahead of
-// storage. The CLI implements it over its SQL store, committing on a writer
-// thread while the loop goes on (start_commit); MemoryDurability keeps
-// nothing.
+// storage. The CLI implements it over its SQL store, committing on the loop
+// while commits are quick and on a writer thread while the loop goes on
+// after one was slow (start_commit); MemoryDurability keeps nothing.
 #include <memory>
 #include <string>
 #include <vector>

@@ -4,6 +4,22 @@
 
 namespace livectl::store {
 
+Status run_batch(Database& db, CapturedWrites& writes) {
+  const int rc = writes.run();
+  if (rc == kSqlOk) return Status();
+  Status outcome = db.error(rc);
+  // Twice: on PostgreSQL the first attempt may only end the pipeline that
+  // held the failure.
+  for (int attempt = 0; attempt < 2 && db.in_transaction(); ++attempt) {
+    try {
+      db.exec("ROLLBACK");
+    } catch (const DatabaseError&) {
+      // A broken connection has no transaction left to roll back.
+    }
+  }
+  return outcome;
+}
+
 BatchWriter::BatchWriter(Database& db, std::function<void()> done)
     : db_(db), done_(std::move(done)), thread_([this] { loop(); }) {}
 
@@ -51,21 +67,12 @@ void BatchWriter::loop() {
     queued_ = false;
     // The batch is this thread's alone until it is marked ended.
     lock.unlock();
-    Status outcome;
-    if (const int rc = writes_.run(); rc != kSqlOk) {
-      outcome = db_.error(rc);
-      // Twice: on PostgreSQL the first attempt may only end the pipeline
-      // that held the failure.
-      for (int attempt = 0; attempt < 2 && db_.in_transaction(); ++attempt) {
-        try {
-          db_.exec("ROLLBACK");
-        } catch (const DatabaseError&) {
-          // A broken connection has no transaction left to roll back.
-        }
-      }
-    }
+    const auto started = std::chrono::steady_clock::now();
+    Status outcome = run_batch(db_, writes_);
+    const auto took = std::chrono::steady_clock::now() - started;
     lock.lock();
     outcome_ = std::move(outcome);
+    took_ = took;
     ended_ = true;
     // Under the lock: whoever waits sees the end only after the callback
     // returned, so it may destroy what the callback uses.

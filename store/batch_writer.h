@@ -7,6 +7,7 @@
 //
 // The connection belongs to the writer from start() until wait() returns;
 // the caller uses it only outside that span.
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -18,6 +19,11 @@
 namespace livectl::store {
 
 class Database;
+
+// Executes `writes` (a batch ending in COMMIT) on `db`, on the calling
+// thread: ok, or the failure in one sentence after the batch was rolled
+// back. What the writer's thread does with each batch.
+Status run_batch(Database& db, CapturedWrites& writes);
 
 class BatchWriter {
  public:
@@ -42,6 +48,8 @@ class BatchWriter {
   // connection is the caller's again, and `*writes` holds the executed
   // batch (emptied, its memory kept for the next one).
   Status wait(CapturedWrites* writes);
+  // How long the thread took to execute the batch wait() last gave.
+  std::chrono::steady_clock::duration took() const { return took_; }
 
  private:
   void loop();
@@ -56,6 +64,7 @@ class BatchWriter {
   bool ended_ = false;    // the thread finished it
   bool stop_ = false;
   Status outcome_;
+  std::chrono::steady_clock::duration took_{};
   std::thread thread_;
 };
 

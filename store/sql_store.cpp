@@ -253,23 +253,46 @@ Status SqlStore::lose_open_batch(Status failure) {
   return failure;
 }
 
-void SqlStore::start_writer(std::function<void()> done) {
+void SqlStore::start_writer(std::function<void()> done,
+                            std::chrono::steady_clock::duration slow_commit) {
   settle();
   captured_ = std::make_unique<store::CapturedWrites>();
   spare_ = std::make_unique<store::CapturedWrites>();
   writer_ = std::make_unique<store::BatchWriter>(*db_, std::move(done));
+  slow_commit_ = slow_commit;
+  commits_here_ = slow_commit > std::chrono::steady_clock::duration::zero();
+}
+
+void SqlStore::place_commits(std::chrono::steady_clock::duration took, bool here) {
+  using namespace std::chrono_literals;
+  const auto now = std::chrono::steady_clock::now();
+  if (took > slow_commit_) {
+    // The next batches go to the writer. Slow again here after a hold:
+    // the next hold is twice as long.
+    if (here) hold_ = std::min<std::chrono::steady_clock::duration>(hold_ * 2, 64s);
+    commits_here_ = false;
+    here_again_ = now + hold_;
+  } else if (!here && slow_commit_ > 0s && now >= here_again_) {
+    commits_here_ = true;
+  }
 }
 
 void SqlStore::join_writer() {
   if (!writer_ || !writer_->running()) return;
   Status status = writer_->wait(spare_.get());
+  place_commits(writer_->took(), false);
+  end_batch(std::move(status));
+}
+
+void SqlStore::end_batch(Status status) {
   if (status.ok()) {
     for (auto& [game, statements] : games_) {
       if (statements->made_in_batch == writing_batch_) statements->made_in_batch = 0;
     }
   } else {
-    // Everything after it was built on it: the open batch goes too. The
-    // writer rolled its batch back, and nothing ran on the connection since.
+    // Everything after it was built on it: the open batch goes too.
+    // run_batch() rolled the batch back, and nothing ran on the connection
+    // since.
     lose_open_batch(status);
     for (const std::string& code : writing_sessions_) {
       if (std::find(lost_.begin(), lost_.end(), code) == lost_.end()) lost_.push_back(code);
@@ -308,6 +331,15 @@ Status SqlStore::flush_async(bool* started) {
   in_batch_ = false;
   batch_events_ = 0;
   writing_batch_ = batch_++;
+  if (commits_here_) {
+    const auto began = std::chrono::steady_clock::now();
+    Status status = store::run_batch(*db_, *captured_);
+    place_commits(std::chrono::steady_clock::now() - began, true);
+    captured_->clear();
+    end_batch(std::move(status));
+    outcome_.reset();  // given here; a failure stays in failure_
+    return failure_ ? *failure_ : Status();
+  }
   writer_->start(std::move(*captured_));
   std::swap(captured_, spare_);
   captured_->clear();

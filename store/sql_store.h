@@ -19,7 +19,7 @@
 // deliveries of their unflushed events must be dropped, never released.
 //
 // Commits off the caller's thread (serve): after start_writer(),
-// flush_async() hands the batch to a thread of the store's own, which
+// flush_async() may hand the batch to a thread of the store's own, which
 // executes and commits it while record() goes on into the next batch. The
 // writes of a batch are captured at record() and flush_async() (values
 // copied; the thread never sees a Session); finish_flush() gives the
@@ -28,8 +28,16 @@
 // for the running batch and executes the open batch's captured writes, so
 // it behaves as without a writer.
 //
+// Where a batch commits: handing a batch over costs a wake-up and two
+// context switches each way, more than a quick commit (docs/performance.md,
+// "What the server pays per message"). So flush_async() commits on the
+// caller's thread while commits are quick, and on the writer for a while
+// after one was slow (a disk that stalls, a database far away), so that
+// the caller's event loop goes on meanwhile.
+//
 // Single-threaded, like the sessions it records: only the writer's own
 // thread runs beside the caller's, and only on what flush_async() gave it.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -129,13 +137,24 @@ class SqlStore final : public Store {
   Status flush() override;
 
   // ---- Commits off the caller's thread ----
+  // A commit that took longer than this sends the next ones to the writer.
+  static constexpr std::chrono::milliseconds kSlowCommit{10};
   // Starts the writer thread. `done` is called on it each time a batch it
   // was given ends (quick and thread-safe: serve wakes its event loop).
-  void start_writer(std::function<void()> done);
-  // Hands everything recorded since the last flush to the writer and
-  // returns at once: `*started` is true when it did, false when there was
-  // nothing to commit. Without a writer: flush(), `*started` false. Errors:
-  // an earlier failure not yet taken (take_lost_sessions()).
+  // Batches commit on the caller's thread until one takes longer than
+  // `slow_commit`; the following ones go to the writer until none of its
+  // commits has been slow for a hold of 1 s, which doubles each time a
+  // commit on the caller's thread is slow again (up to 64 s). Zero: every
+  // batch goes to the writer.
+  void start_writer(std::function<void()> done,
+                    std::chrono::steady_clock::duration slow_commit = kSlowCommit);
+  // Commits everything recorded since the last flush, on this thread or
+  // (see start_writer) by handing it to the writer and returning at once:
+  // `*started` is true when it was handed over, false when it committed
+  // here (the status is its outcome, as flush()'s) or there was nothing
+  // to commit. Without a writer: flush(), `*started` false. Errors: an
+  // earlier failure not yet taken (take_lost_sessions()), a failed commit
+  // here.
   // REQUIRES: no batch running (flush_finished() and finish_flush() after
   // the last start).
   Status flush_async(bool* started);
@@ -246,6 +265,13 @@ class SqlStore final : public Store {
   Status lose_open_batch(Status failure);
   // Waits for the writer's batch and takes its outcome (outcome_).
   void join_writer();
+  // The end of the batch numbered writing_batch_ (of writing_sessions_),
+  // committed by the writer or here: on failure, it and the open batch
+  // are lost. Sets outcome_.
+  void end_batch(Status status);
+  // Where the next batch commits, after one that took `took` here or on
+  // the writer (start_writer).
+  void place_commits(std::chrono::steady_clock::duration took, bool here);
   // join_writer(), then executes the open batch's captured writes here: the
   // connection is this thread's and as up to date as without a writer.
   void settle();
@@ -274,6 +300,12 @@ class SqlStore final : public Store {
   uint64_t writing_batch_ = 0;
   std::vector<std::string> writing_sessions_;
   std::optional<Status> outcome_;
+  // Where batches commit (start_writer): here while commits_here_, else on
+  // the writer until here_again_ at the earliest.
+  std::chrono::steady_clock::duration slow_commit_{};
+  bool commits_here_ = false;
+  std::chrono::steady_clock::duration hold_ = std::chrono::milliseconds(500);
+  std::chrono::steady_clock::time_point here_again_;
   // Last: stopped before the statements it may be executing are finalized.
   std::unique_ptr<store::BatchWriter> writer_;
 };

@@ -20,7 +20,9 @@
 #             the least overhead), "none" (no perf; CPU from the bench's
 #             own /proc sampling over the whole window)
 # Needs perf (linux-perf) and root or perf_event_paranoid <= 1 for the
-# syscall tracepoints. Prints one line per run and keeps each run's JSON
+# syscall tracepoints, and for the -pg configurations Debian's postgresql:
+# a throwaway server on 127.0.0.1 with fsync on (tests/support/servers.py),
+# a fresh database for each run; its own CPU is not counted. Prints one line per run and keeps each run's JSON
 # (`livectl bench --json` and the perf counts) in OUT_DIR.
 set -u
 if [ $# -lt 3 ]; then
@@ -42,13 +44,18 @@ mkdir -p "$out"
 disk_dir=$(mktemp -d /var/tmp/livectl-per-message.XXXXXX)
 shm_dir=$(mktemp -d /dev/shm/livectl-per-message.XXXXXX)
 server_pid=
+servers=$(dirname "$(realpath "$0")")/../../tests/support/servers.py
+pg_dir=
+pg_base=
 cleanup() {
   [ -n "$server_pid" ] && kill -KILL "$server_pid" 2>/dev/null
-  rm -rf "$disk_dir" "$shm_dir"
+  [ -n "$pg_dir" ] && /usr/bin/python3 "$servers" postgres stop "$pg_dir" >/dev/null 2>&1
+  rm -rf "$disk_dir" "$shm_dir" "$pg_dir"
 }
 trap cleanup EXIT
 
 # name: game participants database-dir bench-arguments...
+# (database-dir "postgres": a database on the throwaway PostgreSQL server)
 # 300 auction participants are 100 groups of 3; --rate is per participant.
 configs=(
   "open-2000-disk: auction 300 $disk_dir --rate 6.6667"
@@ -56,6 +63,9 @@ configs=(
   "open-10000-disk: auction 300 $disk_dir --rate 33.333"
   "open-10000-tmpfs: auction 300 $shm_dir --rate 33.333"
   "closed-300-disk: auction 300 $disk_dir"
+  "open-2000-pg: auction 300 postgres --rate 6.6667"
+  "open-10000-pg: auction 300 postgres --rate 33.333"
+  "closed-300-pg: auction 300 postgres"
   "idle-10000: tictactoe 10000 $disk_dir --idle"
 )
 selected=(${CONFIGS:-})
@@ -79,6 +89,18 @@ one_run() {  # one_run NAME BUILD-INDEX GAME PARTICIPANTS DB-DIR BENCH-ARGS...
   shift 5
   local livectl=${binaries[$index]} tag="$name.b$index.r$round"
   local db="$dir/$tag.db"
+  if [ "$dir" = postgres ]; then
+    if [ -z "$pg_dir" ]; then
+      pg_dir=$(mktemp -d /tmp/livectl-per-message-pg.XXXXXX)
+      chmod 755 "$pg_dir"  # the cluster inside belongs to the postgres user when run as root
+      /usr/bin/python3 "$servers" postgres start "$pg_dir/pg" --fsync >/dev/null || return 1
+      pg_base=$(cat "$pg_dir/pg/url")
+      pg_base=${pg_base%/postgres}
+    fi
+    local database=${tag//[.-]/_}
+    psql -X -q -d "$pg_base/postgres" -c "CREATE DATABASE $database" || return 1
+    db="$pg_base/$database"
+  fi
   "$livectl" serve --game "$game" --participants "$participants" --port 0 --db "$db" \
     --max-rate 0 >"$out/$tag.serve.out" 2>"$out/$tag.serve.err" &
   server_pid=$!
@@ -111,7 +133,11 @@ one_run() {  # one_run NAME BUILD-INDEX GAME PARTICIPANTS DB-DIR BENCH-ARGS...
   kill -TERM "$server_pid"
   wait "$server_pid"
   server_pid=
-  rm -f "$db" "$db-wal" "$db-shm"
+  if [ "$dir" = postgres ]; then
+    psql -X -q -d "$pg_base/postgres" -c "DROP DATABASE $database"
+  else
+    rm -f "$db" "$db-wal" "$db-shm"
+  fi
   /usr/bin/python3 - "$out/$tag" "$name" "$index" "$duration" <<'EOF'
 import json, sys
 tag, name, index, duration = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
