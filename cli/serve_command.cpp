@@ -62,12 +62,14 @@ class StoreDurability final : public server::Durability {
   Status start_commit(bool* started, std::vector<std::string>* lost) override {
     Status status = db_.flush_async(started);
     if (!status.ok()) *lost = db_.take_lost_sessions();
+    say_where_commits_run();
     return status;
   }
   bool commit_finished() override { return db_.flush_finished(); }
   Status finish_commit(std::vector<std::string>* lost) override {
     Status status = db_.finish_flush();
     if (!status.ok()) *lost = db_.take_lost_sessions();
+    say_where_commits_run();
     return status;
   }
   Status reload(const std::string& code, const std::vector<const Game*>& games,
@@ -80,7 +82,22 @@ class StoreDurability final : public server::Durability {
   }
 
  private:
+  // A commit that moves off the loop tells of a slow disk or database.
+  void say_where_commits_run() {
+    if (db_.commits_here() == commits_here_) return;
+    commits_here_ = db_.commits_here();
+    if (commits_here_) {
+      std::fprintf(stderr, "livectl: commits are quick again: they run on the event loop\n");
+    } else {
+      std::fprintf(stderr,
+                   "livectl: a commit took longer than %lld ms (a slow disk or database): "
+                   "commits run beside the event loop until they are quick again\n",
+                   static_cast<long long>(SqlStore::kSlowCommit.count()));
+    }
+  }
+
   SqlStore& db_;
+  bool commits_here_ = true;  // as SqlStore::start_writer begins
 };
 
 // Every session `serve` stored in `db` before, added to `host`, but those

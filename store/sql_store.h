@@ -148,6 +148,8 @@ class SqlStore final : public Store {
   // batch goes to the writer.
   void start_writer(std::function<void()> done,
                     std::chrono::steady_clock::duration slow_commit = kSlowCommit);
+  // Whether the next batch commits on this thread (see start_writer).
+  bool commits_here() const { return commits_here_; }
   // Commits everything recorded since the last flush, on this thread or
   // (see start_writer) by handing it to the writer and returning at once:
   // `*started` is true when it was handed over, false when it committed
@@ -303,7 +305,7 @@ class SqlStore final : public Store {
   // Where batches commit (start_writer): here while commits_here_, else on
   // the writer until here_again_ at the earliest.
   std::chrono::steady_clock::duration slow_commit_{};
-  bool commits_here_ = false;
+  bool commits_here_ = true;
   std::chrono::steady_clock::duration hold_ = std::chrono::milliseconds(500);
   std::chrono::steady_clock::time_point here_again_;
   // Last: stopped before the statements it may be executing are finalized.

@@ -420,6 +420,40 @@ def statuses(response):
     return [int(m) for m in re.findall(rb"^HTTP/1\.[01] (\d{3})", response, re.M)]
 
 
+async def test_a_slow_commit_moves_commits_beside_the_loop_says_so_and_they_come_back():
+    import sqlite3
+    s = serve("--game", "auction", "--participants", "3", db="slow_commit.db")
+    codes = s.links()
+    async with s.ws(codes[0], page=WAITING) as a, s.ws(codes[1], page=WAITING) as b, \
+            s.ws(codes[2], page=WAITING) as c:
+        for ws in (a, b, c):
+            assert (await recv(ws))["type"] == "page"
+        await send(a, 10)
+        for ws in (a, b, c):
+            assert await live(ws) == {"id_in_group": 1, "bid": 10}
+        # Another program holds the write lock for 0.4 s: the next commit
+        # waits for it (serve waits up to a second) and takes over 10 ms.
+        other = sqlite3.connect(s.db, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        await send(b, 11)
+        await quiet(a, 0.4)  # held back until its commit
+        other.execute("COMMIT")
+        other.close()
+        for ws in (a, b, c):
+            assert await live(ws) == {"id_in_group": 2, "bid": 11}
+        # Quick commits for over a second (the first hold) bring them back.
+        for bid in range(12, 24):
+            await send(c if bid % 2 else a, bid)
+            for ws in (a, b, c):
+                assert (await live(ws))["bid"] == bid
+            await asyncio.sleep(0.15)
+    stderr = s.stop()
+    moved = stderr.find("livectl: a commit took longer than 10 ms (a slow disk or database): "
+                        "commits run beside the event loop until they are quick again\n")
+    back = stderr.find("livectl: commits are quick again: they run on the event loop\n")
+    assert 0 <= moved < back, stderr
+
+
 def test_ambiguous_http_framing_is_refused_with_400_and_a_close():
     # Issue 9 (RFC 9112 §6.3): a second request hidden in a body that two
     # framings read differently was served: a 303, then a 401.
