@@ -16,6 +16,7 @@
 #             JSON records the CPU that the server, the load generator and the
 #             whole machine used, so a run disturbed anyway shows it.
 set -u
+source "$(dirname "$(realpath "$0")")/serve_start.sh"
 livectl=$(realpath "$1")
 out=$2
 shift 2
@@ -28,6 +29,7 @@ db_dir=${DB_DIR:-$made_db_dir}
 duration=${DURATION:-10}
 quiet=${QUIET:-120}
 server_pid=
+port=
 databases=()
 cleanup() {
   [ -n "$server_pid" ] && kill -KILL "$server_pid" 2>/dev/null
@@ -110,22 +112,7 @@ serve_run() {  # serve_run NAME GAME PARTICIPANTS BENCH-ARGS...
   databases+=("$db")
   wait_for_quiet
   echo "== $name: $game, $participants participants, bench $* (load $(cut -d' ' -f1 /proc/loadavg))" >&2
-  # --max-rate 0: a closed loop sends far more than a person's 50 a second.
-  "$livectl" serve --game "$game" --participants "$participants" --port 0 --db "$db" \
-    --max-rate 0 >"$out/$name.serve.out" 2>"$out/$name.serve.err" &
-  server_pid=$!
-  local port=
-  for _ in $(seq 300); do
-    port=$(sed -n 's|^serving on http://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$out/$name.serve.out")
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  if [ -z "$port" ]; then
-    echo "$name: the server did not start" >&2
-    kill -KILL "$server_pid"
-    server_pid=
-    return 1
-  fi
+  start_serve "$livectl" "$out/$name" "$game" "$participants" "$db" || return 1
   "$livectl" bench --db "$db" --port "$port" --server-pid "$server_pid" --duration "$duration" \
     --json "$@" >"$out/$name.json" 2>"$out/$name.progress"
   echo "   bench exit $?" >&2

@@ -44,6 +44,7 @@ mkdir -p "$out"
 disk_dir=$(mktemp -d /var/tmp/livectl-per-message.XXXXXX)
 shm_dir=$(mktemp -d /dev/shm/livectl-per-message.XXXXXX)
 server_pid=
+source "$(dirname "$(realpath "$0")")/serve_start.sh"
 servers=$(dirname "$(realpath "$0")")/../../tests/support/servers.py
 pg_dir=
 pg_base=
@@ -101,21 +102,7 @@ one_run() {  # one_run NAME BUILD-INDEX GAME PARTICIPANTS DB-DIR BENCH-ARGS...
     psql -X -q -d "$pg_base/postgres" -c "CREATE DATABASE $database" || return 1
     db="$pg_base/$database"
   fi
-  "$livectl" serve --game "$game" --participants "$participants" --port 0 --db "$db" \
-    --max-rate 0 >"$out/$tag.serve.out" 2>"$out/$tag.serve.err" &
-  server_pid=$!
-  local port=
-  for _ in $(seq 600); do
-    port=$(sed -n 's|^serving on http://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$out/$tag.serve.out")
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  if [ -z "$port" ]; then
-    echo "$tag: the server did not start" >&2
-    kill -KILL "$server_pid"
-    server_pid=
-    return 1
-  fi
+  start_serve "$livectl" "$out/$tag" "$game" "$participants" "$db" || return 1
   "$client" bench --db "$db" --port "$port" --server-pid "$server_pid" --duration "$duration" \
     --connect-timeout 120 --json "$@" >"$out/$tag.json" 2>"$out/$tag.progress" &
   local bench_pid=$!
