@@ -281,10 +281,11 @@ void SqlStore::join_writer() {
   if (!writer_ || !writer_->running()) return;
   Status status = writer_->wait(spare_.get());
   place_commits(writer_->took(), false);
-  end_batch(std::move(status));
+  end_batch(status);
+  outcome_ = std::move(status);
 }
 
-void SqlStore::end_batch(Status status) {
+void SqlStore::end_batch(const Status& status) {
   if (status.ok()) {
     for (auto& [game, statements] : games_) {
       if (statements->made_in_batch == writing_batch_) statements->made_in_batch = 0;
@@ -300,7 +301,6 @@ void SqlStore::end_batch(Status status) {
     }
   }
   writing_sessions_.clear();
-  outcome_ = std::move(status);
 }
 
 void SqlStore::settle() {
@@ -336,9 +336,8 @@ Status SqlStore::flush_async(bool* started) {
     Status status = store::run_batch(*db_, *captured_);
     place_commits(std::chrono::steady_clock::now() - began, true);
     captured_->clear();
-    end_batch(std::move(status));
-    outcome_.reset();  // given here; a failure stays in failure_
-    return failure_ ? *failure_ : Status();
+    end_batch(status);
+    return status;
   }
   writer_->start(std::move(*captured_));
   std::swap(captured_, spare_);

@@ -269,8 +269,8 @@ class SqlStore final : public Store {
   void join_writer();
   // The end of the batch numbered writing_batch_ (of writing_sessions_),
   // committed by the writer or here: on failure, it and the open batch
-  // are lost. Sets outcome_.
-  void end_batch(Status status);
+  // are lost.
+  void end_batch(const Status& status);
   // Where the next batch commits, after one that took `took` here or on
   // the writer (start_writer).
   void place_commits(std::chrono::steady_clock::duration took, bool here);
@@ -306,6 +306,7 @@ class SqlStore final : public Store {
   // the writer until here_again_ at the earliest.
   std::chrono::steady_clock::duration slow_commit_{};
   bool commits_here_ = true;
+  // Doubled each time commits leave this thread: the first hold is 1 s.
   std::chrono::steady_clock::duration hold_ = std::chrono::milliseconds(500);
   std::chrono::steady_clock::time_point here_again_;
   // Last: stopped before the statements it may be executing are finalized.

@@ -45,6 +45,20 @@ SessionConfig config_of(int participants, uint64_t seed) {
   return config;
 }
 
+// The codes of `count` new auction sessions of 30 (seeds 1, 2, ...) stored
+// in a new database at `path`.
+std::vector<std::string> stored_sessions(const std::string& path, int count) {
+  auto store = open_store(path);
+  std::vector<std::string> codes;
+  for (int s = 0; s < count; ++s) {
+    Session session(game_named("auction"), *store, config_of(30, static_cast<uint64_t>(s + 1)));
+    REQUIRE(store->add_session(session, "test", Json::object()).ok());
+    codes.push_back(session.code());
+  }
+  REQUIRE(store->flush().ok());
+  return codes;
+}
+
 TEST_CASE("batches committed on the writer thread hold what commits on the caller's thread hold") {
   TempDir dir;
   const std::string path = dir.database();
@@ -146,16 +160,7 @@ TEST_CASE("a batch the writer cannot store loses its sessions and those recorded
   TempDir dir;
   const std::string path = dir.database();
   const Game& auction = game_named("auction");
-  std::string codes[3];
-  {
-    auto store = open_store(path);
-    for (int s = 0; s < 3; ++s) {
-      Session session(auction, *store, config_of(30, static_cast<uint64_t>(s + 1)));
-      REQUIRE(store->add_session(session, "test", Json::object()).ok());
-      codes[s] = session.code();
-    }
-    REQUIRE(store->flush().ok());
-  }
+  const std::vector<std::string> codes = stored_sessions(path, 3);
   auto store = reopen_nearly_full(path, 8);
   store->start_writer(nullptr, kAlwaysWriter);
   // a: in every batch; b: only ever recorded after a batch started;
@@ -288,16 +293,7 @@ TEST_CASE("a batch that fails on the caller's thread loses its sessions there an
   TempDir dir;
   const std::string path = dir.database();
   const Game& auction = game_named("auction");
-  std::string codes[2];
-  {
-    auto store = open_store(path);
-    for (int s = 0; s < 2; ++s) {
-      Session session(auction, *store, config_of(30, static_cast<uint64_t>(s + 1)));
-      REQUIRE(store->add_session(session, "test", Json::object()).ok());
-      codes[s] = session.code();
-    }
-    REQUIRE(store->flush().ok());
-  }
+  const std::vector<std::string> codes = stored_sessions(path, 2);
   auto store = reopen_nearly_full(path, 8);
   store->start_writer(nullptr, 1h);  // nothing is that slow: every batch commits here
   std::unique_ptr<Session> a, bystander;
