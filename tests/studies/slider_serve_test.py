@@ -2,7 +2,8 @@
 """Game timers and periods, served: the slider's period starts when its group
 of four is on the page, ticks reach every page over WebSockets in order with none missing
 and none twice, a SIGKILL mid-period resumes the ticks where the store left
-them, the period ends on its timer, and replay reproduces every tick.
+them and the first tick back pays for the ticks the server missed, the
+period ends on its timer, and replay reproduces every tick.
 
     slider_serve_test.py CONTINUOUS_STUDY_BINARY
 
@@ -11,6 +12,7 @@ Every wait is bounded; the server is stopped or killed at the end.
 import asyncio
 import json
 import os
+import re
 import shutil
 import sqlite3
 import sys
@@ -100,8 +102,10 @@ def main():
     assert first[-1] <= 100, first
 
     # Mid-period, a crash: the timers come back from the store with the
-    # session, and the ticks go on after the last one that committed.
+    # session, and the ticks go on after the last one that committed. The
+    # server is away for at least five ticks.
     s.kill()
+    time.sleep(0.5)
     s = Serve(STUDY, DB)
     assert "resumed 1 session" in s.stdout, s.stdout
     again = consecutive(asyncio.run(ticks(s, codes[2], 5)))
@@ -110,7 +114,12 @@ def main():
     # The period is 10 s of session time: its end moves every page on.
     last = asyncio.run(until_results(s, codes[3], 30))
     assert last is None or last <= 100, last
-    assert page_of(s.page(codes[0]))[0] == DECIDE + 1
+    results = s.page(codes[0])
+    assert page_of(results)[0] == DECIDE + 1
+    # Every slider stood at 0: each of the 100 ticks paid 1 point, the
+    # ones the server was away for included.
+    earned = re.search(r"over after (\d+) ticks\.</p>\s*<p>You earned ([\d.]+) points", results)
+    assert earned and earned.groups() == ("100", "100"), results
     s.stop()
 
     done = run(STUDY, "export", "--db", DB, "--out", os.path.join(TMP, "out"), timeout=30)

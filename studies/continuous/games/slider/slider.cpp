@@ -93,7 +93,10 @@ class Slider final : public Game {
   // How long after the first member came the period starts without the rest.
   LIVECTL_PARAM(int64_t, start_grace_ms, 60'000);
   LIVECTL_PLAYER_FIELD(int64_t, contribution, 0);
-  // The ticks that fired (a late one pays for one tick, as it always has).
+  // The ticks paid. A late tick (a busy or restarted server) pays for every
+  // tick that passed since the last one, with the sliders as they stood:
+  // payoffs follow time, as in a one-shot game, not how often the server
+  // got round to it.
   LIVECTL_GROUP_FIELD(int64_t, ticks, 0);
   // Every slider move: the tick it came after and the new contribution.
   const RecordType move = record_type(
@@ -107,13 +110,15 @@ class Slider final : public Game {
                                            .subperiods([this](const Session& session) {
                                              return session[period_ms] / session[tick_ms];
                                            })
-                                           .on_subperiod([this](Group& group, int64_t) {
-                                             group[ticks] += 1;
+                                           .on_subperiod([this](Group& group, int64_t tick) {
+                                             const auto passed =
+                                                 static_cast<double>(tick - group[ticks]);
+                                             group[ticks] = tick;
                                              const std::vector<double> earnings =
                                                  tick_earnings(group);
                                              std::vector<Player*> members = group.players();
                                              for (size_t i = 0; i < members.size(); ++i) {
-                                               (*members[i])[payoff] += earnings[i];
+                                               (*members[i])[payoff] += earnings[i] * passed;
                                              }
                                              return send_to_group(state(group, nullptr));
                                            }));
@@ -176,8 +181,9 @@ std::unique_ptr<Bot> Slider::make_bot(int, int) const {
   return std::make_unique<Mover>();
 }
 
-// After every tick: each member earned exactly what the sliders said
-// during it, so the payoffs are the running sum of every tick's earnings.
+// After every tick: each member earned exactly what the sliders said for
+// each tick it pays (one, or every one a late tick covers), so the payoffs
+// are the running sum of those earnings.
 class PayoffsFlowFromTheSliders final : public Invariant {
  public:
   explicit PayoffsFlowFromTheSliders(const Slider& game) : game_(game) {}
@@ -192,11 +198,14 @@ class PayoffsFlowFromTheSliders final : public Invariant {
     }
     const Group& group = session.player(event.participant).in_round(1).group();
     std::vector<double>& expected = expected_[group.id_in_subsession()];
+    int64_t& paid = paid_[group.id_in_subsession()];
+    const auto passed = static_cast<double>(group[game_.ticks] - paid);
+    paid = group[game_.ticks];
     const std::vector<double> earnings = game_.tick_earnings(group);
     expected.resize(earnings.size(), 0.0);
     std::vector<const Player*> members = group.players();
     for (size_t i = 0; i < members.size(); ++i) {
-      expected[i] += earnings[i];
+      expected[i] += earnings[i] * passed;
       if ((*members[i])[game_.payoff] != expected[i]) {
         return "participant " + std::to_string(members[i]->id_in_session()) + " has earned " +
                (*members[i])[game_.payoff].json().dump() + " after tick " +
@@ -209,6 +218,7 @@ class PayoffsFlowFromTheSliders final : public Invariant {
  private:
   const Slider& game_;
   std::map<int, std::vector<double>> expected_;
+  std::map<int, int64_t> paid_;
 };
 
 // A period has at most period_ms / tick_ms ticks, and none after it ended.
