@@ -93,11 +93,14 @@ class Slider final : public Game {
   // How long after the first member came the period starts without the rest.
   LIVECTL_PARAM(int64_t, start_grace_ms, 60'000);
   LIVECTL_PLAYER_FIELD(int64_t, contribution, 0);
-  // The ticks paid. A late tick (a busy or restarted server) pays for every
-  // tick that passed since the last one, with the sliders as they stood:
-  // payoffs follow time, as in a one-shot game, not how often the server
-  // got round to it.
+  // The ticks that fired, each broadcasting one state: the pages' states
+  // are numbered by it, one after another.
   LIVECTL_GROUP_FIELD(int64_t, ticks, 0);
+  // The ticks of the period paid for: every one that has passed. A late
+  // tick (a busy server, or one restarted mid-period) also pays for the
+  // ones it skipped, with the sliders as they stood, so a period pays what
+  // a one-shot game would however punctually the server kept time.
+  LIVECTL_GROUP_FIELD(int64_t, ticks_paid, 0);
   // Every slider move: the tick it came after and the new contribution.
   const RecordType move = record_type(
       "move", {{"after_tick", FieldType::kInteger}, {"contribution", FieldType::kInteger}});
@@ -112,8 +115,9 @@ class Slider final : public Game {
                                            })
                                            .on_subperiod([this](Group& group, int64_t tick) {
                                              const auto passed =
-                                                 static_cast<double>(tick - group[ticks]);
-                                             group[ticks] = tick;
+                                                 static_cast<double>(tick - group[ticks_paid]);
+                                             group[ticks_paid] = tick;
+                                             group[ticks] += 1;
                                              const std::vector<double> earnings =
                                                  tick_earnings(group);
                                              std::vector<Player*> members = group.players();
@@ -199,8 +203,8 @@ class PayoffsFlowFromTheSliders final : public Invariant {
     const Group& group = session.player(event.participant).in_round(1).group();
     std::vector<double>& expected = expected_[group.id_in_subsession()];
     int64_t& paid = paid_[group.id_in_subsession()];
-    const auto passed = static_cast<double>(group[game_.ticks] - paid);
-    paid = group[game_.ticks];
+    const auto passed = static_cast<double>(group[game_.ticks_paid] - paid);
+    paid = group[game_.ticks_paid];
     const std::vector<double> earnings = game_.tick_earnings(group);
     expected.resize(earnings.size(), 0.0);
     std::vector<const Player*> members = group.players();
@@ -221,7 +225,8 @@ class PayoffsFlowFromTheSliders final : public Invariant {
   std::map<int, int64_t> paid_;
 };
 
-// A period has at most period_ms / tick_ms ticks, and none after it ended.
+// A period pays for at most period_ms / tick_ms ticks, and fires no more
+// ticks than it pays for.
 class TicksStayInThePeriod final : public Invariant {
  public:
   explicit TicksStayInThePeriod(const Slider& game) : game_(game) {}
@@ -231,10 +236,12 @@ class TicksStayInThePeriod final : public Invariant {
     const int64_t most = session[game_.period_ms] / session[game_.tick_ms];
     for (const Group& group : session.groups()) {
       if (&group.game() != &game_) continue;
-      if (group[game_.ticks] > most) {
-        return "group " + std::to_string(group.id_in_subsession()) + " ticked " +
-               group[game_.ticks].json().dump() + " times in a period of " + std::to_string(most) +
-               " ticks";
+      const int64_t fired = group[game_.ticks];
+      const int64_t paid = group[game_.ticks_paid];
+      if (paid > most || fired > paid) {
+        return "group " + std::to_string(group.id_in_subsession()) + " fired " +
+               std::to_string(fired) + " ticks and paid for " + std::to_string(paid) +
+               " in a period of " + std::to_string(most) + " ticks";
       }
     }
     return {};
