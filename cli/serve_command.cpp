@@ -44,6 +44,7 @@ struct ServeArgs {
   std::string room;                // --room: its name; empty for none
   std::string labels;              // --labels: the room's participant label file
   std::string node;                // --node: this process's address for a proxy; "" = HOST:PORT
+  std::string public_url;          // --public-url: what the links start with; "" = http://HOST:PORT
 };
 
 // The server's storage seam over the store: a commit per event-loop turn,
@@ -358,6 +359,26 @@ std::string public_host(const std::string& host) {
   return gethostname(name, sizeof(name) - 1) == 0 ? name : "localhost";
 }
 
+// Why `url` cannot be --public-url, or "" when it can: a scheme and a host
+// (with a port or not), and nothing after it but one "/". A path could not
+// work: the pages link to /p/..., /live.js and /admin from the root.
+std::string public_url_problem(const std::string& url) {
+  std::string_view rest = url;
+  if (rest.starts_with("https://")) {
+    rest.remove_prefix(8);
+  } else if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
+  } else {
+    return "must start with http:// or https://, as in https://study.example.org";
+  }
+  if (rest.ends_with('/')) rest.remove_suffix(1);
+  if (rest.empty() || rest.find_first_of("/?#@ \t") != std::string_view::npos) {
+    return "must be a scheme and a host (and a port), without a path, as in "
+           "https://study.example.org: the pages link to /p/... and /live.js from the root";
+  }
+  return "";
+}
+
 // The game and configuration of the session a new --db starts with.
 struct NewSession {
   std::vector<const Game*> games;
@@ -544,8 +565,11 @@ int run_serve(const ServeArgs& args) {
   if (Status status = server::Server::start(host, args.host, args.port, &server); !status.ok()) {
     throw UsageError(status.message());
   }
-  const std::string base =
+  const std::string listening =
       "http://" + public_host(args.host) + ":" + std::to_string(server->port());
+  // What every link printed or shown on the admin pages starts with.
+  std::string base = args.public_url.empty() ? listening : args.public_url;
+  if (base.ends_with('/')) base.pop_back();
   if (resumed > 0) {
     std::printf("resumed %d session%s from %s\n", resumed, resumed == 1 ? "" : "s",
                 db->path().c_str());
@@ -590,7 +614,8 @@ int run_serve(const ServeArgs& args) {
   // From here on a slow commit moves the next ones to the store's writer
   // thread, which wakes the loop when a commit ends.
   db->start_writer([server = server.get()] { server->interrupt(); });
-  std::printf("serving on %s (stored in %s; Ctrl-C stops)\n", base.c_str(), db->path().c_str());
+  std::printf("serving on %s (stored in %s; Ctrl-C stops)\n", listening.c_str(),
+              db->path().c_str());
   std::fflush(stdout);
 
   if (SqlStore::is_postgres(args.db)) {
@@ -670,6 +695,13 @@ void add_serve_command(CLI::App& app, Runner& run) {
                       "with a PostgreSQL --db: this process's address as a proxy in front of\n"
                       "several processes reaches it, which GET /_livectl/route answers with\n"
                       "(default: HOST:PORT)");
+  command
+      ->add_option("--public-url", args->public_url,
+                   "URL: where participants reach this server, as in https://study.example.org\n"
+                   "behind a proxy; the printed links and the admin pages' links start with it\n"
+                   "(default: http://HOST:PORT of this process; also LIVECTL_PUBLIC_URL)")
+      ->envname("LIVECTL_PUBLIC_URL")
+      ->check(public_url_problem);
   command
       ->add_option("--admin-password", args->admin_password,
                    "password of the admin pages at /admin (any user name); also read from\n"

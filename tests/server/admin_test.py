@@ -308,6 +308,40 @@ def test_the_401_page_and_the_monitor_script_are_as_documented():
     s.stop()
 
 
+def test_behind_a_proxy_every_link_starts_with_the_public_url():
+    public = "https://study.example.org"
+    s = serve("--game", "auction", "--participants", "3", "--room", "lab",
+              "--public-url", public + "/", db="public.db", password=PASSWORD)
+    codes = s.links()
+    printed = re.findall(r"^  participant \d+: (\S+)$", s.stdout, re.M)
+    assert printed == [f"{public}/p/{code}" for code in codes], s.stdout
+    assert f"room lab: {public}/room/lab " in s.stdout, s.stdout
+    assert admin_line(s).startswith(f"admin: {public}/admin "), admin_line(s)
+    # Where this process listens is still said as it is.
+    assert re.search(r"^serving on http://127\.0\.0\.1:\d+ ", s.stdout, re.M), s.stdout
+    session = re.search(r"session (\w+):", s.stdout).group(1)
+    shown = [link for link, _ in links_of(get(s, f"/admin/s/{session}"))]
+    assert shown == printed, shown
+    # A session created on the admin page lists its links the same way.
+    created = links_of(get(s, f"/admin/s/{s.create(game='auction', participants=3)}"))
+    assert len(created) == 3 and all(link == f"{public}/p/{code}" for link, code in created), created
+    s.stop()
+    # It also comes from LIVECTL_PUBLIC_URL.
+    s = serve(db="public.db", env={"LIVECTL_PUBLIC_URL": "http://lab-server:8080"})
+    assert re.search(r"^  participant 1: http://lab-server:8080/p/\w+$", s.stdout, re.M), s.stdout
+    s.stop()
+    # Anything but a scheme and a host is refused before the database is made.
+    scheme = "--public-url: must start with http:// or https://"
+    path = "--public-url: must be a scheme and a host (and a port), without a path"
+    for bad, why in (("study.example.org", scheme), ("ftp://study.example.org", scheme),
+                     ("https://", path), ("https://study.example.org/lab", path),
+                     ("https://study.example.org?x=1", path)):
+        db = os.path.join(TMP, "never.db")
+        p = run(LIVECTL, "serve", "--port", "0", "--db", db, "--public-url", bad)
+        assert p.returncode == 2 and why in p.stderr, (bad, p.returncode, p.stderr)
+        assert not os.path.exists(db), bad
+
+
 def test_unknown_sessions_and_paths_are_404():
     s = serve("--game", "auction", db="404.db", password=PASSWORD)
     code = re.search(r"session (\w+):", s.stdout).group(1)

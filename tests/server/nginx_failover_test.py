@@ -21,6 +21,7 @@ import asyncio
 import collections
 import json
 import os
+import re
 import shutil
 import ssl
 import sys
@@ -103,23 +104,27 @@ async def main():
         # nginx's folder: its configuration, the certificate, the logs.
         folder = tempfile.mkdtemp(prefix="livectl-nginx-failover-")
         try:
+            http_port = https_port = free_port()
+            while https_port == http_port:
+                https_port = free_port()
             # As docs/deploying.md runs them: the first makes the session,
-            # the others join without making one.
-            a = Serve(LIVECTL, db, "--game", "auction", "--participants", "3")
-            b = Serve(LIVECTL, db)
-            c = Serve(LIVECTL, db)
+            # the others join without making one; the links name nginx.
+            public = {"LIVECTL_PUBLIC_URL": f"https://127.0.0.1:{https_port}"}
+            a = Serve(LIVECTL, db, "--game", "auction", "--participants", "3", env=public)
+            b = Serve(LIVECTL, db, env=public)
+            c = Serve(LIVECTL, db, env=public)
             for joined in (b, c):
                 assert "1 session in" in joined.stdout and \
                     "runs in another process" in joined.stdout, joined.stdout
             codes = a.links()
             assert len(codes) == 3, a.stdout
+            printed = re.findall(r"^  participant \d+: (\S+)$", a.stdout, re.M)
+            assert printed == [f"https://127.0.0.1:{https_port}/p/{code}" for code in codes], \
+                a.stdout
             node = {s: f"127.0.0.1:{s.port}" for s in (a, b, c)}
 
             cert, key = self_signed_certificate(folder)
             access_log = os.path.join(folder, "livectl.log")
-            http_port = https_port = free_port()
-            while https_port == http_port:
-                https_port = free_port()
             nginx = Nginx(deploying_site(http_port, https_port, [node[a], node[b], node[c]],
                                          cert, key, access_log), folder).start()
             proxy = Proxy(https_port, cert, access_log)
@@ -132,10 +137,10 @@ async def main():
                 assert (e.code, e.headers["Location"]) == \
                     (301, f"https://127.0.0.1/p/{codes[0]}"), (e.code, e.headers)
 
-            # The bidders arrive over HTTPS, wherever nginx is asked from;
-            # the third moves the group on to the auction.
-            for code in codes:
-                status, html, answered = proxy.get(f"/p/{code}")
+            # The bidders arrive over HTTPS at the links as printed, wherever
+            # nginx is asked from; the third moves the group on to the auction.
+            for code, link in zip(codes, printed):
+                status, html, answered = proxy.get(link.removeprefix(public["LIVECTL_PUBLIC_URL"]))
                 assert (status, answered) == (200, node[a]), (code, status, answered, html[:300])
             status, script, _ = proxy.get("/live.js")
             assert status == 200 and "wss:" in script, (status, script[:300])

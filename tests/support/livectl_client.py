@@ -204,7 +204,7 @@ def page_of(html):
 
 def links_of(html):
     """(link, participant code) of each participant link on an admin session page."""
-    return re.findall(r'<a href="(http://[^"]+/p/(\w+))">', html)
+    return re.findall(r'<a href="(https?://[^"]+/p/(\w+))">', html)
 
 
 class LivePage:
