@@ -312,6 +312,7 @@ class Exporter {
     }
     try {
       Statement query(db_, sql);
+      query.stream_rows();
       for (const StoredSession& session : sessions) {
         query.bind(1, std::string_view(session.code));
         while (query.next()) {

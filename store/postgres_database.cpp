@@ -119,9 +119,12 @@ class PostgresStatement final : public StatementImpl {
     if (index >= 1 && index <= count_) bound_[index - 1] = 0;
   }
   int step() override;
+  void stream_rows() override { streamed_ = !write_; }
   // Sends the write without waiting for its reply (pipeline mode).
   int send() const;
   void rewind() override {
+    if (streaming_) end_stream();
+    first_ = false;
     PQclear(result_);
     result_ = nullptr;
     executed_ = false;
@@ -131,13 +134,14 @@ class PostgresStatement final : public StatementImpl {
     std::fill(bound_.begin(), bound_.end(), 0);
   }
   // PostgreSQL names a result's columns once it has run the query, so
-  // asking before the first step runs it (SQLite knows them from the SQL).
+  // asking before the first step runs it (SQLite knows them from the SQL);
+  // a streamed statement reads its first row for them.
   int column_count() const override {
-    if (!executed_) execute();
+    if (!executed_) streamed_ ? read_first() : void(execute());
     return result_ ? PQnfields(result_) : 0;
   }
   std::string column_name(int column) const override {
-    if (!executed_) execute();
+    if (!executed_) streamed_ ? read_first() : void(execute());
     const char* name = result_ ? PQfname(result_, column) : nullptr;
     return name ? name : "";
   }
@@ -157,6 +161,24 @@ class PostgresStatement final : public StatementImpl {
  private:
   // Runs the query with the bound values: kSqlOk, or the failure's code.
   int execute() const;
+  // A streamed statement's step: sends the query at the first, then takes
+  // its rows one result at a time.
+  int step_streamed();
+  // Sends the query in single-row mode: kSqlOk, or the failure's code.
+  int start_stream() const;
+  // The stream's next result into result_ (at the end, the one of no rows
+  // that still names the columns): kSqlRow, kSqlDone or the failure's code.
+  int next_row() const;
+  // Before the first step: starts the stream and holds its first row (or
+  // end) for that step.
+  void read_first() const;
+  // Reads what is left of a streamed query's results, so that the
+  // connection can run the next query.
+  void end_stream() const;
+  // From the second execution on, the statement is prepared on the server
+  // (kSqlOk, or the failure's code); the values to send, by parameter.
+  int name_when_reused() const;
+  std::vector<const char*> values() const;
   void set(int index, std::string value) {
     if (index < 1 || index > count_) return;
     values_[index - 1] = std::move(value);
@@ -180,6 +202,10 @@ class PostgresStatement final : public StatementImpl {
   mutable PGresult* result_ = nullptr;
   mutable bool executed_ = false;
   mutable int row_ = -1;
+  bool streamed_ = false;           // stream_rows() was called
+  mutable bool streaming_ = false;  // its query is sent and not all read
+  mutable bool first_ = false;      // read_first() holds the first step's outcome:
+  mutable int first_code_ = kSqlOk;
 };
 
 class PostgresDatabase final : public Database {
@@ -326,6 +352,7 @@ PostgresStatement::PostgresStatement(PostgresDatabase* db, PGconn* conn, std::st
 }
 
 PostgresStatement::~PostgresStatement() {
+  if (streaming_) end_stream();
   PQclear(result_);
   if (!name_.empty() && !db_->pipelined() && PQstatus(conn_) == CONNECTION_OK &&
       PQtransactionStatus(conn_) != PQTRANS_INERROR) {
@@ -349,19 +376,28 @@ void PostgresStatement::bind(int index, double value) {
   set(index, std::move(text));
 }
 
-int PostgresStatement::execute() const {
-  if (const int rc = db_->drain(); rc != kSqlOk) return rc;
+std::vector<const char*> PostgresStatement::values() const {
   std::vector<const char*> values(static_cast<size_t>(count_));
   for (int i = 0; i < count_; ++i) values[i] = bound_[i] ? values_[i].c_str() : nullptr;
-  if (name_.empty() && executions_ >= 1) {
-    std::string name = db_->next_statement_name();
-    PGresult* prepared = PQprepare(conn_, name.c_str(), sql_.c_str(), count_, nullptr);
-    const bool ok = PQresultStatus(prepared) == PGRES_COMMAND_OK;
-    if (!ok) db_->note(prepared);
-    PQclear(prepared);
-    if (!ok) return db_->last_code();
-    name_ = std::move(name);
-  }
+  return values;
+}
+
+int PostgresStatement::name_when_reused() const {
+  if (!name_.empty() || executions_ < 1) return kSqlOk;
+  std::string name = db_->next_statement_name();
+  PGresult* prepared = PQprepare(conn_, name.c_str(), sql_.c_str(), count_, nullptr);
+  const bool ok = PQresultStatus(prepared) == PGRES_COMMAND_OK;
+  if (!ok) db_->note(prepared);
+  PQclear(prepared);
+  if (!ok) return db_->last_code();
+  name_ = std::move(name);
+  return kSqlOk;
+}
+
+int PostgresStatement::execute() const {
+  if (const int rc = db_->drain(); rc != kSqlOk) return rc;
+  const std::vector<const char*> values = this->values();
+  if (const int rc = name_when_reused(); rc != kSqlOk) return rc;
   PQclear(result_);
   result_ =
       name_.empty()
@@ -385,8 +421,7 @@ int PostgresStatement::send() const {
     db_->note(nullptr);
     return db_->last_code();
   }
-  std::vector<const char*> values(static_cast<size_t>(count_));
-  for (int i = 0; i < count_; ++i) values[i] = bound_[i] ? values_[i].c_str() : nullptr;
+  const std::vector<const char*> values = this->values();
   // Prepared from the second execution on, as execute() does: the prepare
   // and the first run go down the pipe together.
   if (name_.empty() && executions_ >= 1) {
@@ -409,7 +444,76 @@ int PostgresStatement::send() const {
   return db_->maybe_drain();
 }
 
+int PostgresStatement::start_stream() const {
+  if (const int rc = db_->drain(); rc != kSqlOk) return rc;
+  if (const int rc = name_when_reused(); rc != kSqlOk) return rc;
+  const std::vector<const char*> values = this->values();
+  const int sent = name_.empty() ? PQsendQueryParams(conn_, sql_.c_str(), count_, nullptr,
+                                                     values.data(), nullptr, nullptr, 0)
+                                 : PQsendQueryPrepared(conn_, name_.c_str(), count_, values.data(),
+                                                       nullptr, nullptr, 0);
+  ++executions_;
+  if (sent != 1) {
+    db_->note(nullptr);
+    return db_->last_code();
+  }
+  executed_ = true;
+  streaming_ = true;
+  if (PQsetSingleRowMode(conn_) != 1) {
+    end_stream();
+    db_->note(nullptr);
+    return db_->last_code();
+  }
+  return kSqlOk;
+}
+
+int PostgresStatement::next_row() const {
+  PQclear(result_);
+  result_ = nullptr;
+  row_ = 0;
+  if (!streaming_) return kSqlDone;
+  PGresult* next = PQgetResult(conn_);
+  const ExecStatusType status = PQresultStatus(next);
+  if (status == PGRES_SINGLE_TUPLE) {
+    result_ = next;
+    return kSqlRow;
+  }
+  // The end, or a failure on the way.
+  int code = kSqlDone;
+  if (status == PGRES_TUPLES_OK) {
+    result_ = next;
+  } else {
+    db_->note(next);
+    code = db_->last_code();
+    PQclear(next);
+  }
+  end_stream();
+  return code;
+}
+
+void PostgresStatement::read_first() const {
+  if (start_stream() != kSqlOk) return;  // the step runs it again and says why
+  first_code_ = next_row();
+  first_ = true;
+}
+
+int PostgresStatement::step_streamed() {
+  if (!executed_) {
+    if (const int rc = start_stream(); rc != kSqlOk) return rc;
+  } else if (first_) {
+    first_ = false;
+    return first_code_;
+  }
+  return next_row();
+}
+
+void PostgresStatement::end_stream() const {
+  while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
+  streaming_ = false;
+}
+
 int PostgresStatement::step() {
+  if (streamed_) return step_streamed();
   if (!executed_ && write_ && db_->can_pipeline()) {
     // Its reply is read later (drain); a write returns no rows.
     if (const int rc = send(); rc != kSqlOk) return rc;

@@ -182,6 +182,7 @@ Status replay_session(SqlStore& store, const StoredSession& stored_info, const G
                                      "WHERE session = ?1 ORDER BY ") +
                              db->event_order());
     events.bind(1, std::string_view(info.code));
+    events.stream_rows();
     uint64_t expected = 1;
     std::string deliveries;
     Event event;

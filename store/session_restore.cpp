@@ -65,6 +65,7 @@ void scan_deliveries(store::Database* db, std::string_view code, int64_t after_e
                       db->event_order());
   query.bind(1, code);
   query.bind(2, after_event);
+  query.stream_rows();
   while (query.next()) {
     const int64_t seq = query.column_int(0);
     const Json deliveries = Json::parse(query.column_text(1));
@@ -322,6 +323,7 @@ Status SqlStore::load_session(const std::string& code, std::vector<const Game*> 
         Statement query(
             db, "SELECT * FROM " + quote_identifier(table) + " WHERE session = ?1 ORDER BY id");
         query.bind(1, session_code);
+        query.stream_rows();
         int round_column = -1;
         int group_column = -1;
         int participant_column = -1;

@@ -70,6 +70,11 @@ class StatementImpl {
   virtual void bind_big_integer(int index, std::string_view digits) = 0;
   virtual void bind_null(int index) = 0;
   virtual int step() = 0;
+  // Fetch the rows one at a time as they are stepped through, not the whole
+  // result at the first step (PostgreSQL; SQLite always does). Until the
+  // last row has been stepped past or the statement is rewound, nothing
+  // else may run on the connection.
+  virtual void stream_rows() {}
   // Back to before the first step, keeping the bindings.
   virtual void rewind() = 0;
   // Back to before the first step, dropping the bindings.
@@ -144,6 +149,10 @@ class Statement {
 
   // kSqlRow, kSqlDone or an error code. Not while capturing.
   int step() { return impl_->step(); }
+  // For a read of a whole log: memory stays that of one row, however many
+  // rows there are (StatementImpl::stream_rows says what it forbids
+  // meanwhile). Before the first step.
+  void stream_rows() { impl_->stream_rows(); }
   // Steps to the end, then rewinds (keeping the bindings); returns kSqlDone
   // or the error.
   int run();

@@ -8,6 +8,7 @@
 #include "engine/scripted_game.h"
 #include "store/export.h"
 #include "store/replay.h"
+#include "store/statement.h"
 #include "store_support.h"
 
 namespace livectl::testing {
@@ -190,6 +191,77 @@ TEST_CASE("a PostgreSQL server that is not there is named, without the password"
   CHECK(second.rfind("cannot connect to postgresql://127.0.0.1:1/livectl?connect_timeout=2: ", 0) ==
         0);
   CHECK(second.find("s3cret") == std::string::npos);
+}
+
+// replay, export and a restore read whole logs this way (stream_rows).
+TEST_CASE(
+    "a streamed read gives every row in order, and one left part of the way or failing on "
+    "the way leaves the connection ready for the next query" *
+    doctest::test_suite("postgres")) {
+  server();
+  TempDir dir;
+  const std::string path = dir.database();
+  auto store = open_store(path);
+  sql(path,
+      "CREATE TABLE numbers (n bigint PRIMARY KEY, padding text);"
+      "INSERT INTO numbers SELECT g, repeat('x', 1000) FROM generate_series(1, 5000) g");
+  store::Database* db = &store->database();
+  auto count = [db] {
+    store::Statement query(db, "SELECT count(*) FROM numbers");
+    REQUIRE(query.next());
+    return query.column_int(0);
+  };
+
+  // Twice: the second run is the statement prepared on the server.
+  store::Statement from(db, "SELECT n, padding FROM numbers WHERE n >= ?1 ORDER BY n");
+  from.stream_rows();
+  for (const int64_t first : {int64_t{1}, int64_t{4001}}) {
+    from.bind(1, first);
+    int64_t expected = first;
+    while (from.next()) {
+      REQUIRE(from.column_int(0) == expected);
+      REQUIRE(from.column_text(1).size() == 1000);
+      ++expected;
+    }
+    CHECK(expected == 5001);
+    CHECK_FALSE(from.next());  // past the end it stays at the end
+    from.reset();
+  }
+
+  // Left after three rows, by a reset and by the statement's end.
+  store::Statement again(db, "SELECT n FROM numbers ORDER BY n");
+  again.stream_rows();
+  for (int round = 0; round < 2; ++round) {
+    for (int64_t n = 1; n <= 3; ++n) {
+      REQUIRE(again.next());
+      CHECK(again.column_int(0) == n);
+    }
+    CHECK(count() == 5000);
+    again.reset();
+  }
+  {
+    store::Statement left(db, "SELECT n FROM numbers ORDER BY n");
+    left.stream_rows();
+    REQUIRE(left.next());
+  }
+  CHECK(count() == 5000);
+
+  // A failure on the way (a division by zero at n = 3000): the rows before
+  // it, in order, then the error; the connection goes on.
+  store::Statement failing(db, "SELECT n, 1 / (n - 3000) FROM numbers ORDER BY n");
+  failing.stream_rows();
+  int64_t seen = 0;
+  try {
+    while (failing.next()) {
+      REQUIRE(failing.column_int(0) == seen + 1);
+      ++seen;
+    }
+    FAIL("the division by zero was not reported");
+  } catch (const store::DatabaseError& e) {
+    CHECK(std::string(e.what()).find("division by zero") != std::string::npos);
+  }
+  CHECK(seen < 3000);
+  CHECK(count() == 5000);
 }
 
 TEST_CASE(
