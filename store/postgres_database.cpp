@@ -204,7 +204,8 @@ class PostgresStatement final : public StatementImpl {
   mutable int row_ = -1;
   bool streamed_ = false;           // stream_rows() was called
   mutable bool streaming_ = false;  // its query is sent and not all read
-  mutable bool first_ = false;      // read_first() holds the first step's outcome:
+  // read_first() holds the first step's outcome (first_code_) for it.
+  mutable bool first_ = false;
   mutable int first_code_ = kSqlOk;
 };
 
