@@ -164,6 +164,9 @@ class PostgresStatement final : public StatementImpl {
   // A streamed statement's step: sends the query at the first, then takes
   // its rows one result at a time.
   int step_streamed();
+  // Sends the query with the bound values, by its name once prepared, without
+  // waiting for the reply: kSqlOk, or the failure's code.
+  int send_query() const;
   // Sends the query in single-row mode: kSqlOk, or the failure's code.
   int start_stream() const;
   // The stream's next result into result_ (at the end, the one of no rows
@@ -422,7 +425,6 @@ int PostgresStatement::send() const {
     db_->note(nullptr);
     return db_->last_code();
   }
-  const std::vector<const char*> values = this->values();
   // Prepared from the second execution on, as execute() does: the prepare
   // and the first run go down the pipe together.
   if (name_.empty() && executions_ >= 1) {
@@ -433,21 +435,11 @@ int PostgresStatement::send() const {
     }
     name_ = std::move(name);
   }
-  const int sent = name_.empty() ? PQsendQueryParams(conn_, sql_.c_str(), count_, nullptr,
-                                                     values.data(), nullptr, nullptr, 0)
-                                 : PQsendQueryPrepared(conn_, name_.c_str(), count_, values.data(),
-                                                       nullptr, nullptr, 0);
-  ++executions_;
-  if (sent != 1) {
-    db_->note(nullptr);
-    return db_->last_code();
-  }
+  if (const int rc = send_query(); rc != kSqlOk) return rc;
   return db_->maybe_drain();
 }
 
-int PostgresStatement::start_stream() const {
-  if (const int rc = db_->drain(); rc != kSqlOk) return rc;
-  if (const int rc = name_when_reused(); rc != kSqlOk) return rc;
+int PostgresStatement::send_query() const {
   const std::vector<const char*> values = this->values();
   const int sent = name_.empty() ? PQsendQueryParams(conn_, sql_.c_str(), count_, nullptr,
                                                      values.data(), nullptr, nullptr, 0)
@@ -458,6 +450,13 @@ int PostgresStatement::start_stream() const {
     db_->note(nullptr);
     return db_->last_code();
   }
+  return kSqlOk;
+}
+
+int PostgresStatement::start_stream() const {
+  if (const int rc = db_->drain(); rc != kSqlOk) return rc;
+  if (const int rc = name_when_reused(); rc != kSqlOk) return rc;
+  if (const int rc = send_query(); rc != kSqlOk) return rc;
   executed_ = true;
   streaming_ = true;
   if (PQsetSingleRowMode(conn_) != 1) {

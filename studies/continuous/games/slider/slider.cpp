@@ -107,27 +107,30 @@ class Slider final : public Game {
 
   // The period: one tick every tick_ms, each paying every member and
   // telling the group; then everyone moves on to the results.
-  const Period play = period("decide", PeriodSpec()
-                                           .length_ms(period_ms)
-                                           .start_grace_ms(start_grace_ms)
-                                           .subperiods([this](const Session& session) {
-                                             return session[period_ms] / session[tick_ms];
-                                           })
-                                           .on_subperiod([this](Group& group, int64_t tick) {
-                                             const auto passed =
-                                                 static_cast<double>(tick - group[ticks_paid]);
-                                             group[ticks_paid] = tick;
-                                             group[ticks] += 1;
-                                             const std::vector<double> earnings =
-                                                 tick_earnings(group);
-                                             std::vector<Player*> members = group.players();
-                                             for (size_t i = 0; i < members.size(); ++i) {
-                                               (*members[i])[payoff] += earnings[i] * passed;
-                                             }
-                                             return send_to_group(state(group, nullptr));
-                                           }));
+  const Period play = period(
+      "decide", PeriodSpec()
+                    .length_ms(period_ms)
+                    .start_grace_ms(start_grace_ms)
+                    .subperiods([this](const Session& session) {
+                      return session[period_ms] / session[tick_ms];
+                    })
+                    .on_subperiod([this](Group& group, int64_t tick) { return pay(group, tick); }));
 
  private:
+  // Tick number `tick` of the period: pays for it and for any the server
+  // skipped since the last one, then tells the group.
+  Outbox pay(Group& group, int64_t tick) const {
+    const auto passed = static_cast<double>(tick - group[ticks_paid]);
+    group[ticks_paid] = tick;
+    group[ticks] += 1;
+    const std::vector<double> earnings = tick_earnings(group);
+    std::vector<Player*> members = group.players();
+    for (size_t i = 0; i < members.size(); ++i) {
+      (*members[i])[payoff] += earnings[i] * passed;
+    }
+    return send_to_group(state(group, nullptr));
+  }
+
   // The group's state: the tick, every slider and every payoff so far, in
   // id_in_group order, and when the period ends; with `me`, whose it is.
   Json state(const Group& group, const Player* me) const {
